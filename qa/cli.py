@@ -1,0 +1,282 @@
+"""The ``qa`` command: thin wrappers that parse options, call the library and print."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qa import store
+from qa.batch import ManifestError, Outcome, Settings, run_batch
+from qa.rubric import Rubric, RubricError, load_rubric
+from qa.transcribe import TranscriberConfig
+
+CHANNELS = {"left": 0, "right": 1}
+
+
+def _rubric(path: str | None) -> Rubric:
+    try:
+        return load_rubric(path)
+    except RubricError as exc:
+        raise click.ClickException(f"rubric error: {exc}") from None
+
+
+def _transcriber_options(func: Any) -> Any:
+    """The options that choose and tune the Whisper model (shared by transcribe and score)."""
+    options = [
+        click.option("--model", default=None, metavar="NAME|PATH",
+                     help="faster-whisper model size or path [default: embedded tiny.en]"),
+        click.option("--compute-type", default="int8", show_default=True,
+                     help="CTranslate2 compute type (int8, float32, ...)"),
+        click.option("--beam-size", default=5, show_default=True, type=click.IntRange(1, 20)),
+        click.option("--agent-channel", type=click.Choice(list(CHANNELS)), default="left",
+                     show_default=True, help="which stereo channel carries the agent"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _db_option(func: Any) -> Any:
+    return click.option("--db", "db_path", default=store.DEFAULT_DB, show_default=True,
+                        envvar="QA_DB", type=click.Path(dir_okay=False),
+                        help="SQLite database file")(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="call-qa-coach")
+def main() -> None:
+    """Call QA Coach: score customer-service calls against a rubric, locally."""
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write JSON here")
+@click.option("--call-id", default=None, help="call id [default: file name]")
+@click.option("--agent", default=None, help="agent id to record in the transcript")
+@_transcriber_options
+def transcribe(file: str, output: str | None, call_id: str | None, agent: str | None,
+               model: str | None, compute_type: str, beam_size: int, agent_channel: str) -> None:
+    """Transcribe one recording into the transcript JSON format."""
+    from qa.audio import AudioError, load_call
+    from qa.transcribe import get_transcriber
+
+    try:
+        audio = load_call(file)
+    except AudioError as exc:
+        raise click.ClickException(f"{file}: {exc}") from None
+    config = TranscriberConfig(model=model, compute_type=compute_type, beam_size=beam_size)
+    transcript = get_transcriber(config).transcribe_call(
+        audio, call_id or Path(file).stem, CHANNELS[agent_channel], agent)
+    if output:
+        transcript.save(output)
+        click.echo(f"{file}: {len(transcript.utterances)} utterances -> {output}", err=True)
+    else:
+        click.echo(transcript.to_json())
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@_db_option
+@click.option("--rubric", "rubric_path", default=None, type=click.Path(exists=True),
+              help="rubric TOML [default: rubrics/default.toml]")
+@click.option("--manifest", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="CSV with columns file, call_id, agent, call_time, customer")
+@click.option("--filename-pattern", default=None, metavar="REGEX",
+              help="regex with named groups (agent, call_id, call_time, customer) "
+                   "matched against file names not in the manifest")
+@click.option("--rescore", is_flag=True, help="score again even if already scored")
+@_transcriber_options
+def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifest: str | None,
+          filename_pattern: str | None, rescore: bool, model: str | None, compute_type: str,
+          beam_size: int, agent_channel: str) -> None:
+    """Score recordings and transcripts (files or folders, recursively) into the database.
+
+    Calls already scored from the same content with the same rubric are skipped. The exit
+    code is 1 if any file failed.
+    """
+    rubric = _rubric(rubric_path)
+    settings = Settings(rubric, TranscriberConfig(model=model, compute_type=compute_type,
+                                                  beam_size=beam_size),
+                        agent_channel=CHANNELS[agent_channel], rescore=rescore)
+    db = store.open_db(db_path)
+    bar: Any = None
+
+    def on_start(total: int) -> None:
+        nonlocal bar
+        bar = click.progressbar(length=total, label="Scoring", file=sys.stderr,
+                                show_pos=True, item_show_func=lambda o: o.path[-40:] if o else "")
+        bar.__enter__()
+
+    def on_outcome(outcome: Outcome) -> None:
+        bar.update(1, outcome)
+        if outcome.status in ("failed", "unscorable"):
+            click.echo(f"\n{outcome.path}: {outcome.status}: {outcome.error}", err=True)
+
+    try:
+        run_id, outcomes = run_batch(list(paths), settings, db, manifest, filename_pattern,
+                                     on_start, on_outcome)
+    except ManifestError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    _print_summary(run_id, outcomes)
+    if any(o.status == "failed" for o in outcomes):
+        sys.exit(1)
+
+
+def _print_summary(run_id: int, outcomes: list[Outcome]) -> None:
+    rows = [(o.call_id or Path(o.path).name, o.agent or "-", o.status,
+             "-" if o.overall is None else f"{o.overall:.1f}", str(o.findings) if o.findings
+             else "", f"{o.seconds:.1f}") for o in outcomes]
+    header = ("call", "agent", "status", "overall", "findings", "secs")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    click.echo()
+    for row in [header, *rows]:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+    counts = {s: sum(o.status == s for o in outcomes)
+              for s in ("scored", "skipped", "unscorable", "failed")}
+    click.echo(f"\nrun {run_id}: {len(outcomes)} file(s): " +
+               ", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+@main.command()
+@click.argument("call_id")
+@_db_option
+def show(call_id: str, db_path: str) -> None:
+    """Print a scored call: scores with reasons, coaching summary, findings, transcript."""
+    db = store.open_db(db_path)
+    call = store.get_call(db, call_id)
+    if call is None:
+        raise click.ClickException(f"no call {call_id!r} in {db_path}")
+    overall = "not scored" if call["overall"] is None else f"{call['overall']:.1f}"
+    click.echo(f"Call {call['id']}  agent: {call['agent'] or '-'}  time: "
+               f"{call['call_time'] or '-'}  duration: {call['duration'] or 0:.0f} s  "
+               f"overall: {overall}")
+    click.echo(f"source: {call['source_path']}  model: {call['model'] or '-'}  "
+               f"rubric: {call['rubric_version']}")
+    if not call["scorable"]:
+        click.echo(f"Not scorable: {call['unscorable_reason']}")
+        return
+    click.echo("\nScores")
+    for s in call["scores"]:
+        value = f"{s['score']:5.1f}" if s["applicable"] else "  n/a"
+        click.echo(f"  {s['criterion']:<14} {value}  (weight {s['weight']:g})  {s['reason']}")
+    summary = call["summary"] or {}
+    if summary.get("coaching"):
+        click.echo("\nTop coaching points")
+        for item in summary["coaching"]:
+            click.echo(f"  [{_clock(item['start'])}] {item['message']}")
+            click.echo(f"      said: \"{item['quote']}\"")
+            if item.get("suggestion"):
+                click.echo(f"      try:  {item['suggestion']}")
+    click.echo("\nFindings")
+    for f in call["findings"]:
+        marker = {"strength": "+", "coaching": "-"}.get(f["polarity"], " ")
+        click.echo(f"  {marker} [{_clock(f['start'])}] {f['speaker']:<8} {f['label']:<22} "
+                   f"\"{f['quote']}\"")
+        click.echo(f"      {f['message']}")
+        if f["suggestion"]:
+            click.echo(f"      try: {f['suggestion']}")
+    click.echo("\nTranscript")
+    for u in call["utterances"]:
+        click.echo(f"  [{_clock(u['start'])}] {u['speaker']:<8} {u['text']}")
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds or 0), 60)
+    return f"{minutes:02d}:{secs:02d}"
+
+
+@main.command("export")
+@_db_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--what", type=click.Choice(["calls", "findings"]), default="calls",
+              show_default=True, help="for CSV: one row per call (with scores) or per finding")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+def export(db_path: str, fmt: str, what: str, output: Any) -> None:
+    """Export scored calls: CSV (calls with per-criterion scores, or findings) or full JSON."""
+    db = store.open_db(db_path)
+    if fmt == "json":
+        calls = []
+        for row in store.iter_calls(db):
+            full = store.get_call(db, row["id"])
+            assert full is not None
+            full["extra"] = json.loads(full["extra"] or "{}")
+            for f in full["findings"]:
+                f["detail"] = json.loads(f["detail"] or "{}")
+            calls.append(full)
+        json.dump({"calls": calls}, output, indent=2, ensure_ascii=False)
+        output.write("\n")
+        return
+    if what == "findings":
+        columns = ["call_id", "agent", "criterion", "label", "polarity", "speaker", "start",
+                   "end", "quote", "message", "suggestion"]
+        writer = csv.DictWriter(output, columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(store.iter_findings(db))
+        return
+    criteria = [r[0] for r in db.execute("SELECT DISTINCT criterion FROM scores ORDER BY 1")]
+    scores: dict[str, dict[str, Any]] = {}
+    for call_id, criterion, value in db.execute("SELECT call_id, criterion, score FROM scores"):
+        scores.setdefault(call_id, {})[criterion] = value
+    columns = ["id", "agent", "call_time", "duration", "overall", "scorable",
+               "unscorable_reason", "source_path", "rubric_version", *criteria]
+    writer = csv.DictWriter(output, columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in store.iter_calls(db):
+        writer.writerow({**row, **scores.get(row["id"], {})})
+
+
+@main.command("eval")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--rubric", "rubric_path", default=None, type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@click.option("--mistakes", is_flag=True, help="also list each disagreement")
+def eval_command(folder: str, rubric_path: str | None, as_json: bool, mistakes: bool) -> None:
+    """Precision, recall and F1 per label on labeled transcripts in FOLDER."""
+    from qa.evaluate import evaluate_calls, load_labeled
+    from qa.transcript import TranscriptError
+
+    rubric = _rubric(rubric_path)
+    try:
+        calls = load_labeled(folder)
+    except TranscriptError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = evaluate_calls(calls, rubric)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(f"{result.calls} labeled calls in {folder}\n")
+        click.echo(f"{'label':<22}{'precision':>10}{'recall':>8}{'f1':>7}{'support':>9}")
+        for label, s in result.labels.items():
+            click.echo(f"{label:<22}{s.precision:>10.3f}{s.recall:>8.3f}{s.f1:>7.3f}"
+                       f"{s.support:>9}")
+    if mistakes:
+        for m in result.mistakes:
+            click.echo(f"{m.kind:<7} {m.label:<21} {m.call_id}#{m.utterance}: {m.text}",
+                       err=as_json)
+
+
+@main.command()
+@_db_option
+@click.option("--limit", default=20, show_default=True)
+def runs(db_path: str, limit: int) -> None:
+    """List recent batch runs with counts of scored, skipped, unscorable and failed files."""
+    db = store.open_db(db_path)
+    for run in store.list_runs(db, limit):
+        click.echo(f"run {run['id']}  {run['started_at']}  {run['status']:<9} "
+                   f"files {run['files']}: {run['scored']} scored, {run['skipped']} skipped, "
+                   f"{run['unscorable']} unscorable, {run['failed']} failed")
+        for failure in store.run_failures(db, run["id"]):
+            click.echo(f"    {failure['path']}: {failure['status']}: {failure['error']}")
+
+
+if __name__ == "__main__":
+    main()

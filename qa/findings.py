@@ -1,0 +1,66 @@
+"""What detectors produce and scoring consumes: findings and criterion scores."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STRENGTH = "strength"
+COACHING = "coaching"
+INFO = "info"  # noted for the record, never counted against the agent
+
+
+@dataclass
+class Finding:
+    """One observation about a call, traceable to the words that triggered it.
+
+    ``utterance`` is the index into the transcript's utterances; ``quote`` the words as said;
+    ``polarity`` is ``strength``, ``coaching`` or ``info``; ``suggestion`` (coaching points
+    only) is a better phrasing built from this call's own details.
+    """
+
+    criterion: str
+    label: str
+    utterance: int
+    speaker: str
+    start: float
+    end: float
+    quote: str
+    polarity: str
+    message: str
+    suggestion: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+@dataclass
+class CriterionScore:
+    """A criterion's 0-100 score, or not applicable with the reason why."""
+
+    criterion: str
+    score: float | None
+    reason: str
+    weight: float = 1.0
+
+    @property
+    def applicable(self) -> bool:
+        """True when the criterion was scored."""
+        return self.score is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"criterion": self.criterion, "score": self.score, "applicable": self.applicable,
+                "reason": self.reason, "weight": self.weight}
+
+
+def not_applicable(criterion: str, reason: str, weight: float = 1.0) -> CriterionScore:
+    """A criterion that does not apply to this call, with the reason."""
+    return CriterionScore(criterion, None, reason, weight)
+
+
+def clamp_score(value: float) -> float:
+    """Round into the 0-100 range."""
+    return round(max(0.0, min(100.0, value)), 1)

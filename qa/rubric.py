@@ -1,0 +1,188 @@
+"""Load and validate a rubric (``rubrics/*.toml``): criteria, weights, thresholds, phrase lists.
+
+The rubric is the one place where a QA lead tunes what the detectors look for. Each detector
+module declares the keys it reads (``PARAMS``: key -> expected kind); the rubric must give
+every one of them, so phrase lists and thresholds live in the rubric, not in code. Any problem
+is reported as a :class:`RubricError` naming the key and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qa.text import stem
+
+# Kinds a rubric value can have, and how to check one.
+NUMBER, INTEGER, BOOLEAN, TEXT, PHRASES, GROUPS = (
+    "number", "integer", "boolean", "text", "phrase list", "table of phrase lists")
+
+# Keys in [shared] that several detectors read.
+SHARED_PARAMS: dict[str, str] = {
+    "listening_cues": PHRASES,
+    "max_cue_words": INTEGER,
+    "complaint_phrases": PHRASES,
+    "synonyms": GROUPS,
+}
+
+
+class RubricError(ValueError):
+    """A rubric that cannot be used; the message names the key and the problem."""
+
+
+@dataclass(frozen=True)
+class CriterionConfig:
+    """One criterion's settings from the rubric, plus the rubric's shared settings."""
+
+    name: str
+    weight: float
+    params: dict[str, Any]
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.params:
+            return self.params[key]
+        return self.shared[key]
+
+    @property
+    def synonym_map(self) -> dict[str, str]:
+        """Stem -> head stem of its synonym group, for content-word matching."""
+        return self.shared.get("_synonym_map", {})
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A validated rubric: its identity, shared settings and enabled criteria in order."""
+
+    name: str
+    version: str
+    digest: str
+    path: str
+    shared: dict[str, Any]
+    criteria: dict[str, CriterionConfig]
+
+    @property
+    def label(self) -> str:
+        """Version plus content digest: two rubrics with the same label score alike."""
+        return f"{self.version}+{self.digest[:8]}"
+
+
+def default_rubric_path() -> Path:
+    """``$QA_RUBRIC``, else ``rubrics/default.toml`` in the working folder or the project."""
+    env = os.environ.get("QA_RUBRIC")
+    if env:
+        return Path(env)
+    local = Path("rubrics/default.toml")
+    if local.exists():
+        return local
+    return Path(__file__).resolve().parent.parent / "rubrics" / "default.toml"
+
+
+def load_rubric(path: str | Path | None = None) -> Rubric:
+    """Read and validate a rubric file (the default one when ``path`` is None)."""
+    path = Path(path) if path else default_rubric_path()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RubricError(f"{path}: cannot read rubric ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RubricError(f"{path}: not valid TOML ({exc})") from None
+    try:
+        return parse_rubric(data, str(path))
+    except RubricError as exc:
+        raise RubricError(f"{path}: {exc}") from None
+
+
+def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
+    """Validate parsed TOML against the detectors' declared keys."""
+    from qa.detectors import DETECTORS  # late import: detectors import this module
+
+    meta = _table(data, "rubric")
+    _no_unknown(data, {"rubric", "shared", "criteria"}, "")
+    name = _check(meta, "name", TEXT, "rubric.name")
+    version = _check(meta, "version", TEXT, "rubric.version")
+    _no_unknown(meta, {"name", "version", "description"}, "rubric.")
+
+    shared_raw = _table(data, "shared")
+    _no_unknown(shared_raw, set(SHARED_PARAMS), "shared.")
+    shared = {k: _check(shared_raw, k, kind, f"shared.{k}") for k, kind in SHARED_PARAMS.items()}
+    shared["_synonym_map"] = _synonym_map(shared["synonyms"])
+
+    criteria_raw = _table(data, "criteria")
+    _no_unknown(criteria_raw, set(DETECTORS), "criteria.")
+    criteria: dict[str, CriterionConfig] = {}
+    for name_, detector in DETECTORS.items():
+        if name_ not in criteria_raw:
+            continue  # a criterion left out of the rubric is simply not scored
+        table = criteria_raw[name_]
+        where = f"criteria.{name_}"
+        if not isinstance(table, dict):
+            raise RubricError(f"{where}: must be a table")
+        _no_unknown(table, {"weight", "enabled", "description", *detector.PARAMS}, where + ".")
+        weight = float(_check(table, "weight", NUMBER, f"{where}.weight"))
+        if weight < 0:
+            raise RubricError(f"{where}.weight: must be 0 or more, got {weight}")
+        enabled = table.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise RubricError(f"{where}.enabled: expected true or false, got {enabled!r}")
+        params = {k: _check(table, k, kind, f"{where}.{k}") for k, kind in detector.PARAMS.items()}
+        if enabled:
+            criteria[name_] = CriterionConfig(name_, weight, params, shared)
+    if not criteria:
+        raise RubricError("criteria: no criterion is enabled")
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return Rubric(name, version, digest, path, shared, criteria)
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    if value is None:
+        raise RubricError(f"[{key}]: missing table")
+    if not isinstance(value, dict):
+        raise RubricError(f"{key}: must be a table")
+    return value
+
+
+def _no_unknown(table: dict[str, Any], known: set[str], prefix: str) -> None:
+    for key in table:
+        if key not in known:
+            raise RubricError(
+                f"{prefix}{key}: unknown key (expected one of: {', '.join(sorted(known))})")
+
+
+def _check(table: dict[str, Any], key: str, kind: str, where: str) -> Any:
+    if key not in table:
+        raise RubricError(f"{where}: missing ({kind} expected)")
+    value = table[key]
+    ok = {
+        NUMBER: isinstance(value, int | float) and not isinstance(value, bool),
+        INTEGER: isinstance(value, int) and not isinstance(value, bool),
+        BOOLEAN: isinstance(value, bool),
+        TEXT: isinstance(value, str),
+        PHRASES: isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value),
+        GROUPS: isinstance(value, dict) and all(
+            isinstance(v, list) and all(isinstance(w, str) for w in v) for v in value.values()),
+    }[kind]
+    if not ok:
+        raise RubricError(f"{where}: expected a {kind}, got {value!r}"[:300])
+    if kind == NUMBER and value < 0:
+        raise RubricError(f"{where}: must be 0 or more, got {value}")
+    return value
+
+
+def _synonym_map(groups: dict[str, list[str]]) -> dict[str, str]:
+    """Map each word's stem to its group head's stem ("bill", "invoice" -> "bill")."""
+    mapping: dict[str, str] = {}
+    for head, words in groups.items():
+        head_stem = stem(head.lower())
+        for word in [head, *words]:
+            for part in word.lower().split():
+                mapping[stem(part)] = head_stem
+    return mapping

@@ -1,0 +1,104 @@
+"""Findings -> criterion scores -> overall score and coaching summary, as the rubric says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from qa.detectors import DETECTORS
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
+from qa.rubric import Rubric
+from qa.transcript import AGENT, Transcript
+
+
+@dataclass
+class ScoredCall:
+    """A transcript with its findings, per-criterion scores, overall score and summary."""
+
+    transcript: Transcript
+    findings: list[Finding]
+    scores: list[CriterionScore]
+    overall: float | None
+    rubric_label: str
+    summary: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (as `qa export --format json` writes it)."""
+        return {
+            "call_id": self.transcript.call_id,
+            "agent": self.transcript.agent,
+            "overall": self.overall,
+            "rubric": self.rubric_label,
+            "scores": [s.to_dict() for s in self.scores],
+            "findings": [f.to_dict() for f in self.findings],
+            "summary": self.summary,
+        }
+
+
+def score_call(call: Transcript, rubric: Rubric) -> ScoredCall:
+    """Run every enabled criterion's detector on ``call`` and combine the scores."""
+    findings: list[Finding] = []
+    scores: list[CriterionScore] = []
+    for name, cfg in rubric.criteria.items():
+        detector = DETECTORS[name]
+        if not call.by(AGENT):
+            scores.append(not_applicable(name, _no_agent_reason(call), cfg.weight))
+            continue
+        if detector.NEEDS_TIMING and not call.speaker_timing:
+            scores.append(not_applicable(
+                name, "mono recording: who spoke when is unknown, so timing cannot be judged",
+                cfg.weight))
+            continue
+        found = detector.detect(call, cfg)
+        findings.extend(found)
+        scores.append(detector.score(found, call, cfg))
+    findings.sort(key=lambda f: (f.start, f.criterion))
+    return ScoredCall(call, findings, scores, overall_score(scores), rubric.label,
+                      coaching_summary(findings, scores))
+
+
+def _no_agent_reason(call: Transcript) -> str:
+    if any(u.speaker == "unknown" for u in call.utterances):
+        return ("mono recording: the two speakers are not separated, so the agent's words "
+                "cannot be told from the customer's")
+    return "the agent said nothing on this call"
+
+
+def overall_score(scores: list[CriterionScore]) -> float | None:
+    """Weighted mean of the applicable criteria (None when none applies)."""
+    applicable = [s for s in scores if s.score is not None and s.weight > 0]
+    total_weight = sum(s.weight for s in applicable)
+    if not total_weight:
+        return None
+    return round(sum(s.score * s.weight for s in applicable) / total_weight, 1)  # type: ignore[operator]
+
+
+def coaching_summary(findings: list[Finding], scores: list[CriterionScore],
+                     coaching: int = 3, strengths: int = 2) -> dict[str, list[dict[str, Any]]]:
+    """The coaching points that cost the most and the best moments, each with its evidence.
+
+    A point's impact is its criterion's lost points times the criterion's weight, shared out
+    among that criterion's coaching findings.
+    """
+    by_name = {s.criterion: s for s in scores}
+    per_criterion: dict[str, int] = {}
+    for f in findings:
+        if f.polarity == COACHING:
+            per_criterion[f.criterion] = per_criterion.get(f.criterion, 0) + 1
+
+    def impact(f: Finding) -> float:
+        s = by_name.get(f.criterion)
+        if s is None or s.score is None:
+            return 0.0
+        return (100 - s.score) * s.weight / per_criterion[f.criterion]
+
+    def item(f: Finding, weight: float) -> dict[str, Any]:
+        return {"criterion": f.criterion, "label": f.label, "start": f.start, "quote": f.quote,
+                "message": f.message, "suggestion": f.suggestion, "impact": round(weight, 1)}
+
+    points = sorted((f for f in findings if f.polarity == COACHING), key=impact, reverse=True)
+    best = sorted((f for f in findings if f.polarity == STRENGTH),
+                  key=lambda f: (by_name[f.criterion].weight if f.criterion in by_name else 0,
+                                 len(f.quote)), reverse=True)
+    return {"coaching": [item(f, impact(f)) for f in points[:coaching]],
+            "strengths": [item(f, 0.0) for f in best[:strengths]]}

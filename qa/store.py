@@ -1,0 +1,278 @@
+"""The SQLite store: schema in one place, one transaction per call, and the queries the CLI uses.
+
+One file (default ``qa.db``), WAL mode so a dashboard can read while a batch writes. Every
+value from outside goes in as a parameter, never into SQL text.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from qa.scoring import ScoredCall
+from qa.transcript import Transcript, Utterance, Word
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = "qa.db"
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class CallInfo:
+    """What we know about a call besides its transcript: where it came from and whose it is."""
+
+    call_id: str
+    source_path: str
+    content_hash: str
+    agent: str | None = None
+    customer: str | None = None
+    call_time: str | None = None
+    channels: int | None = None
+    model: str | None = None
+    origin: str = "audio"  # "audio" or "transcript"
+    extra: dict[str, Any] | None = None
+
+
+def open_db(path: str | Path = DEFAULT_DB) -> sqlite_utils.Database:
+    """Open (creating if needed) the database and bring its schema up to date."""
+    conn = sqlite3.connect(str(path), timeout=30)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("PRAGMA busy_timeout=30000")
+    ensure_schema(db)
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create every table and index the tool uses (idempotent)."""
+    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db["calls"].create({
+        "id": str, "content_hash": str, "source_path": str, "origin": str, "agent": str,
+        "customer": str, "call_time": str, "duration": float, "channels": int,
+        "speaker_timing": int, "model": str, "rubric_name": str, "rubric_version": str,
+        "scorable": int, "unscorable_reason": str, "overall": float, "summary": str,
+        "extra": str, "scored_at": str,
+    }, pk="id", if_not_exists=True)
+    db["utterances"].create({
+        "id": int, "call_id": str, "idx": int, "speaker": str, "start": float, "end": float,
+        "text": str, "words": str,
+    }, pk="id", foreign_keys=[("call_id", "calls", "id")], if_not_exists=True)
+    db["findings"].create({
+        "id": int, "call_id": str, "criterion": str, "label": str, "utterance_idx": int,
+        "speaker": str, "start": float, "end": float, "quote": str, "polarity": str,
+        "message": str, "suggestion": str, "detail": str,
+    }, pk="id", foreign_keys=[("call_id", "calls", "id")], if_not_exists=True)
+    db["scores"].create({
+        "call_id": str, "criterion": str, "score": float, "applicable": int, "reason": str,
+        "weight": float,
+    }, pk=("call_id", "criterion"), foreign_keys=[("call_id", "calls", "id")],
+        if_not_exists=True)
+    db["runs"].create({
+        "id": int, "started_at": str, "finished_at": str, "status": str, "paths": str,
+        "rubric_version": str, "model": str, "files": int, "scored": int, "skipped": int,
+        "failed": int, "unscorable": int,
+    }, pk="id", if_not_exists=True)
+    db["run_files"].create({
+        "id": int, "run_id": int, "path": str, "content_hash": str, "call_id": str,
+        "status": str, "error": str, "seconds": float, "finished_at": str,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")], if_not_exists=True)
+    for table, columns in [
+        ("calls", ["agent", "call_time"]), ("calls", ["call_time"]),
+        ("calls", ["content_hash", "rubric_version"]), ("utterances", ["call_id", "idx"]),
+        ("findings", ["call_id"]), ("findings", ["criterion", "label"]),
+        ("scores", ["criterion", "score"]), ("run_files", ["run_id"]),
+    ]:
+        db[table].create_index(columns, if_not_exists=True)
+    if not db["utterances"].detect_fts():
+        db["utterances"].enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+
+
+def is_scored(db: sqlite_utils.Database, content_hash: str, rubric_version: str) -> str | None:
+    """The id of a call already scored from this content with this rubric, if any."""
+    row = db.execute(
+        "SELECT id FROM calls WHERE content_hash = ? AND rubric_version = ? LIMIT 1",
+        [content_hash, rubric_version]).fetchone()
+    return row[0] if row else None
+
+
+def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCall,
+                     rubric_name: str) -> None:
+    """Store a scored call with its utterances, findings and scores, all or nothing."""
+    call = scored.transcript
+    with db.conn:
+        _delete_call(db, info.call_id)
+        db["calls"].insert(_call_row(info, call, rubric_name, scored.rubric_label, {
+            "scorable": 1, "overall": scored.overall,
+            "summary": json.dumps(scored.summary, ensure_ascii=False)}))
+        db["utterances"].insert_all(
+            ({"call_id": info.call_id, "idx": i, "speaker": u.speaker, "start": u.start,
+              "end": u.end, "text": u.text,
+              "words": json.dumps([w.to_dict() for w in u.words]) if u.words else None}
+             for i, u in enumerate(call.utterances)), batch_size=500)
+        db["findings"].insert_all(
+            ({"call_id": info.call_id, "criterion": f.criterion, "label": f.label,
+              "utterance_idx": f.utterance, "speaker": f.speaker, "start": f.start,
+              "end": f.end, "quote": f.quote, "polarity": f.polarity, "message": f.message,
+              "suggestion": f.suggestion,
+              "detail": json.dumps(f.detail, ensure_ascii=False, default=str)}
+             for f in scored.findings), batch_size=500)
+        db["scores"].insert_all(
+            ({"call_id": info.call_id, "criterion": s.criterion, "score": s.score,
+              "applicable": int(s.applicable), "reason": s.reason, "weight": s.weight}
+             for s in scored.scores), pk=("call_id", "criterion"))
+
+
+def save_unscorable_call(db: sqlite_utils.Database, info: CallInfo, reason: str,
+                         rubric_name: str, rubric_version: str, duration: float | None,
+                         transcript: Transcript | None = None) -> None:
+    """Record a call that cannot be scored fairly, with the reason, instead of a bad score."""
+    call = transcript or Transcript(info.call_id, [], agent=info.agent, duration=duration)
+    with db.conn:
+        _delete_call(db, info.call_id)
+        db["calls"].insert(_call_row(info, call, rubric_name, rubric_version, {
+            "scorable": 0, "unscorable_reason": reason}))
+
+
+def _call_row(info: CallInfo, call: Transcript, rubric_name: str, rubric_version: str,
+              extra_fields: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": info.call_id, "content_hash": info.content_hash, "source_path": info.source_path,
+        "origin": info.origin, "agent": info.agent, "customer": info.customer,
+        "call_time": info.call_time, "duration": call.duration, "channels": info.channels,
+        "speaker_timing": int(call.speaker_timing), "model": info.model,
+        "rubric_name": rubric_name, "rubric_version": rubric_version,
+        "extra": json.dumps(info.extra or {}, ensure_ascii=False), "scored_at": now(),
+        "overall": None, "summary": None, "unscorable_reason": None, **extra_fields,
+    }
+
+
+def _delete_call(db: sqlite_utils.Database, call_id: str) -> None:
+    for table in ("findings", "scores", "utterances"):
+        db.execute(f"DELETE FROM [{table}] WHERE call_id = ?", [call_id])
+    db.execute("DELETE FROM calls WHERE id = ?", [call_id])
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+def start_run(db: sqlite_utils.Database, paths: list[str], rubric_version: str,
+              model: str | None) -> int:
+    """Open a batch run and return its id."""
+    with db.conn:
+        table = db["runs"].insert({
+            "started_at": now(), "status": "running", "paths": json.dumps(paths),
+            "rubric_version": rubric_version, "model": model, "files": 0, "scored": 0,
+            "skipped": 0, "failed": 0, "unscorable": 0})
+    return int(table.last_pk)
+
+
+def record_file(db: sqlite_utils.Database, run_id: int, path: str, status: str,
+                call_id: str | None = None, content_hash: str | None = None,
+                error: str | None = None, seconds: float | None = None) -> None:
+    """Record one file's outcome in a run (scored, skipped, failed or unscorable)."""
+    with db.conn:
+        db["run_files"].insert({
+            "run_id": run_id, "path": path, "content_hash": content_hash, "call_id": call_id,
+            "status": status, "error": error, "seconds": seconds, "finished_at": now()})
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
+    """Close a run with its per-status counts, and return them."""
+    counts = {status: 0 for status in ("scored", "skipped", "failed", "unscorable")}
+    for status, n in db.execute(
+            "SELECT status, count(*) FROM run_files WHERE run_id = ? GROUP BY status", [run_id]):
+        counts[status] = n
+    with db.conn:
+        db["runs"].update(run_id, {"finished_at": now(), "status": "finished",
+                                   "files": sum(counts.values()), **counts})
+    return counts
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def get_call(db: sqlite_utils.Database, call_id: str) -> dict[str, Any] | None:
+    """A stored call with its scores, findings and utterances, or None."""
+    rows = list(db.query("SELECT * FROM calls WHERE id = ?", [call_id]))
+    if not rows:
+        return None
+    call = rows[0]
+    call["scores"] = list(db.query(
+        "SELECT criterion, score, applicable, reason, weight FROM scores WHERE call_id = ? "
+        "ORDER BY rowid", [call_id]))
+    call["findings"] = list(db.query(
+        "SELECT * FROM findings WHERE call_id = ? ORDER BY start, id", [call_id]))
+    call["utterances"] = list(db.query(
+        "SELECT idx, speaker, start, end, text FROM utterances WHERE call_id = ? ORDER BY idx",
+        [call_id]))
+    call["summary"] = json.loads(call["summary"]) if call.get("summary") else None
+    return call
+
+
+def load_transcript(db: sqlite_utils.Database, call_id: str) -> Transcript | None:
+    """Rebuild a stored call's transcript (words included)."""
+    row = db.execute("SELECT agent, duration, speaker_timing FROM calls WHERE id = ?",
+                     [call_id]).fetchone()
+    if row is None:
+        return None
+    utterances = []
+    for u in db.query("SELECT * FROM utterances WHERE call_id = ? ORDER BY idx", [call_id]):
+        words = [Word(w["start"], w["end"], w["word"], w.get("probability"))
+                 for w in json.loads(u["words"] or "[]")]
+        utterances.append(Utterance(u["speaker"], u["start"], u["end"], u["text"], words))
+    return Transcript(call_id, utterances, agent=row[0], duration=row[1],
+                      speaker_timing=bool(row[2]))
+
+
+def iter_calls(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
+    """Every stored call's row, oldest call time first."""
+    yield from db.query("SELECT * FROM calls ORDER BY call_time, id")
+
+
+def iter_findings(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
+    """Every stored finding with its call's agent."""
+    yield from db.query(
+        "SELECT f.*, c.agent FROM findings f JOIN calls c ON c.id = f.call_id "
+        "ORDER BY f.call_id, f.start, f.id")
+
+
+def list_runs(db: sqlite_utils.Database, limit: int = 20) -> list[dict[str, Any]]:
+    """The most recent runs, newest first."""
+    return list(db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit]))
+
+
+def run_failures(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
+    """Files that failed or could not be scored in a run, with the reason."""
+    return list(db.query(
+        "SELECT path, status, error FROM run_files WHERE run_id = ? "
+        "AND status IN ('failed', 'unscorable') ORDER BY id", [run_id]))
+
+
+def table_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Row counts of the main tables (for checks and summaries)."""
+    return {t: db[t].count for t in ("calls", "utterances", "findings", "scores")}
+
+
+def search_utterances(db: sqlite_utils.Database, query: str,
+                      limit: int = 50) -> list[dict[str, Any]]:
+    """Full-text search over every transcript (SQLite FTS5, porter stemming)."""
+    return list(db.query(
+        "SELECT u.call_id, u.idx, u.speaker, u.start, u.text FROM utterances u "
+        "JOIN utterances_fts ON utterances_fts.rowid = u.id "
+        "WHERE utterances_fts MATCH ? ORDER BY rank LIMIT ?", [_fts_query(query), limit]))
+
+
+def _fts_query(text: str) -> str:
+    # Quote each word so user text is searched for, never parsed as FTS syntax.
+    return " ".join('"' + w.replace('"', '""') + '"' for w in text.split())

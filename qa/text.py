@@ -1,0 +1,199 @@
+"""Text helpers every detector shares: tokens, stems, content words, phrases, pronouns.
+
+Built on NLTK's data-free parts only (regular-expression tokenising and the Porter stemmer),
+so nothing is downloaded at run time. Stop words are our own list for the same reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from nltk.stem import PorterStemmer
+
+_STEMMER = PorterStemmer()
+_TOKEN_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)*(?:[.,][0-9]+)?")
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\s*(?:—|–| - )\s*")
+
+# Our own list (NLTK's needs a data download).
+STOPWORDS = frozenset(
+    """
+a about above after again against all am an and any are aren't as at be because been before
+being below between both but by can can't cannot could couldn't did didn't do does doesn't
+doing don't down during each few for from further had hadn't has hasn't have haven't having he
+he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm i've if
+in into is isn't it it's its itself let's me more most mustn't my myself no nor not of off on
+once only or other ought our ours ourselves out over own same shan't she she'd she'll she's
+should shouldn't so some such than that that's the their theirs them themselves then there
+there's these they they'd they'll they're they've this those through to too under until up very
+was wasn't we we'd we'll we're we've were weren't what what's when when's where where's which
+while who who's whom why why's with won't would wouldn't you you'd you'll you're you've your
+yours yourself yourselves just also really actually well oh um uh uhm erm hmm like yeah yes
+okay ok right sure so now one get got go going gonna want wanted need needs know think see say
+said tell told thing things way something anything still even much many lot bit please thank
+thanks hello hi sir madam ma'am mr mrs ms let can could would will shall may might must today
+kind basically literally
+""".split()  # noqa: SIM905
+)
+
+_NUMBER_WORDS = {
+    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+    "twice": 2, "double": 2, "once": 1,
+}
+
+# First-person -> second-person, so a customer's words can be echoed back to them.
+_SECOND_PERSON = {
+    "i": "you", "i'm": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll",
+    "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are",
+    "we": "you", "we're": "you're", "we've": "you've", "our": "your", "us": "you",
+    "was": "were",
+}
+
+
+def normalize(text: str) -> str:
+    """Lower-case, unify apostrophes, collapse white space."""
+    return " ".join(text.lower().replace("’", "'").split())
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word and number tokens, keeping contractions ("i'm") whole."""
+    return _TOKEN_RE.findall(normalize(text))
+
+
+def sentences(text: str) -> list[str]:
+    """Split into sentences on end punctuation and dashes (ASR text may have none)."""
+    return [s.strip() for s in _SENTENCE_RE.split(text.strip()) if s and s.strip()]
+
+
+_CLAUSE_RE = re.compile(r"[,;:.!?]+\s*|\s+(?:and|but|because|so)\s+", re.IGNORECASE)
+_OPENERS = {"hi", "hello", "hey", "yeah", "yes", "well", "so", "um", "uh", "oh", "okay", "ok",
+            "look", "listen", "honestly", "basically", "and", "but", "like", "right", "no"}
+
+
+def clauses(text: str) -> list[str]:
+    """Split into short clauses at punctuation and at "and" / "but" / "because" / "so"."""
+    out = []
+    for part in _CLAUSE_RE.split(text):
+        words = part.split()
+        while words and words[0].lower().strip(",.'") in _OPENERS:
+            words.pop(0)
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    """Porter stem of a lower-case word."""
+    return _STEMMER.stem(word)
+
+
+_KEEP_S = frozenset({"it's", "that's", "what's", "let's", "there's", "he's", "she's", "here's",
+                     "who's", "where's", "how's", "when's", "why's"})
+
+
+def content_words(text: str) -> list[str]:
+    """Tokens that carry meaning: not stop words, not single letters; possessives bare."""
+    words = (_bare(t) for t in tokens(text))
+    return [t for t in words if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+
+
+def _bare(token: str) -> str:
+    return token[:-2] if token.endswith("'s") and token not in _KEEP_S else token
+
+
+def content_stems(text: str, synonyms: dict[str, str] | None = None,
+                  skip_numbers: bool = False) -> set[str]:
+    """Stems of the content words, each mapped to its synonym group's head when given.
+
+    With ``skip_numbers``, numbers (digits or words) are left out: see :func:`numbers`.
+    """
+    out = set()
+    for word in content_words(text):
+        if skip_numbers and (word in _NUMBER_WORDS or word[0].isdigit()):
+            continue
+        s = stem(word)
+        out.add(synonyms.get(s, s) if synonyms else s)
+    return out
+
+
+def numbers(text: str) -> set[int | float]:
+    """Numbers mentioned, as digits or (simple) words: "twice" and "2" both give 2."""
+    found: set[int | float] = set()
+    for t in tokens(text):
+        cleaned = t.replace(",", "")
+        if re.fullmatch(r"\d+(?:\.\d+)?", cleaned):
+            value = float(cleaned)
+            found.add(int(value) if value.is_integer() else value)
+        elif t in _NUMBER_WORDS and t != "oh":
+            found.add(_NUMBER_WORDS[t])
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _phrase_re(phrase: str) -> re.Pattern[str]:
+    # Phrases may use "*" as a wildcard for one word; matched on word boundaries.
+    parts = [re.escape(p) if p != "*" else r"[\w']+" for p in normalize(phrase).split()]
+    return re.compile(r"(?<![\w'])" + r"\s+".join(parts) + r"(?![\w'])")
+
+
+def _matchable(text: str) -> str:
+    # Possessives match their noun ("today's" -> "today"); contractions stay whole.
+    return " ".join(_bare(t) for t in tokens(text))
+
+
+def find_phrase(text: str, phrases: Iterable[str]) -> str | None:
+    """The first phrase of ``phrases`` found in ``text`` (word-bounded), else None."""
+    plain = _matchable(text)
+    for phrase in phrases:
+        if _phrase_re(phrase).search(plain):
+            return phrase
+    return None
+
+
+def has_phrase(text: str, phrases: Iterable[str]) -> bool:
+    """True if any of ``phrases`` occurs in ``text``."""
+    return find_phrase(text, phrases) is not None
+
+
+def to_second_person(text: str) -> str:
+    """Turn the customer's "my order never came" into "your order never came"."""
+    out = []
+    for word in normalize(text).split():
+        bare = word.strip(".,!?;:\"")
+        swapped = _SECOND_PERSON.get(bare)
+        out.append(word.replace(bare, swapped) if swapped else word)
+    return " ".join(out)
+
+
+def shorten(text: str, max_words: int = 14) -> str:
+    """At most ``max_words`` words, with an ellipsis when cut."""
+    words = text.split()
+    if len(words) <= max_words:
+        return text.strip()
+    return " ".join(words[:max_words]).rstrip(",;:") + "…"
+
+
+def tail(text: str, max_words: int = 8) -> str:
+    """The last ``max_words`` words, with a leading ellipsis when cut."""
+    words = text.split()
+    if len(words) <= max_words:
+        return text.strip()
+    return "…" + " ".join(words[-max_words:])
+
+
+def is_question(text: str) -> bool:
+    """True if the text reads as a question (ends with "?" or opens with a question word)."""
+    stripped = text.strip()
+    if stripped.endswith("?"):
+        return True
+    first = tokens(stripped)[:1]
+    return bool(first) and first[0] in {
+        "what", "when", "where", "which", "who", "why", "how", "could", "can", "would",
+        "do", "does", "did", "is", "are", "was", "were", "have", "has", "may", "shall",
+    } and not stripped.endswith(".")

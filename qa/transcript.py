@@ -1,0 +1,238 @@
+"""The transcript: the hinge of the pipeline.
+
+Everything after transcription works on a :class:`Transcript`, whether it came from our own
+Whisper run, from a hand-written labeled script, or from another system. The JSON form is the
+one documented in the README::
+
+    {"call_id": str, "agent": str | null,
+     "utterances": [{"speaker": "agent" | "customer", "start": float, "end": float,
+                     "text": str, "words": [...]?, "labels": [str]?}]}
+
+Unknown fields are ignored on reading, so files from newer versions or other tools still load.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+AGENT = "agent"
+CUSTOMER = "customer"
+UNKNOWN = "unknown"
+SPEAKERS = (AGENT, CUSTOMER, UNKNOWN)
+
+
+class TranscriptError(ValueError):
+    """A transcript file or object that cannot be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word with its time span in seconds from the start of the call."""
+
+    start: float
+    end: float
+    text: str
+    probability: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        out: dict[str, Any] = {"start": round(self.start, 3), "end": round(self.end, 3),
+                               "word": self.text}
+        if self.probability is not None:
+            out["probability"] = round(self.probability, 3)
+        return out
+
+
+@dataclass
+class Utterance:
+    """A stretch of speech by one party, as the transcript lists it."""
+
+    speaker: str
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return max(0.0, self.end - self.start)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (words and labels only when present)."""
+        out: dict[str, Any] = {"speaker": self.speaker, "start": round(self.start, 3),
+                               "end": round(self.end, 3), "text": self.text}
+        if self.words:
+            out["words"] = [w.to_dict() for w in self.words]
+        if self.labels:
+            out["labels"] = list(self.labels)
+        return out
+
+
+@dataclass
+class Transcript:
+    """A whole call: who said what, when.
+
+    ``speaker_timing`` is False when the speakers could not be told apart by channel (a mono
+    recording): the text is there, but who-spoke-when is not, so timing criteria do not apply.
+    """
+
+    call_id: str
+    utterances: list[Utterance]
+    agent: str | None = None
+    duration: float | None = None
+    speaker_timing: bool = True
+    source: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.utterances.sort(key=lambda u: (u.start, u.end))
+        if self.duration is None:
+            self.duration = max((u.end for u in self.utterances), default=0.0)
+
+    def __iter__(self) -> Iterator[Utterance]:
+        return iter(self.utterances)
+
+    def by(self, speaker: str) -> list[tuple[int, Utterance]]:
+        """The (index, utterance) pairs spoken by ``speaker``, in time order."""
+        return [(i, u) for i, u in enumerate(self.utterances) if u.speaker == speaker]
+
+    def speech_seconds(self, speaker: str) -> float:
+        """Total seconds of speech by ``speaker`` (sum of utterance spans)."""
+        return sum(u.duration for u in self.utterances if u.speaker == speaker)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, the README's transcript format plus a few optional fields."""
+        out: dict[str, Any] = {"call_id": self.call_id, "agent": self.agent}
+        if self.duration is not None:
+            out["duration"] = round(self.duration, 3)
+        out["speaker_timing"] = self.speaker_timing
+        if self.source:
+            out["source"] = self.source
+        if self.metadata:
+            out["metadata"] = self.metadata
+        out["utterances"] = [u.to_dict() for u in self.utterances]
+        return out
+
+    def to_json(self) -> str:
+        """Pretty JSON text."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def save(self, path: str | Path) -> None:
+        """Write the transcript as UTF-8 JSON."""
+        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, data: Any, default_call_id: str | None = None) -> Transcript:
+        """Build from parsed JSON, checking every field a detector relies on."""
+        if not isinstance(data, dict):
+            raise TranscriptError("top level must be a JSON object")
+        call_id = data.get("call_id", default_call_id)
+        if not isinstance(call_id, str) or not call_id.strip():
+            raise TranscriptError("'call_id' must be a non-empty string")
+        agent = data.get("agent")
+        if agent is not None and not isinstance(agent, str):
+            raise TranscriptError("'agent' must be a string or null")
+        raw_utts = data.get("utterances")
+        if not isinstance(raw_utts, list):
+            raise TranscriptError("'utterances' must be a list")
+        utterances = [_utterance_from_dict(u, i) for i, u in enumerate(raw_utts)]
+        duration = data.get("duration")
+        if duration is not None and not isinstance(duration, int | float):
+            raise TranscriptError("'duration' must be a number")
+        metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        return cls(
+            call_id=call_id.strip(),
+            agent=agent,
+            utterances=utterances,
+            duration=float(duration) if duration is not None else None,
+            speaker_timing=bool(data.get("speaker_timing", True)),
+            source=data.get("source") if isinstance(data.get("source"), str) else None,
+            metadata=metadata,
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> Transcript:
+        """Read a transcript JSON file; errors name the problem (the caller adds the file)."""
+        raw = Path(path).read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise TranscriptError(f"not UTF-8 text (byte {exc.start})") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise TranscriptError(f"malformed JSON: {exc.msg} at line {exc.lineno}") from None
+        return cls.from_dict(data, default_call_id=Path(path).stem)
+
+
+def _utterance_from_dict(raw: Any, index: int) -> Utterance:
+    where = f"utterances[{index}]"
+    if not isinstance(raw, dict):
+        raise TranscriptError(f"{where} must be an object")
+    speaker = raw.get("speaker")
+    if speaker not in SPEAKERS:
+        raise TranscriptError(
+            f"{where}.speaker must be 'agent', 'customer' or 'unknown', got {speaker!r}")
+    try:
+        start, end = float(raw["start"]), float(raw["end"])
+    except KeyError as exc:
+        raise TranscriptError(f"{where} is missing {exc.args[0]!r}") from None
+    except (TypeError, ValueError):
+        raise TranscriptError(f"{where}.start and .end must be numbers") from None
+    if start < 0 or end < start:
+        raise TranscriptError(f"{where} has start {start} and end {end}: need 0 <= start <= end")
+    text = raw.get("text")
+    if not isinstance(text, str):
+        raise TranscriptError(f"{where}.text must be a string")
+    labels = raw.get("labels") or []
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise TranscriptError(f"{where}.labels must be a list of strings")
+    words: list[Word] = []
+    for j, w in enumerate(raw.get("words") or []):
+        try:
+            words.append(Word(float(w["start"]), float(w["end"]),
+                              str(w.get("word", w.get("text", ""))),
+                              float(w["probability"]) if w.get("probability") is not None
+                              else None))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise TranscriptError(f"{where}.words[{j}] needs numeric start and end") from None
+    return Utterance(speaker, start, end, text.strip(), words, labels)
+
+
+def group_words(words: list[tuple[str, Word]], max_gap: float = 1.0) -> list[Utterance]:
+    """Group time-ordered (speaker, word) pairs into utterances.
+
+    A new utterance starts when the same speaker pauses longer than ``max_gap`` seconds, or
+    when the other party started speaking since this speaker's last word (so a backchannel
+    during the customer's turn stays its own utterance, and turns alternate as they did).
+    """
+    ordered = sorted(words, key=lambda sw: (sw[1].start, sw[1].end))
+    utterances: list[Utterance] = []
+    current: dict[str, Utterance] = {}
+    latest_start: dict[str, float] = {}
+    for speaker, word in ordered:
+        utt = current.get(speaker)
+        other_started = max(
+            (t for s, t in latest_start.items() if s != speaker), default=float("-inf")
+        )
+        if utt is None or word.start - utt.end > max_gap or other_started >= utt.end:
+            utt = Utterance(speaker, word.start, word.end, "", [])
+            utterances.append(utt)
+            current[speaker] = utt
+            latest_start[speaker] = word.start
+        utt.words.append(word)
+        utt.end = max(utt.end, word.end)
+    for utt in utterances:
+        utt.text = _join_words(utt.words)
+    return utterances
+
+
+def _join_words(words: list[Word]) -> str:
+    # Whisper words carry their own leading space; normalise to single spaces.
+    return " ".join(w.text.strip() for w in words if w.text.strip())
