@@ -171,7 +171,8 @@ def _check(table: dict[str, Any], key: str, kind: str, where: str) -> Any:
             isinstance(v, list) and all(isinstance(w, str) for w in v) for v in value.values()),
     }[kind]
     if not ok:
-        raise RubricError(f"{where}: expected a {kind}, got {value!r}"[:300])
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise RubricError(f"{where}: expected {article} {kind}, got {value!r}"[:300])
     if kind == NUMBER and value < 0:
         raise RubricError(f"{where}: must be 0 or more, got {value}")
     return value

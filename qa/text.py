@@ -164,10 +164,14 @@ def has_phrase(text: str, phrases: Iterable[str]) -> bool:
 def to_second_person(text: str) -> str:
     """Turn the customer's "my order never came" into "your order never came"."""
     out = []
+    previous = ""
     for word in normalize(text).split():
         bare = word.strip(".,!?;:\"")
         swapped = _SECOND_PERSON.get(bare)
+        if bare in {"was", "am"} and previous != "i":
+            swapped = None  # "it was cancelled" stays; only "I was" becomes "you were"
         out.append(word.replace(bare, swapped) if swapped else word)
+        previous = bare
     return " ".join(out)
 
 

@@ -15,16 +15,25 @@ from qa.detectors import (
     affirmations,
     apology,
     blame,
+    clarifying_questions,
+    customer_name,
+    dead_air,
     empathy,
     expectations,
+    greeting_closing,
     interruptions,
     paraphrasing,
+    positive_language,
+    sentiment,
+    speaking_rate,
+    talk_ratio,
 )
 
 DETECTORS: dict[str, ModuleType] = {
     module.CRITERION: module
     for module in (interruptions, paraphrasing, affirmations, apology, expectations, empathy,
-                   blame)
+                   blame, positive_language, greeting_closing, customer_name,
+                   clarifying_questions, dead_air, talk_ratio, speaking_rate, sentiment)
 }
 
 # The labels ``qa eval`` compares, and the criterion that produces each.

@@ -78,7 +78,8 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     if is_question(sentence) or find_phrase(sentence, cfg["not_commitment_phrases"]):
         return None
     action = _first_person_action(sentence, cfg)
-    if not find_phrase(sentence, cfg["commitment_phrases"]) and not action:
+    hedged_time = find_phrase(sentence, cfg["hedge_phrases"]) and _time_frame(sentence, cfg)
+    if not (find_phrase(sentence, cfg["commitment_phrases"]) or action or hedged_time):
         return None
     unhedged = sentence
     for exception in cfg["vague_exceptions"]:

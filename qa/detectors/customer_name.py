@@ -1,0 +1,79 @@
+"""Use of the customer's name: once the customer gives it, the agent uses it (personalises the
+call, as the practice recommends).
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.detectors.common import agent_finding
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
+from qa.rubric import NUMBER, PHRASES, CriterionConfig
+from qa.text import tokens
+from qa.transcript import AGENT, CUSTOMER, Transcript
+
+CRITERION = "customer_name"
+NEEDS_TIMING = False
+PARAMS = {
+    "not_names": PHRASES,
+    "unused_score": NUMBER,
+}
+
+_INTRO = re.compile(r"\b(?:[Mm]y name is|[Mm]y name's|[Tt]his is|I'm|[Nn]ame is)\s+"
+                    r"((?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?([A-Za-z][a-z'-]+)")
+_TITLE = re.compile(r"\b(Mr|Mrs|Ms|Miss|Dr)\.?\s+([A-Z][a-z'-]+)")
+
+
+def customer_names(call: Transcript, cfg: CriterionConfig) -> set[str]:
+    """Names the customer gave for themselves, or the agent used with a title ("Mrs Clarke")."""
+    blocked = {w.lower() for w in cfg["not_names"]}
+    names: set[str] = set()
+    for _, utt in call.by(CUSTOMER):
+        for match in _INTRO.finditer(utt.text):
+            name = match.group(2).lower()
+            # Only a capitalised word, or any word after a title, reads as a name.
+            raw = match.group(2)
+            if name not in blocked and (raw[0].isupper() or match.group(1)):
+                names.add(name)
+    for _, utt in call.by(AGENT):
+        for match in _TITLE.finditer(utt.text):
+            if match.group(2).lower() not in blocked:
+                names.add(match.group(2).lower())
+    return names
+
+
+def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
+    """A strength for each agent turn using the customer's name; a coaching point if never."""
+    names = customer_names(call, cfg)
+    if not names:
+        return []
+    findings = []
+    for i, utt in call.by(AGENT):
+        used = names & set(tokens(utt.text))
+        if used:
+            findings.append(agent_finding(
+                call, i, CRITERION, "customer_name", STRENGTH,
+                f"Used the customer's name ({', '.join(sorted(used)).title()}).",
+                name=sorted(used)[0]))
+    if not findings:
+        name = sorted(names)[0].title()
+        agent_turns = call.by(AGENT)
+        anchor = agent_turns[min(2, len(agent_turns) - 1)][0] if agent_turns else 0
+        findings.append(agent_finding(
+            call, anchor, CRITERION, "customer_name:unused", COACHING,
+            f"The customer gave their name ({name}) and the agent never used it.",
+            suggestion=f"Use it once or twice: \"Thanks, {name}, let me sort this out for you.\"",
+            name=name))
+    return findings
+
+
+def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+    """100 if the name was used; ``unused_score`` if known and never used."""
+    if not findings:
+        return not_applicable(CRITERION, "the customer's name never came up", cfg.weight)
+    uses = sum(f.label == "customer_name" for f in findings)
+    if uses:
+        return CriterionScore(CRITERION, 100.0, f"The customer's name was used {uses} time(s).",
+                              cfg.weight)
+    return CriterionScore(CRITERION, float(cfg["unused_score"]),
+                          "The customer's name was known but never used.", cfg.weight)

@@ -1,0 +1,72 @@
+"""Positive language: "here's what I can do" instead of "I can't"; "let's" instead of
+"you need to".
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.detectors.common import agent_finding, agent_sentences
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
+from qa.rubric import GROUPS, NUMBER, PHRASES, CriterionConfig
+from qa.text import find_phrase
+from qa.transcript import AGENT, Transcript
+
+CRITERION = "positive_language"
+NEEDS_TIMING = False
+PARAMS = {
+    "negative_phrases": PHRASES,
+    "positive_phrases": PHRASES,
+    "rewrites": GROUPS,
+    "points_per_negative": NUMBER,
+}
+
+
+def rewrite(sentence: str, phrase: str, cfg: CriterionConfig) -> str:
+    """A positive version of the sentence, using the rubric's replacement for the phrase.
+
+    A replacement ending in ":" ("here's what I can do:") introduces an alternative the agent
+    has to name, so the sentence keeps its content after it; others swap in place
+    ("you need to restart" -> "let's restart").
+    """
+    replacement = (cfg["rewrites"].get(phrase) or ["here's what I can do:"])[0]
+    pattern = re.compile(r"(?i)\b" + r"\s+".join(map(re.escape, phrase.split())) + r"\b")
+    if replacement.endswith(":"):
+        text = f"{replacement} <the option you can offer>"
+    else:
+        text = pattern.sub(replacement, sentence.strip(), count=1)
+    return text[:1].upper() + text[1:]
+
+
+def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
+    """A coaching point per negative phrasing (with the positive rewrite), a strength per
+    positive one."""
+    findings = []
+    for i, _utt, sentence in agent_sentences(call):
+        negative = find_phrase(sentence, cfg["negative_phrases"])
+        if negative:
+            findings.append(agent_finding(
+                call, i, CRITERION, "negative_language", COACHING,
+                f"Negative framing (\"{negative}\") tells the customer what can't happen.",
+                suggestion=f"Lead with what you can do: \"{rewrite(sentence, negative, cfg)}\" "
+                           f"rather than \"{sentence.strip()}\"",
+                quote=sentence, phrase=negative))
+            continue
+        positive = find_phrase(sentence, cfg["positive_phrases"])
+        if positive:
+            findings.append(agent_finding(
+                call, i, CRITERION, "positive_language", STRENGTH,
+                f"Positive, solution-first wording (\"{positive}\").", quote=sentence,
+                phrase=positive))
+    return findings
+
+
+def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+    """100 less a fixed number of points per negative phrasing."""
+    if not call.by(AGENT):
+        return not_applicable(CRITERION, "the agent said nothing", cfg.weight)
+    negatives = sum(f.label == "negative_language" for f in findings)
+    positives = sum(f.label == "positive_language" for f in findings)
+    return CriterionScore(
+        CRITERION, clamp_score(100 - negatives * cfg["points_per_negative"]),
+        f"{negatives} negative and {positives} positive phrasing(s).", cfg.weight)

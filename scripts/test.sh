@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Install everything the tests need into .venv, then run the linter and the whole test suite.
+# This is the README's test command; CI runs exactly this (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+
+.venv/bin/ruff check .
+.venv/bin/python -m pytest "$@"
