@@ -13,7 +13,7 @@ from qa.detectors.common import (
     last_customer_before,
 )
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import NUMBER, CriterionConfig
+from qa.rubric import INTEGER, NUMBER, CriterionConfig
 from qa.text import is_question, normalize
 from qa.transcript import AGENT, CUSTOMER, Transcript
 
@@ -23,6 +23,7 @@ PARAMS = {
     "target_per_minute": NUMBER,
     "min_customer_seconds": NUMBER,
     "long_turn_seconds": NUMBER,
+    "mechanical_run": INTEGER,
 }
 
 
@@ -42,8 +43,32 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
             "Listening cue that keeps the customer talking.",
             cue=normalize(utt.text).strip(".!?, "),
         ))
+    findings.extend(_mechanical_runs(call, cfg, findings))
     findings.extend(_silent_long_turns(call, cfg, {f.utterance for f in findings}))
     return findings
+
+
+def _mechanical_runs(call: Transcript, cfg: CriterionConfig,
+                     cues: list[Finding]) -> list[Finding]:
+    """The same cue several times in a row ("okay... okay... okay") sounds mechanical."""
+    out = []
+    run: list[Finding] = []
+    for finding in [*cues, None]:
+        if finding is not None and run and finding.detail["cue"] == run[-1].detail["cue"]:
+            run.append(finding)
+            continue
+        if len(run) >= cfg["mechanical_run"]:
+            cue = run[0].detail["cue"]
+            alternatives = [c for c in ("I see", "go on", "right", "that makes sense",
+                                        "I hear you") if c.lower() != cue]
+            out.append(agent_finding(
+                call, run[-1].utterance, CRITERION, "affirmation:mechanical", COACHING,
+                f"\"{cue}\" {len(run)} times in a row sounds mechanical.",
+                suggestion=f"Vary the cue and tie it to what they said: "
+                           f"\"{alternatives[0]}\", \"{alternatives[1]}\", or repeat a key "
+                           "detail back.", cue=cue, run=len(run)))
+        run = [finding] if finding is not None else []
+    return out
 
 
 def _silent_long_turns(call: Transcript, cfg: CriterionConfig,
@@ -75,11 +100,13 @@ def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> Cr
         return not_applicable(CRITERION, f"the customer spoke only {customer_seconds:.0f} s",
                               cfg.weight)
     cues = [f for f in findings if f.label == "affirmation"]
+    mechanical = sum(f.label == "affirmation:mechanical" for f in findings)
     rate = len(cues) / (customer_seconds / 60)
     variety = len({f.detail.get("cue") for f in cues}) / len(cues) if cues else 0.0
     base = min(1.0, rate / cfg["target_per_minute"]) * 100
     # A single repeated cue loses up to a quarter of the score.
     value = base * (0.75 + 0.25 * min(1.0, variety * 2)) if cues else 0.0
+    value -= 10 * mechanical
     return CriterionScore(
         CRITERION, clamp_score(value),
         f"{len(cues)} listening cue(s), {rate:.1f} per minute of customer speech "

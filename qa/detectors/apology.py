@@ -25,6 +25,8 @@ PARAMS = {
     "excuse_phrases": PHRASES,
     "ownership_phrases": PHRASES,
     "min_problem_words": INTEGER,
+    "max_apologies": INTEGER,
+    "late_after_seconds": NUMBER,
     "scripted_score": NUMBER,
     "missing_score": NUMBER,
 }
@@ -96,6 +98,23 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
                 continue
             findings.append(_apology_finding(call, i, sentence, *verdict, cfg))
     complaints = complaint_utterances(call, cfg)
+    apologies = [f for f in findings if f.label.startswith("apology:")]
+    if len(apologies) > cfg["max_apologies"]:
+        last = apologies[-1]
+        findings.append(agent_finding(
+            call, last.utterance, CRITERION, "apology:excessive", COACHING,
+            f"{len(apologies)} apologies in one call: repeated sorries lose their meaning.",
+            suggestion="Apologise once, sincerely, naming the problem; then spend the words on "
+                       "the fix.", count=len(apologies)))
+    if complaints and apologies:
+        delay = apologies[0].start - complaints[0][1].end
+        if delay > cfg["late_after_seconds"]:
+            first = apologies[0]
+            findings.append(agent_finding(
+                call, first.utterance, CRITERION, "apology:late", COACHING,
+                f"The first apology came {delay:.0f} s after the customer raised the problem.",
+                suggestion="Apologise as soon as the problem is clear, before the "
+                           "troubleshooting.", quote=first.quote, delay_s=round(delay)))
     if complaints and not findings:
         ci, _ = complaints[0]
         problem = problem_phrase(call, ci + 1, cfg) or "this happened"
@@ -134,6 +153,7 @@ def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> Cr
         return not_applicable(CRITERION, "no apology was owed: the customer raised no problem",
                               cfg.weight)
     value = (sincere * 100 + scripted * cfg["scripted_score"]) / (sincere + scripted)
+    value -= 10 * sum(f.label in ("apology:excessive", "apology:late") for f in findings)
     return CriterionScore(CRITERION, clamp_score(value),
                           f"{sincere} sincere and {scripted} scripted apolog"
                           f"{'y' if sincere + scripted == 1 else 'ies'}.", cfg.weight)
