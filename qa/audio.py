@@ -40,6 +40,14 @@ _DUPLICATE_CHANNEL_DB = -40.0
 _FRAME_S = 0.03
 _VOICED_PEAK_DBFS = -50.0
 _MIN_VOICED_S = 0.3
+# Sound regions (for tightening word timings): 20 ms frames, threshold 30 % of the way from
+# the channel's floor to its speech level, gaps up to 0.2 s bridged.
+_REGION_FRAME_S = 0.02
+_REGION_THRESHOLD_FRACTION = 0.3
+_REGION_MERGE_GAP_S = 0.2
+_MIN_DYNAMIC_RANGE_DB = 15.0
+_REGION_MAX_DEPTH_DB = 40.0
+_SILENT_CHANNEL_DBFS = -55.0
 
 
 class AudioError(ValueError):
@@ -159,6 +167,57 @@ def is_silent(audio: CallAudio) -> bool:
     return all(voiced_seconds(ch, audio.sample_rate) < _MIN_VOICED_S for ch in audio.channels)
 
 
+def frame_levels(samples: np.ndarray, sample_rate: int = SAMPLE_RATE,
+                 frame_s: float = _REGION_FRAME_S) -> np.ndarray:
+    """RMS level in dBFS of consecutive ``frame_s`` frames (the tail shorter than a frame is
+    dropped)."""
+    frame = max(1, int(sample_rate * frame_s))
+    usable = (len(samples) // frame) * frame
+    out = np.empty(usable // frame, dtype=np.float32)
+    step = frame * 4096  # in blocks: no channel-sized float64 temporaries on a long call
+    for i in range(0, usable, step):
+        block = samples[i:min(i + step, usable)].reshape(-1, frame).astype(np.float64)
+        out[i // frame:i // frame + len(block)] = 10 * np.log10(np.mean(block * block, axis=1)
+                                                                 + 1e-12)
+    return out
+
+
+def sound_regions(samples: np.ndarray, sample_rate: int = SAMPLE_RATE
+                  ) -> list[tuple[float, float]] | None:
+    """Spans (seconds) where a channel is clearly above its own background.
+
+    The threshold sits 30 % of the way from the channel's noise floor (10th percentile of 20 ms
+    frame levels) to its speech level (95th percentile), so a quiet caller and a loud agent
+    are judged alike. Returns [] when even the loudest frames are below -55 dBFS, and None
+    when the channel has too little dynamic range for the split to mean anything (continuous
+    noise, or speech from end to end).
+    """
+    levels = frame_levels(samples, sample_rate)
+    if len(levels) == 0:
+        return []
+    floor, loud = np.percentile(levels, [10, 95])
+    if loud < _SILENT_CHANNEL_DBFS:
+        return []  # nothing but hiss or digital silence: there is no sound to find
+    if loud - floor < _MIN_DYNAMIC_RANGE_DB:
+        return None
+    # Never below 40 dB under the speech level: over digital silence the floor is -120 dBFS,
+    # and a 30 % step from there would count a reverberant tail at -80 dBFS as sound.
+    threshold = max(floor + _REGION_THRESHOLD_FRACTION * (loud - floor),
+                    loud - _REGION_MAX_DEPTH_DB)
+    active = levels > threshold
+    # Edges of runs of active frames: +1 where a run starts, -1 just after it ends.
+    edges = np.diff(np.concatenate(([0], active.astype(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1) * _REGION_FRAME_S
+    ends = np.flatnonzero(edges == -1) * _REGION_FRAME_S
+    regions: list[tuple[float, float]] = []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        if regions and start - regions[-1][1] <= _REGION_MERGE_GAP_S:
+            regions[-1] = (regions[-1][0], end)  # a stop consonant, not a pause
+        else:
+            regions.append((start, end))
+    return regions
+
+
 def _decode(container: av.container.InputContainer, stream: av.AudioStream, n_channels: int,
             declared: float | None) -> tuple[np.ndarray, int, int]:
     """Decode and resample packet by packet; returns (samples, bad packets, packets).
@@ -215,11 +274,9 @@ def _decode(container: av.container.InputContainer, stream: av.AudioStream, n_ch
     if resampler is not None:
         append(resampler.resample(None))
 
-    if filled < 0.9 * buf.shape[1]:
-        buf = buf[:, :filled].copy()  # give back an over-estimated preallocation
-    else:
-        buf = buf[:, :filled]
-    return buf, bad, total
+    kept = buf[:, :filled]
+    # Hand back an over-estimated preallocation rather than hold it as long as the call lives.
+    return (kept.copy() if filled < 0.9 * buf.shape[1] else kept), bad, total
 
 
 def _declared_duration(container: av.container.InputContainer, stream: av.AudioStream,

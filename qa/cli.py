@@ -239,21 +239,48 @@ def export(db_path: str, fmt: str, what: str, output: Any) -> None:
 @click.option("--rubric", "rubric_path", default=None, type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 @click.option("--mistakes", is_flag=True, help="also list each disagreement")
-def eval_command(folder: str, rubric_path: str | None, as_json: bool, mistakes: bool) -> None:
+@click.option("--from-audio", is_flag=True,
+              help="transcribe the recording beside each labeled script and evaluate on the "
+                   "machine transcript, labels carried over by time (also prints word error rates)")
+@_transcriber_options
+def eval_command(folder: str, rubric_path: str | None, as_json: bool, mistakes: bool,
+                 from_audio: bool, model: str | None, compute_type: str, beam_size: int,
+                 agent_channel: str) -> None:
     """Precision, recall and F1 per label on labeled transcripts in FOLDER."""
-    from qa.evaluate import evaluate_calls, load_labeled
+    from qa.evaluate import (
+        evaluate_calls,
+        load_labeled,
+        transcribe_labeled,
+        transcript_text,
+        word_error_rate,
+    )
     from qa.transcript import TranscriptError
 
     rubric = _rubric(rubric_path)
+    wer: dict[str, float] = {}
     try:
-        calls = load_labeled(folder)
+        if from_audio:
+            config = TranscriberConfig(model=model, compute_type=compute_type,
+                                       beam_size=beam_size)
+            pairs = transcribe_labeled(folder, config, CHANNELS[agent_channel])
+            calls = [machine for _, machine in pairs]
+            wer = {s.call_id: round(word_error_rate(transcript_text(s), transcript_text(m)), 4)
+                   for s, m in pairs}
+        else:
+            calls = load_labeled(folder)
     except TranscriptError as exc:
         raise click.ClickException(str(exc)) from None
     result = evaluate_calls(calls, rubric)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        out = result.to_dict()
+        if from_audio:
+            out["word_error_rate"] = wer
+        click.echo(json.dumps(out, indent=2))
     else:
-        click.echo(f"{result.calls} labeled calls in {folder}\n")
+        for call_id, rate in wer.items():
+            click.echo(f"WER {rate:6.1%}  {call_id}")
+        source = "machine transcripts of the recordings" if from_audio else "labeled calls"
+        click.echo(f"{result.calls} {source} in {folder}\n")
         click.echo(f"{'label':<22}{'precision':>10}{'recall':>8}{'f1':>7}{'support':>9}")
         for label, s in result.labels.items():
             click.echo(f"{label:<22}{s.precision:>10.3f}{s.recall:>8.3f}{s.f1:>7.3f}"

@@ -15,6 +15,7 @@ from typing import Any
 from qa.detectors import EVAL_LABELS
 from qa.rubric import Rubric
 from qa.scoring import score_call
+from qa.text import tokens
 from qa.transcript import Transcript
 
 
@@ -118,3 +119,85 @@ def load_labeled(folder: str | Path) -> list[Transcript]:
 def label_counts(calls: list[Transcript]) -> Counter[str]:
     """How many utterances carry each label (for describing a dev set)."""
     return Counter(label for call in calls for u in call.utterances for label in u.labels)
+
+
+# --- machine transcripts ----------------------------------------------------------------------
+
+_FILLERS = frozenset({"um", "uh", "uhm", "erm", "hmm", "mm", "mhm", "ah", "oh"})
+
+
+def _words_for_wer(text: str) -> list[str]:
+    # Hyphens and apostrophes split the same way on both sides; fillers don't count.
+    return [w for w in tokens(text.replace("-", " ")) if w not in _FILLERS]
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """Word-level edit distance divided by the reference's length (lower case, no punctuation,
+    fillers ignored)."""
+    ref, hyp = _words_for_wer(reference), _words_for_wer(hypothesis)
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    previous = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, start=1):
+        current = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, start=1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1,
+                             previous[j - 1] + (r != h))
+        previous = current
+    return previous[-1] / len(ref)
+
+
+def transcript_text(call: Transcript, speaker: str | None = None) -> str:
+    """All the words of a call (or of one speaker), in time order."""
+    return " ".join(u.text for u in call.utterances if speaker is None or u.speaker == speaker)
+
+
+def carry_labels(script: Transcript, machine: Transcript) -> Transcript:
+    """The machine transcript with each script label moved to the machine utterance of the same
+    speaker that overlaps the labeled one most in time (so `qa eval` can run on it)."""
+    for utt in machine.utterances:
+        utt.labels = []
+    for labeled in script.utterances:
+        if not labeled.labels:
+            continue
+        best, best_overlap = None, 0.0
+        for utt in machine.utterances:
+            if utt.speaker != labeled.speaker:
+                continue
+            overlap = min(utt.end, labeled.end) - max(utt.start, labeled.start)
+            if overlap > best_overlap:
+                best, best_overlap = utt, overlap
+        if best is not None:
+            best.labels = sorted(set(best.labels) | set(labeled.labels))
+    return machine
+
+
+def recording_for(script_path: Path) -> Path | None:
+    """The recording beside a labeled script (same name, an audio extension), if any."""
+    from qa.audio import AUDIO_EXTENSIONS
+
+    for ext in sorted(AUDIO_EXTENSIONS):
+        candidate = script_path.with_suffix(ext)
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def transcribe_labeled(folder: str | Path, config: Any = None,
+                       agent_channel: int = 0) -> list[tuple[Transcript, Transcript]]:
+    """(script, machine transcript with the script's labels carried over) for each labeled
+    script in ``folder`` that has a recording beside it."""
+    from qa.audio import load_call
+    from qa.transcribe import get_transcriber
+
+    transcriber = get_transcriber(config)
+    pairs = []
+    for path in sorted(Path(folder).glob("*.json")):
+        recording = recording_for(path)
+        if recording is None:
+            continue
+        script = Transcript.load(path)
+        machine = transcriber.transcribe_call(load_call(recording), script.call_id,
+                                              agent_channel, script.agent)
+        pairs.append((script, carry_labels(script, machine)))
+    return pairs

@@ -205,12 +205,16 @@ def _utterance_from_dict(raw: Any, index: int) -> Utterance:
     return Utterance(speaker, start, end, text.strip(), words, labels)
 
 
-def group_words(words: list[tuple[str, Word]], max_gap: float = 1.0) -> list[Utterance]:
+def group_words(words: list[tuple[str, Word]], max_gap: float = 1.0,
+                short_turn_words: int = 3, short_turn_gap: float = 0.4) -> list[Utterance]:
     """Group time-ordered (speaker, word) pairs into utterances.
 
     A new utterance starts when the same speaker pauses longer than ``max_gap`` seconds, or
     when the other party started speaking since this speaker's last word (so a backchannel
     during the customer's turn stays its own utterance, and turns alternate as they did).
+    A short sentence (at most ``short_turn_words`` words, ending in . ! or ?) followed by a
+    pause over ``short_turn_gap`` also stands alone: "Got it. [pause] Let me run a test" is a
+    listening cue and then a new turn.
     """
     ordered = sorted(words, key=lambda sw: (sw[1].start, sw[1].end))
     utterances: list[Utterance] = []
@@ -221,7 +225,10 @@ def group_words(words: list[tuple[str, Word]], max_gap: float = 1.0) -> list[Utt
         other_started = max(
             (t for s, t in latest_start.items() if s != speaker), default=float("-inf")
         )
-        if utt is None or word.start - utt.end > max_gap or other_started >= utt.end:
+        if utt is None or word.start - utt.end > max_gap or other_started >= utt.end or (
+            word.start - utt.end > short_turn_gap and len(utt.words) <= short_turn_words
+            and utt.words[-1].text.strip().endswith((".", "!", "?"))
+        ):
             utt = Utterance(speaker, word.start, word.end, "", [])
             utterances.append(utt)
             current[speaker] = utt

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from qa import store
 from qa.cli import main
+from qa.rubric import load_rubric
 
 DEVSET = Path(__file__).parent / "devset"
 
@@ -48,7 +49,7 @@ def test_score_folder_stores_everything_the_dashboard_needs(calls_dir: Path,
     assert call["content_hash"] and call["rubric_version"] and call["agent"]
     assert call["origin"] == "transcript" and call["overall"] is not None
     assert db["utterances"].count > 40 and db["findings"].count > 10
-    assert db["scores"].count == 4 * 7
+    assert db["scores"].count == 4 * len(load_rubric().criteria)
     finding = next(db.query("SELECT * FROM findings WHERE polarity = 'coaching' LIMIT 1"))
     assert finding["quote"] and finding["suggestion"] and finding["speaker"]
     assert finding["start"] is not None

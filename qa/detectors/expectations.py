@@ -75,6 +75,10 @@ def _first_person_action(sentence: str, cfg: CriterionConfig) -> str | None:
 
 def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | None]] | None:
     """("specific" | "vague", parts) for a sentence that promises a next step, else None."""
+    # A trailing tag question ("..., anything else?") doesn't make the promise a question.
+    head, _, tag = sentence.rpartition(",")
+    if head and is_question(tag) and not is_question(head + "."):
+        sentence = head + "."
     if is_question(sentence) or find_phrase(sentence, cfg["not_commitment_phrases"]):
         return None
     action = _first_person_action(sentence, cfg)

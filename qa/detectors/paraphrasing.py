@@ -52,12 +52,21 @@ def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str,
     said = sentences(text)
     opener_excluded = bool(said) and _opens_with(said[0], cfg["not_restatement_openers"])
     earlier_marker = None  # "Let me make sure I have it right. The adjuster..." carries over
-    for sentence in said:
+    for position, sentence in enumerate(said):
         found = _restates(sentence, context, cfg, allow_unmarked=not opener_excluded,
                           marker=earlier_marker)
         if found:
             return found
-        earlier_marker = earlier_marker or find_phrase(sentence, cfg["marker_phrases"])
+        marker = find_phrase(sentence, cfg["marker_phrases"]) or (
+            "so" if _opens_with(sentence, cfg["marker_openers"]) else None)
+        if marker:
+            # A restatement can run over a few short sentences: "So you cancelled in January.
+            # You have the email. And we still charged you $99."
+            run = " ".join(said[position:position + 3])
+            found = _restates(run, context, cfg, allow_unmarked=False, marker=marker)
+            if found:
+                return found
+        earlier_marker = earlier_marker or marker
     return None
 
 
@@ -76,6 +85,7 @@ def _addresses_customer(sentence: str) -> bool:
 
 
 _SECOND_PERSON = frozenset({"you", "your", "you're", "you've", "you'd", "yours", "yourself"})
+_AGENT_SINGULAR = frozenset({"i", "i'm", "i've", "i'll", "i'd", "me", "my"})
 _FIRST_PERSON = frozenset({"i", "i'm", "i've", "i'll", "i'd", "me", "my", "we", "we're",
                            "we've", "we'll", "we'd", "our", "us"})
 
@@ -103,8 +113,10 @@ def _restates(sentence: str, context: list[tuple[int, Utterance]], cfg: Criterio
     share = carried / len(mine)
     if marker and marker != "so":
         ok = carried >= cfg["min_shared_with_marker"] and len(shared) >= 1
-    elif marker:  # a sentence opening with "so" restates only with plenty carried over
-        ok = carried >= cfg["min_shared"] and len(shared) >= cfg["min_shared"] - 1
+    elif marker:  # "so ..." restates only about the customer and with plenty carried over
+        words = set(tokens(sentence))
+        ok = (carried >= cfg["min_shared"] and len(shared) >= cfg["min_shared"] - 1
+              and bool(words & _SECOND_PERSON) and not words & _AGENT_SINGULAR)
     else:
         ok = (allow_unmarked and _addresses_customer(sentence)
               and len(shared) >= cfg["min_shared"] - 1
