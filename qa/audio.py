@@ -61,6 +61,7 @@ class CallAudio:
     ``channels`` has two arrays for a stereo recording and one for mono. A stereo file whose two
     channels are the same mix is given one channel (``source_channels`` still says 2): it holds
     no speaker separation, and transcribing it twice would double every word.
+    ``skipped_packets`` counts damaged packets left out (at most 5 % of the file).
     """
 
     path: Path
@@ -121,7 +122,9 @@ def load_call(path: str | Path) -> CallAudio:
         stream = container.streams.audio[0]
         ctx = stream.codec_context
         n_channels = ctx.channels
-        if n_channels not in (1, 2):
+        if n_channels < 1:
+            raise AudioError("not a recording PyAV can decode: unknown channel layout")
+        if n_channels > 2:
             raise AudioError(
                 f"{n_channels} channels: expected mono or stereo (one party per channel)")
         codec = ctx.name

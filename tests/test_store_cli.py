@@ -96,8 +96,8 @@ def test_manifest_sets_metadata_and_reports_missing_files(calls_dir: Path,
                         f"nested/{first.name},CALL-1,zoe.k,2026-03-01T10:00:00,C-9,billing\n"
                         "nested/gone.wav,CALL-2,zoe.k,2026-03-01T11:00:00,C-8,billing\n")
     db_path = tmp_path / "qa.db"
-    code, out, err = run("score", str(calls_dir), "--db", str(db_path),
-                         "--manifest", str(manifest))
+    code, _, err = run("score", str(calls_dir), "--db", str(db_path),
+                       "--manifest", str(manifest))
     assert code == 1
     assert "gone.wav: failed: listed in the manifest but not found" in err
     call = store.get_call(store.open_db(db_path), "CALL-1")
@@ -140,7 +140,8 @@ def test_show_and_export(calls_dir: Path, tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 4 and "interruptions" in rows[0] and rows[0]["overall"]
     code, out, _ = run("export", "--db", str(db_path), "--format", "csv", "--what", "findings")
-    assert {"quote", "suggestion", "criterion"} <= set(csv.DictReader(io.StringIO(out)).fieldnames or [])
+    columns = csv.DictReader(io.StringIO(out)).fieldnames or []
+    assert {"quote", "suggestion", "criterion"} <= set(columns)
     code, out, _ = run("export", "--db", str(db_path), "--format", "json")
     data = json.loads(out)
     assert len(data["calls"]) == 4 and data["calls"][0]["findings"][0]["quote"]

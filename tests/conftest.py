@@ -1,0 +1,25 @@
+"""Shared fixtures: the real recordings folder and one Whisper model for the whole session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REAL_CALLS = Path(__file__).parent.parent.parent / "shared" / "real_calls"
+
+
+@pytest.fixture(scope="session")
+def real_calls() -> Path:
+    """The folder of real test recordings (../shared/real_calls), or skip when it is absent."""
+    if not (REAL_CALLS / "README.md").is_file():
+        pytest.skip(f"real recordings not found at {REAL_CALLS} (see the project README)")
+    return REAL_CALLS
+
+
+@pytest.fixture(scope="session")
+def transcriber():
+    """The default Transcriber, loaded once per test session (model load is the slow part)."""
+    from qa.transcribe import get_transcriber
+
+    return get_transcriber()
