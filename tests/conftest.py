@@ -23,3 +23,21 @@ def transcriber():
     from qa.transcribe import get_transcriber
 
     return get_transcriber()
+
+
+SAMPLE_CALLS = Path(__file__).parent.parent / "sample_calls"
+
+
+@pytest.fixture(scope="session")
+def scored_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding every sample call, transcribed and scored once per session by the
+    real `qa score` command with the embedded model. Returns the database path."""
+    from click.testing import CliRunner
+
+    from qa.cli import main
+
+    db_path = tmp_path_factory.mktemp("samples") / "qa.db"
+    result = CliRunner().invoke(main, ["score", str(SAMPLE_CALLS), "--manifest",
+                                       str(SAMPLE_CALLS / "manifest.csv"), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    return db_path
