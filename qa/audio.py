@@ -356,3 +356,50 @@ def _reason(exc: av.error.FFmpegError) -> str:
     """FFmpeg's message without errno or file name, lower-cased like the other reasons."""
     text = (exc.strerror or str(exc) or type(exc).__name__).strip().rstrip(".")
     return text[:1].lower() + text[1:]
+
+
+# --- calls that cannot be scored fairly -------------------------------------------------------
+
+# Correlation between the channels above this (a leak about 20 dB down) means one party is
+# heard on the other's channel (crosstalk or echo): separate speech correlates near zero.
+_CROSSTALK_CORRELATION = 0.12
+# Lags searched for the leak, in samples at 16 kHz (a line echo arrives within ~20 ms).
+_CROSSTALK_LAGS = range(-320, 321, 16)
+
+
+def channel_correlation(left: np.ndarray, right: np.ndarray) -> float:
+    """The largest absolute normalised correlation of the two channels over small lags."""
+    n = min(len(left), len(right))
+    a = left[:n].astype(np.float64)
+    b = right[:n].astype(np.float64)
+    a -= a.mean()
+    b -= b.mean()
+    norm = float(np.sqrt(np.dot(a, a) * np.dot(b, b)))
+    if norm == 0.0:
+        return 0.0
+    best = 0.0
+    for lag in _CROSSTALK_LAGS:
+        x, y = (a[lag:], b[:n - lag]) if lag >= 0 else (a[:n + lag], b[-lag:])
+        best = max(best, abs(float(np.dot(x, y))) / norm)
+    return best
+
+
+def fairness_problem(audio: CallAudio, min_duration: float = 30.0) -> str | None:
+    """Why a call cannot be scored fairly, or None: too short, mono saved as stereo, one silent
+    channel, or one party leaking strongly into the other's channel."""
+    if audio.duration < min_duration:
+        return (f"too short to judge fairly: {audio.duration:.0f} s (calls under "
+                f"{min_duration:.0f} s are not scored)")
+    if audio.source_channels == 2 and len(audio.channels) == 1:
+        return ("both channels carry the same signal (mono saved as stereo): who spoke when "
+                "cannot be told")
+    if len(audio.channels) == 2:
+        voiced = [voiced_seconds(ch, audio.sample_rate) for ch in audio.channels]
+        for side, seconds in zip(("left", "right"), voiced, strict=True):
+            if seconds < _MIN_VOICED_S * 3:
+                return f"the {side} channel is silent: only one party was recorded"
+        correlation = channel_correlation(*audio.channels)
+        if correlation > _CROSSTALK_CORRELATION:
+            return (f"strong crosstalk between the channels (correlation {correlation:.2f}): one "
+                    "party is heard on the other's channel, so overlaps would be misread")
+    return None

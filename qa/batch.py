@@ -13,12 +13,19 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import sqlite_utils
 
 from qa import store
-from qa.audio import AUDIO_EXTENSIONS, AudioError, file_hash, is_silent, load_call
+from qa.audio import (
+    AUDIO_EXTENSIONS,
+    AudioError,
+    CallAudio,
+    fairness_problem,
+    file_hash,
+    is_silent,
+    load_call,
+)
 from qa.rubric import Rubric
 from qa.scoring import score_call
 from qa.transcribe import TranscriberConfig, get_transcriber
@@ -67,7 +74,6 @@ class Settings:
     transcriber: TranscriberConfig = field(default_factory=TranscriberConfig)
     agent_channel: int = 0
     rescore: bool = False
-    min_duration: float = 0.0
 
 
 def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -210,18 +216,23 @@ def _process(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome
                                        audio.duration, transcript)
             return Outcome(path, "unscorable", call_id, error=reason, agent=agent)
     transcript.call_id, transcript.agent = call_id, agent
+    minimum = rubric.shared["min_call_seconds"]
+    if is_transcript and (transcript.duration or 0) < minimum:
+        reason = (f"too short to judge fairly: {transcript.duration or 0:.0f} s (calls under "
+                  f"{minimum:.0f} s are not scored)")
+        store.save_unscorable_call(db, info, reason, rubric.name, rubric.label,
+                                   transcript.duration, transcript)
+        return Outcome(path, "unscorable", call_id, error=reason, agent=agent)
     scored = score_call(transcript, rubric)
     store.save_scored_call(db, info, scored, rubric.name)
     return Outcome(path, "scored", call_id, scored.overall, agent=agent,
                    findings=len(scored.findings))
 
 
-def _unscorable_audio(audio: Any, settings: Settings) -> str | None:
+def _unscorable_audio(audio: CallAudio, settings: Settings) -> str | None:
     if is_silent(audio):
         return "the recording is silent: no speech on any channel"
-    if audio.duration < settings.min_duration:
-        return f"call too short to judge fairly ({audio.duration:.0f} s)"
-    return None
+    return fairness_problem(audio, settings.rubric.shared["min_call_seconds"])
 
 
 def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,

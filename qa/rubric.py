@@ -28,6 +28,7 @@ SHARED_PARAMS: dict[str, str] = {
     "max_cue_words": INTEGER,
     "complaint_phrases": PHRASES,
     "synonyms": GROUPS,
+    "min_call_seconds": NUMBER,
 }
 
 
