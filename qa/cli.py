@@ -293,6 +293,21 @@ def eval_command(folder: str, rubric_path: str | None, as_json: bool, mistakes: 
 
 @main.command()
 @_db_option
+@click.option("--status", default="open", show_default=True,
+              help="open, done, broken, or all")
+@click.option("--agent", default=None, help="only this agent's calls")
+def commitments(db_path: str, status: str, agent: str | None) -> None:
+    """List the promises agents made to customers (what, who, when, channel)."""
+    db = store.open_db(db_path)
+    for row in store.list_commitments(db, None if status == "all" else status, agent):
+        when = row["when_text"] or "no time given"
+        click.echo(f"[{row['status']}] {row['call_id']} @{_clock(row['start'])} "
+                   f"{row['agent'] or '-'} ({row['kind']}, {row['who']}, {when}"
+                   f"{', ' + row['channel'] if row['channel'] else ''}): \"{row['quote']}\"")
+
+
+@main.command()
+@_db_option
 @click.option("--limit", default=20, show_default=True)
 def runs(db_path: str, limit: int) -> None:
     """List recent batch runs with counts of scored, skipped, unscorable and failed files."""

@@ -19,7 +19,7 @@ import sqlite_utils
 from qa.scoring import ScoredCall
 from qa.transcript import Transcript, Utterance, Word
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_DB = "qa.db"
 
 
@@ -95,9 +95,102 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         ("scores", ["criterion", "score"]), ("run_files", ["run_id"]),
     ]:
         db[table].create_index(columns, if_not_exists=True)
+    db["commitments"].create({
+        "id": int, "call_id": str, "utterance_idx": int, "start": float, "quote": str,
+        "kind": str, "who": str, "what": str, "when_text": str, "channel": str,
+        "status": str, "status_note": str, "updated_at": str,
+    }, pk="id", foreign_keys=[("call_id", "calls", "id")], if_not_exists=True)
+    db["commitments"].create_index(["call_id"], if_not_exists=True)
+    db["commitments"].create_index(["status"], if_not_exists=True)
     if not db["utterances"].detect_fts():
         db["utterances"].enable_fts(["text"], create_triggers=True, tokenize="porter")
+    _ensure_dashboard_schema(db)
     db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+
+
+# The day a call counts under: its call time, else (no time known) the day it was scored.
+# Dashboard queries use this exact expression so SQLite can use the index built on it.
+CALL_DAY_SQL = "substr(coalesce(call_time, scored_at), 1, 10)"
+
+# Tables whose changes invalidate the dashboard's cached figures (see data_version).
+_VERSIONED_TABLES = ("calls", "reviews", "overrides", "notes", "acknowledgements")
+
+
+def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
+    """The dashboard's tables: accounts, reviews, notes, overrides, acknowledgements, launches.
+
+    None has a foreign key to ``calls``: re-scoring deletes and re-inserts a call, and the
+    coach's work on it must survive that (call ids are stable, finding ids are not, so a note
+    on a finding keeps the finding's criterion, label, time and quote too).
+    """
+    db.executescript(f"""
+        CREATE TABLE IF NOT EXISTS users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            role TEXT NOT NULL CHECK (role IN ('lead', 'coach', 'agent')),
+            agent TEXT,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            CHECK (role != 'agent' OR agent IS NOT NULL)
+        );
+        CREATE TABLE IF NOT EXISTS reviews (
+            call_id TEXT PRIMARY KEY,
+            reviewed_by TEXT, reviewed_at TEXT,
+            shared_by TEXT, shared_at TEXT
+        );
+        CREATE TABLE IF NOT EXISTS notes (
+            id INTEGER PRIMARY KEY,
+            call_id TEXT NOT NULL,
+            finding_id INTEGER,
+            finding_ref TEXT,
+            author TEXT NOT NULL,
+            body TEXT NOT NULL,
+            for_agent INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_notes_call_id ON notes (call_id);
+        CREATE TABLE IF NOT EXISTS overrides (
+            call_id TEXT NOT NULL,
+            criterion TEXT NOT NULL,
+            score REAL NOT NULL CHECK (score BETWEEN 0 AND 100),
+            machine_score REAL,
+            reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+            author TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (call_id, criterion)
+        );
+        CREATE TABLE IF NOT EXISTS acknowledgements (
+            id INTEGER PRIMARY KEY,
+            call_id TEXT NOT NULL,
+            user TEXT NOT NULL,
+            comment TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_acknowledgements_call_id ON acknowledgements (call_id);
+        CREATE TABLE IF NOT EXISTS launches (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            manifest TEXT,
+            total INTEGER NOT NULL,
+            after_run_id INTEGER NOT NULL,
+            pid INTEGER,
+            log_path TEXT,
+            started_by TEXT NOT NULL,
+            started_at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_calls_day ON calls ({CALL_DAY_SQL});
+        CREATE INDEX IF NOT EXISTS idx_calls_agent_day ON calls (agent, {CALL_DAY_SQL});
+        CREATE INDEX IF NOT EXISTS idx_scores_covering
+            ON scores (call_id, criterion, score, applicable);
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('data_version', '0');
+    """)
+    for table in _VERSIONED_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER IF NOT EXISTS [{table}_{event.lower()}_version] "
+                f"AFTER {event} ON [{table}] BEGIN UPDATE meta "
+                "SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'; END")
 
 
 def is_scored(db: sqlite_utils.Database, content_hash: str, rubric_version: str) -> str | None:
@@ -113,6 +206,10 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
     """Store a scored call with its utterances, findings and scores, all or nothing."""
     call = scored.transcript
     with db.conn:
+        # A coach's follow-up on a promise (done, broken) survives re-scoring the call.
+        kept = {(r["start"], r["quote"]): (r["status"], r["status_note"], r["updated_at"])
+                for r in db.query("SELECT start, quote, status, status_note, updated_at "
+                                  "FROM commitments WHERE call_id = ?", [info.call_id])}
         _delete_call(db, info.call_id)
         db["calls"].insert(_call_row(info, call, rubric_name, scored.rubric_label, {
             "scorable": 1, "overall": scored.overall,
@@ -133,6 +230,9 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
             ({"call_id": info.call_id, "criterion": s.criterion, "score": s.score,
               "applicable": int(s.applicable), "reason": s.reason, "weight": s.weight}
              for s in scored.scores), pk=("call_id", "criterion"))
+        db["commitments"].insert_all(
+            (_commitment_row(info.call_id, f, kept) for f in scored.findings
+             if f.label in ("expectation:specific", "expectation:vague")), batch_size=500)
 
 
 def save_unscorable_call(db: sqlite_utils.Database, info: CallInfo, reason: str,
@@ -159,8 +259,20 @@ def _call_row(info: CallInfo, call: Transcript, rubric_name: str, rubric_version
     }
 
 
+def _commitment_row(call_id: str, finding: Any,
+                    kept: dict[tuple[float, str], tuple[str, str, str]]) -> dict[str, Any]:
+    """A promise the agent made, as a row a coach can follow up (open until marked)."""
+    status, note, updated = kept.get((finding.start, finding.quote), ("open", None, None))
+    detail = finding.detail
+    return {"call_id": call_id, "utterance_idx": finding.utterance, "start": finding.start,
+            "quote": finding.quote, "kind": finding.label.split(":")[1],
+            "who": detail.get("who"), "what": detail.get("what"),
+            "when_text": detail.get("when"), "channel": detail.get("channel"),
+            "status": status, "status_note": note, "updated_at": updated}
+
+
 def _delete_call(db: sqlite_utils.Database, call_id: str) -> None:
-    for table in ("findings", "scores", "utterances"):
+    for table in ("findings", "scores", "utterances", "commitments"):
         db.execute(f"DELETE FROM [{table}] WHERE call_id = ?", [call_id])
     db.execute("DELETE FROM calls WHERE id = ?", [call_id])
 
@@ -259,9 +371,18 @@ def run_failures(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]
         "AND status IN ('failed', 'unscorable') ORDER BY id", [run_id]))
 
 
+def list_commitments(db: sqlite_utils.Database, status: str | None = "open",
+                     agent: str | None = None) -> list[dict[str, Any]]:
+    """Promises made on calls, newest call first, optionally by status and agent."""
+    sql = ("SELECT m.*, c.agent, c.call_time FROM commitments m JOIN calls c ON c.id = m.call_id "
+           "WHERE (? IS NULL OR m.status = ?) AND (? IS NULL OR c.agent = ?) "
+           "ORDER BY c.call_time DESC, m.call_id, m.start")
+    return list(db.query(sql, [status, status, agent, agent]))
+
+
 def table_counts(db: sqlite_utils.Database) -> dict[str, int]:
     """Row counts of the main tables (for checks and summaries)."""
-    return {t: db[t].count for t in ("calls", "utterances", "findings", "scores")}
+    return {t: db[t].count for t in ("calls", "utterances", "findings", "scores", "commitments")}
 
 
 def search_utterances(db: sqlite_utils.Database, query: str,

@@ -56,6 +56,25 @@ _FIRST_PERSON = frozenset({"i", "i'm", "i've", "i'll", "we", "we're", "we've", "
                            "have", "just", "also", "now", "already", "going", "to"})
 
 
+_OWNERS = (("agent", {"i", "i'm", "i've", "i'll", "i'd", "me", "myself"}),
+           ("company", {"we", "we're", "we've", "we'll", "our", "us"}),
+           ("someone else", {"they", "they'll", "they're", "someone", "somebody", "someone'll",
+                             "somebody'll", "he", "she", "he'll", "she'll", "he's", "she's",
+                             "team", "department"}),
+           ("company", {"you'll", "you"}))
+
+
+def _owner(sentence: str) -> str:
+    """Who the promise puts the work on: the agent ("I'll"), the company ("we'll", "you'll
+    get"), someone else ("they'll call you", "someone will"), or nobody named ("it'll be
+    processed")."""
+    words = tokens(sentence)
+    for owner, markers in _OWNERS:
+        if any(w in markers for w in words):
+            return owner
+    return "unnamed"
+
+
 def _first_person_action(sentence: str, cfg: CriterionConfig) -> str | None:
     """An action the agent is taking or has just taken: "I'm reversing", "I've refunded"."""
     words = tokens(sentence)
@@ -89,6 +108,7 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     for exception in cfg["vague_exceptions"]:
         unhedged = re.sub(r"(?i)\b" + re.escape(exception) + r"\b", " ", unhedged)
     parts = {
+        "who": _owner(sentence),
         "when": _time_frame(sentence, cfg),
         "what": action,
         "channel": find_phrase(sentence, cfg["channel_phrases"]),
@@ -100,8 +120,9 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
         return "vague", parts
     if parts["vague"] and not parts["when"]:
         return "vague", parts
-    # Concrete: a time, an action the agent owns ("I'm refunding"), or how they'll hear.
-    if parts["when"] or action or parts["channel"]:
+    # Concrete: a time, an action the agent owns ("I'm refunding"), or how they'll hear,
+    # unless the work is handed to someone else with no time ("he will call you").
+    if parts["when"] or action or (parts["channel"] and parts["who"] != "someone else"):
         return "specific", parts
     # A promise with no time, no owner and no channel: "the refund will be processed".
     if find_phrase(sentence, cfg["promise_verbs"]):
