@@ -108,22 +108,34 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
 
-# The day a call counts under: its call time, else (no time known) the day it was scored.
-# Dashboard queries use this exact expression so SQLite can use the index built on it.
-CALL_DAY_SQL = "substr(coalesce(call_time, scored_at), 1, 10)"
+# When a call counts as having happened: its call time, else (no time known) when it was
+# scored. The dashboard's fact tables below are keyed on it.
+CALL_TIME_SQL = "coalesce({p}call_time, {p}scored_at)"
+# The Monday starting that moment's week (ISO date), for weekly trends.
+WEEK_SQL = "date({t}, 'weekday 0', '-6 days')"
 
-# Tables whose changes invalidate the dashboard's cached figures (see data_version).
-_VERSIONED_TABLES = ("calls", "reviews", "overrides", "notes", "acknowledgements")
+# Tables whose changes invalidate the dashboard's cached figures (see meta.data_version).
+_VERSIONED_TABLES = ("calls", "scores", "reviews", "overrides", "notes", "acknowledgements")
 
 
 def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
-    """The dashboard's tables: accounts, reviews, notes, overrides, acknowledgements, launches.
+    """The dashboard's tables (accounts, reviews, notes, overrides, acknowledgements, batch
+    launches) and its fact tables, kept up to date by triggers.
 
     None has a foreign key to ``calls``: re-scoring deletes and re-inserts a call, and the
     coach's work on it must survive that (call ids are stable, finding ids are not, so a note
-    on a finding keeps the finding's criterion, label, time and quote too).
+    on a finding keeps the finding's label too).
+
+    The fact tables exist for speed: ``calls`` rows are wide (the summary JSON), and joining
+    scores to calls for every chart is slow at tens of thousands of calls. ``call_facts`` (one
+    narrow row per call) and ``score_facts`` (one row per call and criterion, with the call's
+    time and agent, and the score with any coach override applied) are maintained by triggers
+    on calls, scores and overrides, whatever writes them; ``agent_week`` sums score_facts per
+    agent, criterion and week for trends and team medians. They are filled from existing rows
+    when first created.
     """
-    db.executescript(f"""
+    new_facts = not db["call_facts"].exists()
+    db.executescript("""
         CREATE TABLE IF NOT EXISTS users (
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -139,6 +151,7 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
             reviewed_by TEXT, reviewed_at TEXT,
             shared_by TEXT, shared_at TEXT
         );
+        CREATE INDEX IF NOT EXISTS idx_reviews_shared_at ON reviews (shared_at);
         CREATE TABLE IF NOT EXISTS notes (
             id INTEGER PRIMARY KEY,
             call_id TEXT NOT NULL,
@@ -179,12 +192,100 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
             started_by TEXT NOT NULL,
             started_at TEXT NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS idx_calls_day ON calls ({CALL_DAY_SQL});
-        CREATE INDEX IF NOT EXISTS idx_calls_agent_day ON calls (agent, {CALL_DAY_SQL});
-        CREATE INDEX IF NOT EXISTS idx_scores_covering
-            ON scores (call_id, criterion, score, applicable);
+        CREATE TABLE IF NOT EXISTS call_facts (
+            call_id TEXT PRIMARY KEY, ts TEXT, week TEXT, agent TEXT, overall REAL,
+            scorable INTEGER
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS idx_call_facts_ts
+            ON call_facts (ts, agent, overall, scorable, week);
+        CREATE INDEX IF NOT EXISTS idx_call_facts_agent
+            ON call_facts (agent, ts, overall, scorable, week);
+        CREATE TABLE IF NOT EXISTS score_facts (
+            call_id TEXT NOT NULL, criterion TEXT NOT NULL, ts TEXT, week TEXT, agent TEXT,
+            score REAL, machine_score REAL,
+            PRIMARY KEY (call_id, criterion)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS idx_score_facts_criterion
+            ON score_facts (criterion, ts, score, agent);
+        CREATE INDEX IF NOT EXISTS idx_score_facts_agent
+            ON score_facts (agent, criterion, ts, score);
+        CREATE TABLE IF NOT EXISTS agent_week (
+            agent TEXT NOT NULL, criterion TEXT NOT NULL, week TEXT NOT NULL,
+            n INTEGER NOT NULL, total REAL NOT NULL,
+            PRIMARY KEY (week, agent, criterion)
+        ) WITHOUT ROWID;
         INSERT OR IGNORE INTO meta (key, value) VALUES ('data_version', '0');
     """)
+    new_ts, old_ts = CALL_TIME_SQL.format(p="NEW."), CALL_TIME_SQL.format(p="")
+    new_week, old_week = WEEK_SQL.format(t=new_ts), WEEK_SQL.format(t=old_ts)
+    override = ("(SELECT o.score FROM overrides o WHERE o.call_id = {c} "
+                "AND o.criterion = {k})")
+    if new_facts:
+        with db.conn:
+            db.execute(f"INSERT INTO call_facts SELECT id, {old_ts}, {old_week}, agent, "
+                       "overall, scorable FROM calls")
+            db.execute("INSERT INTO score_facts SELECT s.call_id, s.criterion, f.ts, f.week, "
+                       "f.agent, coalesce(" + override.format(c="s.call_id", k="s.criterion")
+                       + ", s.score), s.score FROM scores s "
+                       "JOIN call_facts f ON f.call_id = s.call_id")
+            db.execute("INSERT INTO agent_week SELECT coalesce(agent, ''), criterion, week, "
+                       "count(*), sum(score) FROM score_facts WHERE score IS NOT NULL "
+                       "GROUP BY 1, 2, 3")
+    add_week = ("INSERT INTO agent_week (agent, criterion, week, n, total) "
+                "SELECT coalesce(NEW.agent, ''), NEW.criterion, NEW.week, 1, NEW.score "
+                "WHERE NEW.score IS NOT NULL AND NEW.week IS NOT NULL "
+                "ON CONFLICT DO UPDATE SET n = n + 1, total = total + excluded.total;")
+    sub_week = ("UPDATE agent_week SET n = n - 1, total = total - OLD.score "
+                "WHERE OLD.score IS NOT NULL AND agent = coalesce(OLD.agent, '') "
+                "AND criterion = OLD.criterion AND week = OLD.week;")
+    triggers = {
+        "calls_facts_insert": f"""AFTER INSERT ON calls BEGIN
+            DELETE FROM call_facts WHERE call_id = NEW.id;
+            INSERT INTO call_facts VALUES (NEW.id, {new_ts}, {new_week}, NEW.agent,
+                                           NEW.overall, NEW.scorable);
+            DELETE FROM score_facts WHERE call_id = NEW.id;
+            INSERT INTO score_facts SELECT s.call_id, s.criterion, {new_ts}, {new_week},
+                NEW.agent, coalesce({override.format(c="s.call_id", k="s.criterion")},
+                s.score), s.score FROM scores s WHERE s.call_id = NEW.id; END""",
+        "calls_facts_update": f"""AFTER UPDATE ON calls BEGIN
+            UPDATE call_facts SET ts = {new_ts}, week = {new_week}, agent = NEW.agent,
+                overall = NEW.overall, scorable = NEW.scorable WHERE call_id = NEW.id;
+            UPDATE score_facts SET ts = {new_ts}, week = {new_week}, agent = NEW.agent
+                WHERE call_id = NEW.id; END""",
+        "calls_facts_delete": """AFTER DELETE ON calls BEGIN
+            DELETE FROM call_facts WHERE call_id = OLD.id;
+            DELETE FROM score_facts WHERE call_id = OLD.id; END""",
+        "scores_facts_insert": f"""AFTER INSERT ON scores BEGIN
+            DELETE FROM score_facts WHERE call_id = NEW.call_id AND criterion = NEW.criterion;
+            INSERT INTO score_facts SELECT NEW.call_id, NEW.criterion, f.ts, f.week, f.agent,
+                coalesce({override.format(c="NEW.call_id", k="NEW.criterion")}, NEW.score),
+                NEW.score FROM call_facts f WHERE f.call_id = NEW.call_id; END""",
+        "scores_facts_update": f"""AFTER UPDATE ON scores BEGIN
+            UPDATE score_facts SET machine_score = NEW.score,
+                score = coalesce({override.format(c="NEW.call_id", k="NEW.criterion")},
+                                 NEW.score)
+                WHERE call_id = NEW.call_id AND criterion = NEW.criterion; END""",
+        "scores_facts_delete": """AFTER DELETE ON scores BEGIN
+            DELETE FROM score_facts WHERE call_id = OLD.call_id AND criterion = OLD.criterion;
+            END""",
+        "overrides_facts_insert": """AFTER INSERT ON overrides BEGIN
+            UPDATE score_facts SET score = NEW.score
+                WHERE call_id = NEW.call_id AND criterion = NEW.criterion; END""",
+        "overrides_facts_update": """AFTER UPDATE ON overrides BEGIN
+            UPDATE score_facts SET score = machine_score
+                WHERE call_id = OLD.call_id AND criterion = OLD.criterion;
+            UPDATE score_facts SET score = NEW.score
+                WHERE call_id = NEW.call_id AND criterion = NEW.criterion; END""",
+        "overrides_facts_delete": """AFTER DELETE ON overrides BEGIN
+            UPDATE score_facts SET score = machine_score
+                WHERE call_id = OLD.call_id AND criterion = OLD.criterion; END""",
+        "score_facts_week_insert": f"AFTER INSERT ON score_facts BEGIN {add_week} END",
+        "score_facts_week_delete": f"AFTER DELETE ON score_facts BEGIN {sub_week} END",
+        "score_facts_week_update": f"AFTER UPDATE ON score_facts BEGIN {sub_week} {add_week} "
+                                   "END",
+    }
+    for name, body in triggers.items():
+        db.execute(f"CREATE TRIGGER IF NOT EXISTS [{name}] {body}")
     for table in _VERSIONED_TABLES:
         for event in ("INSERT", "UPDATE", "DELETE"):
             db.execute(

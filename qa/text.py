@@ -62,12 +62,23 @@ def normalize(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Lower-case word and number tokens, keeping contractions ("i'm") whole."""
-    return _TOKEN_RE.findall(normalize(text))
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=20_000)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Cached: every detector tokenises the same utterances.
+    return tuple(_TOKEN_RE.findall(normalize(text)))
 
 
 def sentences(text: str) -> list[str]:
     """Split into sentences on end punctuation and dashes (ASR text may have none)."""
-    return [s.strip() for s in _SENTENCE_RE.split(text.strip()) if s and s.strip()]
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=20_000)
+def _sentences(text: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in _SENTENCE_RE.split(text.strip()) if s and s.strip())
 
 
 _CLAUSE_RE = re.compile(r"[,;:.!?]+\s*|\s+(?:and|but|because|so)\s+", re.IGNORECASE)
@@ -135,25 +146,43 @@ def numbers(text: str) -> set[int | float]:
     return found
 
 
+def _phrase_pattern(phrase: str) -> str:
+    # Tokenised like the text, so "mm-hmm" and "e-mail" match; "*" stands for any one word.
+    parts = [r"[\w']+" if p == "*" else re.escape(p)
+             for p in (["*"] if phrase.strip() == "*" else
+                       [w for chunk in phrase.split() for w in
+                        (["*"] if chunk == "*" else _TOKEN_RE.findall(normalize(chunk)))])]
+    return r"\s+".join(parts)
+
+
 @lru_cache(maxsize=4096)
 def _phrase_re(phrase: str) -> re.Pattern[str]:
-    # Phrases may use "*" as a wildcard for one word; matched on word boundaries.
-    parts = [re.escape(p) if p != "*" else r"[\w']+" for p in normalize(phrase).split()]
-    return re.compile(r"(?<![\w'])" + r"\s+".join(parts) + r"(?![\w'])")
+    return re.compile(r"(?<![\w'])" + _phrase_pattern(phrase) + r"(?![\w'])")
 
 
+@lru_cache(maxsize=1024)
+def _any_phrase_re(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """One alternation for a whole phrase list (longest first, so "sorry to hear" wins over
+    "sorry" at the same place), and the phrases in that order."""
+    ordered = tuple(sorted(dict.fromkeys(phrases), key=lambda p: -len(p)))
+    body = "|".join(_phrase_pattern(p) for p in ordered)
+    return re.compile(r"(?<![\w'])(?:" + body + r")(?![\w'])"), ordered
+
+
+@lru_cache(maxsize=20_000)
 def _matchable(text: str) -> str:
     # Possessives match their noun ("today's" -> "today"); contractions stay whole.
-    return " ".join(_bare(t) for t in tokens(text))
+    return " ".join(_bare(t) for t in _tokens(text))
 
 
 def find_phrase(text: str, phrases: Iterable[str]) -> str | None:
-    """The first phrase of ``phrases`` found in ``text`` (word-bounded), else None."""
-    plain = _matchable(text)
-    for phrase in phrases:
-        if _phrase_re(phrase).search(plain):
-            return phrase
-    return None
+    """The phrase of ``phrases`` found earliest in ``text`` (word-bounded), else None."""
+    pattern, ordered = _any_phrase_re(tuple(phrases))
+    match = pattern.search(_matchable(text))
+    if match is None:
+        return None
+    found = match.group(0)
+    return next((p for p in ordered if _phrase_re(p).fullmatch(found)), found)
 
 
 def has_phrase(text: str, phrases: Iterable[str]) -> bool:
@@ -201,3 +230,10 @@ def is_question(text: str) -> bool:
         "what", "when", "where", "which", "who", "why", "how", "could", "can", "would",
         "do", "does", "did", "is", "are", "was", "were", "have", "has", "may", "shall",
     } and not stripped.endswith(".")
+
+
+def clear_caches() -> None:
+    """Forget cached per-text results (tokens, sentences); benchmarks use it so that every
+    call is timed as new text, the way a batch sees it."""
+    for cached in (_tokens, _sentences, _matchable):
+        cached.cache_clear()
