@@ -230,3 +230,48 @@ def test_every_coaching_point_has_a_suggestion(rubric: Rubric) -> None:
     assert len(coaching) >= 4
     assert all(f.suggestion and f.quote and f.message for f in coaching)
     assert len(scored.summary["coaching"]) == 3
+
+
+def test_restating_only_after_acting_is_late(rubric: Rubric) -> None:
+    call = make_call(COMPLAINT,
+                     ("a", 13.0, 16.0, "I'll refund the extra charge to your card today."),
+                     ("a", 16.5, 20.0, "So you were billed two times for March, and it's not "
+                                       "the first time."))
+    [late] = findings(call, rubric, "paraphrase:late")
+    assert late.utterance == 1 and late.detail["restated_at"] == 2
+    scores = {s.criterion: s for s in score_call(call, rubric).scores}
+    assert scores["paraphrasing"].score == rubric.criteria["paraphrasing"]["late_score"]
+
+
+def test_interruption_kinds_and_recovery(rubric: Rubric) -> None:
+    # The customer stops when the agent cuts in: the agent took the floor.
+    taken = make_call(COMPLAINT, ("a", 10.5, 16.0, "Okay what's your account number please?"))
+    [f] = findings(taken, rubric, "interruption")
+    assert f.detail["kind"] == "competitive" and not f.detail["recovered"]
+    # The customer talks on past the agent's words, and the agent hands the floor back.
+    kept = make_call(("c", 3.0, 14.0, "I was charged twice for my March bill and I'm really "
+                                      "frustrated, this is the third time it has happened."),
+                     ("a", 6.0, 7.5, "Twice for March, okay."),
+                     ("a", 8.0, 9.0, "Sorry, I cut you off, go ahead."))
+    [f] = findings(kept, rubric, "interruption")
+    assert f.detail["kind"] == "cooperative" and f.detail["recovered"]
+    score_taken = {s.criterion: s.score for s in score_call(taken, rubric).scores}
+    score_kept = {s.criterion: s.score for s in score_call(kept, rubric).scores}
+    assert score_kept["interruptions"] > score_taken["interruptions"]
+
+
+def test_mechanical_cues(rubric: Rubric) -> None:
+    call = make_call(("c", 0.0, 30.0, "So the router keeps dropping and I've restarted it and "
+                                      "it still drops every evening around eight."),
+                     ("a", 5.0, 5.3, "Okay."), ("a", 10.0, 10.3, "Okay."),
+                     ("a", 15.0, 15.3, "Okay."), ("a", 20.0, 20.3, "Okay."))
+    [f] = findings(call, rubric, "affirmation:mechanical")
+    assert f.detail["run"] == 4 and "okay" in f.message.lower()
+
+
+def test_commitment_parts(rubric: Rubric) -> None:
+    call = make_call(COMPLAINT, ("a", 13.0, 16.0, "I'll email you the refund confirmation "
+                                                  "within the hour."))
+    [f] = findings(call, rubric, "expectation:specific")
+    assert f.detail["who"] == "agent" and f.detail["when"] == "within the hour"
+    assert f.detail["channel"] == "email"

@@ -158,3 +158,24 @@ def test_eval_json_meets_the_bar() -> None:
                   "apology:scripted", "expectation:specific", "expectation:vague"):
         stats = result["labels"][label]
         assert stats["support"] > 0 and stats["f1"] >= 0.8, (label, stats)
+
+
+def test_commitments_are_rows_a_coach_can_list(calls_dir: Path, tmp_path: Path) -> None:
+    db_path = tmp_path / "qa.db"
+    run("score", str(calls_dir), "--db", str(db_path))
+    db = store.open_db(db_path)
+    rows = list(db.query("SELECT * FROM commitments"))
+    expected = db.execute("SELECT count(*) FROM findings WHERE label LIKE 'expectation:%' "
+                          "AND label != 'expectation:missing'").fetchone()[0]
+    assert rows and len(rows) == expected
+    assert all(r["status"] == "open" and r["kind"] in ("specific", "vague") for r in rows)
+    code, out, _ = run("commitments", "--db", str(db_path))
+    assert code == 0 and len(out.strip().splitlines()) == len(rows)
+    # A follow-up status survives re-scoring the call.
+    db.execute("UPDATE commitments SET status = 'done' WHERE id = ?", [rows[0]["id"]])
+    db.conn.commit()
+    run("score", str(calls_dir), "--db", str(db_path), "--rescore")
+    statuses = [r["status"] for r in store.open_db(db_path).query(
+        "SELECT status FROM commitments WHERE call_id = ? AND start = ?",
+        [rows[0]["call_id"], rows[0]["start"]])]
+    assert statuses == ["done"]

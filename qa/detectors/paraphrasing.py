@@ -31,7 +31,9 @@ PARAMS = {
     "min_share_of_words": NUMBER,
     "context_utterances": INTEGER,
     "context_seconds": NUMBER,
+    "acting_phrases": PHRASES,
     "missing_score": NUMBER,
+    "late_score": NUMBER,
 }
 
 
@@ -140,6 +142,16 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
             f"Restated the customer's words in its own (carried over: {shared}).",
             **found))
     complaints = complaint_utterances(call, cfg)
+    acted = _first_action(call, complaints[0][0], cfg) if complaints else None
+    if complaints and findings and acted is not None and findings[0].utterance > acted:
+        ci, cu = complaints[0]
+        problem = customer_topic(cu.text, cfg, max_words=14)
+        findings.append(agent_finding(
+            call, acted, CRITERION, "paraphrase:late", COACHING,
+            "The agent started fixing the problem before restating it, so the customer never "
+            "heard it had been understood first.",
+            suggestion=f"Restate it before acting: \"So {problem}. Have I got that right?\"",
+            restated_at=findings[0].utterance))
     if complaints and not findings:
         ci, cu = complaints[0]
         problem = customer_topic(cu.text, cfg, max_words=14)
@@ -151,11 +163,23 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     return findings
 
 
+def _first_action(call: Transcript, after: int, cfg: CriterionConfig) -> int | None:
+    """The first agent utterance after ``after`` that starts solving ("I'll refund...")."""
+    for i, utt in call.by(AGENT):
+        if i > after and find_phrase(utt.text, cfg["acting_phrases"]):
+            return i
+    return None
+
+
 def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
     """100 if the agent restated the customer's problem; low if a problem went unrestated."""
     if not call.by(AGENT):
         return not_applicable(CRITERION, "the agent said nothing", cfg.weight)
     hits = [f for f in findings if f.label == "paraphrase"]
+    if hits and any(f.label == "paraphrase:late" for f in findings):
+        return CriterionScore(CRITERION, float(cfg["late_score"]),
+                              "The problem was restated only after the agent started acting on "
+                              "it.", cfg.weight)
     if hits:
         return CriterionScore(CRITERION, 100.0,
                               f"{len(hits)} restatement(s) of what the customer said.", cfg.weight)
