@@ -159,12 +159,13 @@ def generate(path: Path, n_calls: int, n_agents: int, seed: int, password: str,
     fts = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'utterances_fts%'")]
     conn.execute("DROP TABLE IF EXISTS utterances_fts")
-    for name in fts:
+    for name in [*fts, "call_facts", "score_facts", "agent_week", "agent_month"]:
         conn.execute(f"DROP TABLE IF EXISTS [{name}]")
+    conn.execute("DELETE FROM meta WHERE key = 'fact_triggers'")
 
     weights = [a.volume for a in agents]
     calls, utterances, findings, scores = [], [], [], []
-    reviews, overrides, notes, acks = [], [], [], []
+    reviews, overrides, notes, acks, promises = [], [], [], [], []
     scored_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     cutoff_shared = end - timedelta(days=120)
     for i in range(n_calls):
@@ -190,6 +191,14 @@ def generate(path: Path, n_calls: int, n_agents: int, seed: int, password: str,
                         for f in kept)
         scores.extend((call_id, s.criterion, s.score, int(s.score is not None), s.reason,
                        s.weight) for s in drawn)
+        for f in kept:
+            if f.label in ("expectation:specific", "expectation:vague"):
+                old = (end - when.date()).days > 14
+                status = rng.choices(["done", "broken", "open"], [85, 5, 10])[0] if old \
+                    else "open"
+                promises.append((call_id, f.utterance, f.start, f.quote, f.label.split(":")[1],
+                                 f.detail.get("who"), f.detail.get("what"),
+                                 f.detail.get("when"), f.detail.get("channel"), status))
         if rng.random() < 0.06:
             reviewed = (when + timedelta(days=rng.randint(1, 6))).isoformat()
             shared = reviewed if rng.random() < 0.7 else None
@@ -218,6 +227,9 @@ def generate(path: Path, n_calls: int, n_agents: int, seed: int, password: str,
                          "for_agent, created_at) VALUES (?,?,?,?,?,?,?)", notes)
         conn.executemany("INSERT INTO acknowledgements (call_id, user, comment, created_at) "
                          "VALUES (?,?,?,?)", acks)
+        conn.executemany("INSERT INTO commitments (call_id, utterance_idx, start, quote, kind, "
+                         "who, what, when_text, channel, status) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                         promises)
         _runs(conn, rng, end)
     conn.close()
     db = store.open_db(path)  # indexes, triggers and the full-text index come back here

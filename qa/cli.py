@@ -320,5 +320,34 @@ def runs(db_path: str, limit: int) -> None:
             click.echo(f"    {failure['path']}: {failure['status']}: {failure['error']}")
 
 
+@main.group()
+def users() -> None:
+    """Dashboard accounts (passwords stored as Argon2 hashes)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["lead", "coach", "agent"]))
+@click.option("--agent", "agent_id", default=None, metavar="AGENT_ID",
+              help="for --role agent: the agent id on their calls")
+@_db_option
+def users_add(name: str, role: str, agent_id: str | None, db_path: str) -> None:
+    """Create a dashboard account. The password is prompted for on a terminal (twice) and
+    read from the first line of standard input otherwise; there is no default."""
+    from qa.auth import AuthError, add_user
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    db = store.open_db(db_path)
+    try:
+        add_user(db.conn, name, role, password, agent_id)
+    except AuthError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"added {role} {name!r}" + (f" (agent {agent_id})" if agent_id else "") +
+               f" to {db_path}")
+
+
 if __name__ == "__main__":
     main()

@@ -114,8 +114,12 @@ CALL_TIME_SQL = "coalesce({p}call_time, {p}scored_at)"
 # The Monday starting that moment's week (ISO date), for weekly trends.
 WEEK_SQL = "date({t}, 'weekday 0', '-6 days')"
 
+# Bump when the fact tables' trigger definitions change, so existing databases get them.
+_FACT_TRIGGERS_VERSION = 2
+
 # Tables whose changes invalidate the dashboard's cached figures (see meta.data_version).
-_VERSIONED_TABLES = ("calls", "scores", "reviews", "overrides", "notes", "acknowledgements")
+_VERSIONED_TABLES = ("calls", "scores", "reviews", "overrides", "notes", "acknowledgements",
+                     "commitments")
 
 
 def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
@@ -130,11 +134,13 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
     scores to calls for every chart is slow at tens of thousands of calls. ``call_facts`` (one
     narrow row per call) and ``score_facts`` (one row per call and criterion, with the call's
     time and agent, and the score with any coach override applied) are maintained by triggers
-    on calls, scores and overrides, whatever writes them; ``agent_week`` sums score_facts per
-    agent, criterion and week for trends and team medians. They are filled from existing rows
-    when first created.
+    on calls, scores and overrides, whatever writes them; ``agent_week`` and ``agent_month``
+    sum score_facts per agent, criterion and week or month for trends and team medians. They
+    are filled from existing rows when first created. The triggers are recreated whenever
+    their definition changes (``_FACT_TRIGGERS_VERSION``).
     """
     new_facts = not db["call_facts"].exists()
+    new_months = not db["agent_month"].exists()
     db.executescript("""
         CREATE TABLE IF NOT EXISTS users (
             id INTEGER PRIMARY KEY,
@@ -214,6 +220,11 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
             n INTEGER NOT NULL, total REAL NOT NULL,
             PRIMARY KEY (week, agent, criterion)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS agent_month (
+            agent TEXT NOT NULL, criterion TEXT NOT NULL, month TEXT NOT NULL,
+            n INTEGER NOT NULL, total REAL NOT NULL,
+            PRIMARY KEY (month, agent, criterion)
+        ) WITHOUT ROWID;
         INSERT OR IGNORE INTO meta (key, value) VALUES ('data_version', '0');
     """)
     new_ts, old_ts = CALL_TIME_SQL.format(p="NEW."), CALL_TIME_SQL.format(p="")
@@ -231,6 +242,11 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
             db.execute("INSERT INTO agent_week SELECT coalesce(agent, ''), criterion, week, "
                        "count(*), sum(score) FROM score_facts WHERE score IS NOT NULL "
                        "GROUP BY 1, 2, 3")
+    if new_months:
+        with db.conn:
+            db.execute("INSERT INTO agent_month SELECT coalesce(agent, ''), criterion, "
+                       "substr(ts, 1, 7), count(*), sum(score) FROM score_facts "
+                       "WHERE score IS NOT NULL AND ts IS NOT NULL GROUP BY 1, 2, 3")
     add_week = ("INSERT INTO agent_week (agent, criterion, week, n, total) "
                 "SELECT coalesce(NEW.agent, ''), NEW.criterion, NEW.week, 1, NEW.score "
                 "WHERE NEW.score IS NOT NULL AND NEW.week IS NOT NULL "
@@ -238,6 +254,15 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
     sub_week = ("UPDATE agent_week SET n = n - 1, total = total - OLD.score "
                 "WHERE OLD.score IS NOT NULL AND agent = coalesce(OLD.agent, '') "
                 "AND criterion = OLD.criterion AND week = OLD.week;")
+    add_month = ("INSERT INTO agent_month (agent, criterion, month, n, total) "
+                 "SELECT coalesce(NEW.agent, ''), NEW.criterion, substr(NEW.ts, 1, 7), 1, "
+                 "NEW.score WHERE NEW.score IS NOT NULL AND NEW.ts IS NOT NULL "
+                 "ON CONFLICT DO UPDATE SET n = n + 1, total = total + excluded.total;")
+    sub_month = ("UPDATE agent_month SET n = n - 1, total = total - OLD.score "
+                 "WHERE OLD.score IS NOT NULL AND agent = coalesce(OLD.agent, '') "
+                 "AND criterion = OLD.criterion AND month = substr(OLD.ts, 1, 7);")
+    add_week += add_month
+    sub_week += sub_month
     triggers = {
         "calls_facts_insert": f"""AFTER INSERT ON calls BEGIN
             DELETE FROM call_facts WHERE call_id = NEW.id;
@@ -284,8 +309,14 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
         "score_facts_week_update": f"AFTER UPDATE ON score_facts BEGIN {sub_week} {add_week} "
                                    "END",
     }
-    for name, body in triggers.items():
-        db.execute(f"CREATE TRIGGER IF NOT EXISTS [{name}] {body}")
+    version = db.execute("SELECT value FROM meta WHERE key = 'fact_triggers'").fetchone()
+    if version is None or version[0] != str(_FACT_TRIGGERS_VERSION):
+        with db.conn:  # an older definition of the triggers: replace them all at once
+            for name, body in triggers.items():
+                db.execute(f"DROP TRIGGER IF EXISTS [{name}]")
+                db.execute(f"CREATE TRIGGER [{name}] {body}")
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fact_triggers', ?)",
+                       [str(_FACT_TRIGGERS_VERSION)])
     for table in _VERSIONED_TABLES:
         for event in ("INSERT", "UPDATE", "DELETE"):
             db.execute(

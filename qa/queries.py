@@ -1,0 +1,786 @@
+"""Every read and write the dashboard makes, each checked against who is asking.
+
+Each public function takes a ``Viewer`` (see ``qa.auth``). The role check happens here, where
+the data is read, not in the pages: a function a role may not use raises ``AccessDenied``,
+and an agent's visibility (their own calls, and only those a coach has shared) is part of the
+SQL of every call-level query, so no page, URL or parameter can get around it. A call the
+viewer may not see is reported exactly like a call that does not exist.
+
+Aggregates read the fact tables (``call_facts``, ``score_facts``, ``agent_week``,
+``agent_month``) that ``store.ensure_schema`` keeps up to date with triggers; all values go
+in as parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import sqlite3
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from qa import store
+from qa.auth import AGENT, COACH, LEAD, Viewer
+
+STAFF = (LEAD, COACH)
+AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac",
+                            ".webm"})
+MAX_NOTE_LENGTH = 4000
+
+
+class AccessDenied(PermissionError):
+    """The viewer's role may not do this."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive range of days."""
+
+    start: date
+    end: date
+
+    def bounds(self) -> tuple[str, str]:
+        """``[start, end + 1 day)`` as ISO strings, comparable with stored call times."""
+        return self.start.isoformat(), (self.end + timedelta(days=1)).isoformat()
+
+    def weeks(self) -> tuple[str, str]:
+        """The Mondays of the first and last weeks the period touches."""
+        first = self.start - timedelta(days=self.start.weekday())
+        last = self.end - timedelta(days=self.end.weekday())
+        return first.isoformat(), last.isoformat()
+
+    @property
+    def days(self) -> int:
+        """Length in days."""
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class CallQuery:
+    """The call list's filters, sort and page."""
+
+    period: Period
+    agents: tuple[str, ...] = ()
+    min_score: float = 0.0
+    max_score: float = 100.0
+    criterion: str | None = None
+    below: float | None = None  # only calls whose `criterion` scored under this
+    reviewed: str = "any"  # any, yes, no
+    text: str = ""
+    sort: str = "time"  # time, overall, agent, criterion
+    descending: bool = True
+    page: int = 1
+    page_size: int = 50
+
+
+@dataclass
+class CallPage:
+    """One page of the call list and how many calls match in all."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+    criterion: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection for one page render (rows as dicts-like ``sqlite3.Row``)."""
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def _require(viewer: Viewer, *roles: str) -> None:
+    if not isinstance(viewer, Viewer) or viewer.role not in roles:
+        raise AccessDenied("your role cannot see this page")
+
+
+def _visible(viewer: Viewer, alias: str = "f", id_column: str = "call_id",
+             agent_column: str = "agent") -> tuple[str, list[Any]]:
+    """SQL condition (and its parameters) for the calls the viewer may read.
+
+    Leads and coaches read every call; an agent reads their own calls that a coach shared.
+    """
+    _require(viewer, LEAD, COACH, AGENT)
+    if viewer.role in STAFF:
+        return "1 = 1", []
+    return (f"({alias}.{agent_column} = ? AND EXISTS (SELECT 1 FROM reviews vis "
+            f"WHERE vis.call_id = {alias}.{id_column} AND vis.shared_at IS NOT NULL))",
+            [viewer.agent])
+
+
+def _rows(cur: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
+    return [dict(r) for r in cur]
+
+
+def _in(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def data_version(conn: sqlite3.Connection) -> int:
+    """A number that changes whenever calls, scores or a coach's work change (cache key)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+# --- reference lists --------------------------------------------------------------------------
+
+def criteria(conn: sqlite3.Connection, viewer: Viewer) -> list[str]:
+    """The criteria that have scores, in rubric order where the rubric is known."""
+    _require(viewer, LEAD, COACH, AGENT)
+    # A loose index scan: one seek per distinct value instead of reading every score.
+    names = [r[0] for r in conn.execute(
+        "WITH RECURSIVE c(x) AS (SELECT min(criterion) FROM score_facts UNION ALL "
+        "SELECT (SELECT min(criterion) FROM score_facts WHERE criterion > x) FROM c "
+        "WHERE x IS NOT NULL) SELECT x FROM c WHERE x IS NOT NULL")]
+    try:
+        from qa.rubric import load_rubric
+
+        order = {name: i for i, name in enumerate(load_rubric().criteria)}
+    except Exception:  # a broken rubric file must not take the dashboard down
+        order = {}
+    return sorted(names, key=lambda n: (order.get(n, len(order)), n))
+
+
+def agents(conn: sqlite3.Connection, viewer: Viewer) -> list[str]:
+    """Agent ids the viewer may filter on: all for staff, only their own for an agent."""
+    _require(viewer, LEAD, COACH, AGENT)
+    if viewer.role == AGENT:
+        return [viewer.agent] if viewer.agent else []
+    return [r[0] for r in conn.execute(
+        "WITH RECURSIVE a(x) AS (SELECT min(agent) FROM call_facts UNION ALL "
+        "SELECT (SELECT min(agent) FROM call_facts WHERE agent > x) FROM a "
+        "WHERE x IS NOT NULL) SELECT x FROM a WHERE x IS NOT NULL")]
+
+
+def date_range(conn: sqlite3.Connection, viewer: Viewer) -> tuple[date, date] | None:
+    """First and last day with calls the viewer may see (None when there are none)."""
+    cond, params = _visible(viewer)
+    row = conn.execute(f"SELECT min(f.ts), max(f.ts) FROM call_facts f WHERE {cond}",
+                       params).fetchone()
+    if not row or row[0] is None:
+        return None
+    return date.fromisoformat(row[0][:10]), date.fromisoformat(row[1][:10])
+
+
+# --- lead: team overview ----------------------------------------------------------------------
+
+def _call_filter(period: Period, agent_ids: Sequence[str], alias: str = "f"
+                 ) -> tuple[str, list[Any]]:
+    start, end = period.bounds()
+    sql, params = f"{alias}.ts >= ? AND {alias}.ts < ?", [start, end]
+    if agent_ids:
+        sql += f" AND {alias}.agent IN ({_in(agent_ids)})"
+        params += list(agent_ids)
+    return sql, params
+
+
+def overview_totals(conn: sqlite3.Connection, viewer: Viewer, period: Period,
+                    agent_ids: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Calls in the period: how many, how many scored, mean overall, reviewed and shared."""
+    _require(viewer, LEAD)
+    cond, params = _call_filter(period, agent_ids)
+    row = conn.execute(
+        f"SELECT count(*) AS calls, sum(scorable = 1) AS scored, sum(scorable = 0) AS "
+        f"unscorable, avg(overall) AS overall, count(DISTINCT agent) AS agents "
+        f"FROM call_facts f WHERE {cond}", params).fetchone()
+    reviewed = conn.execute(
+        f"SELECT count(r.reviewed_at), count(r.shared_at) FROM reviews r "
+        f"JOIN call_facts f ON f.call_id = r.call_id WHERE {cond}", params).fetchone()
+    return {**dict(row), "reviewed": reviewed[0], "shared": reviewed[1]}
+
+
+def criterion_averages(conn: sqlite3.Connection, viewer: Viewer, period: Period,
+                       agent_ids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Mean score per criterion (coach overrides applied) and how many calls it applied to."""
+    _require(viewer, LEAD, COACH)
+    cond, params = _call_filter(period, agent_ids, "s")
+    return _rows(conn.execute(
+        f"SELECT s.criterion, avg(s.score) AS average, count(s.score) AS calls "
+        f"FROM score_facts s WHERE {cond} GROUP BY s.criterion", params))
+
+
+def trend_bucket(period: Period) -> str:
+    """Days for short periods (a point per day is still readable), weeks otherwise."""
+    return "day" if period.days <= 45 else "week"
+
+
+def overall_trend(conn: sqlite3.Connection, viewer: Viewer, period: Period,
+                  agent_ids: tuple[str, ...] = (), criterion: str | None = None
+                  ) -> list[dict[str, Any]]:
+    """Mean score (overall, or one criterion's) per day or week (see ``trend_bucket``), for
+    the whole team and per chosen agent.
+
+    Rows: ``week`` (the day, or the week's Monday), ``series`` ("Team" or an agent id),
+    ``average``, ``calls``.
+    """
+    _require(viewer, LEAD, COACH)
+    daily = trend_bucket(period) == "day"
+    out: list[dict[str, Any]] = []
+    if criterion and not daily:
+        first, last = period.weeks()
+        team = conn.execute(
+            "SELECT week, sum(total) / sum(n) AS average, sum(n) AS calls FROM agent_week "
+            "WHERE criterion = ? AND week >= ? AND week <= ? AND n > 0 GROUP BY week "
+            "ORDER BY week", [criterion, first, last])
+        out += [{"series": "Team", **dict(r)} for r in team]
+        if agent_ids:
+            rows = conn.execute(
+                f"SELECT week, agent AS series, sum(total) / sum(n) AS average, sum(n) AS calls "
+                f"FROM agent_week WHERE criterion = ? AND week >= ? AND week <= ? AND n > 0 "
+                f"AND agent IN ({_in(agent_ids)}) GROUP BY week, agent ORDER BY week",
+                [criterion, first, last, *agent_ids])
+            out += _rows(rows)
+        return out
+    bucket = "substr(f.ts, 1, 10)" if daily else "f.week"
+    table, value = ("score_facts", "f.score") if criterion else ("call_facts", "f.overall")
+    extra, extra_params = ("AND f.criterion = ?", [criterion]) if criterion else ("", [])
+    cond, params = _call_filter(period, ())
+    out += [{"series": "Team", **dict(r)} for r in conn.execute(
+        f"SELECT {bucket} AS week, avg({value}) AS average, count({value}) AS calls "
+        f"FROM {table} f WHERE {cond} {extra} GROUP BY 1 ORDER BY 1",
+        [*params, *extra_params])]
+    if agent_ids:
+        cond, params = _call_filter(period, agent_ids)
+        out += _rows(conn.execute(
+            f"SELECT {bucket} AS week, f.agent AS series, avg({value}) AS average, "
+            f"count({value}) AS calls FROM {table} f WHERE {cond} {extra} "
+            f"GROUP BY f.agent, 1 ORDER BY 1", [*params, *extra_params]))
+    return out
+
+
+def score_distribution(conn: sqlite3.Connection, viewer: Viewer, period: Period,
+                       agent_ids: tuple[str, ...] = (), criterion: str | None = None,
+                       width: int = 5) -> list[dict[str, Any]]:
+    """How many calls fall in each ``width``-point band of the overall (or one criterion's) score.
+    """
+    _require(viewer, LEAD, COACH)
+    if criterion:
+        cond, params = _call_filter(period, agent_ids, "s")
+        sql = (f"SELECT min(CAST(s.score / ? AS INTEGER) * ?, {100 - width}) AS band, "
+               f"count(*) AS calls FROM score_facts s WHERE s.criterion = ? AND "
+               f"s.score IS NOT NULL AND {cond} GROUP BY band ORDER BY band")
+        return _rows(conn.execute(sql, [width, width, criterion, *params]))
+    cond, params = _call_filter(period, agent_ids)
+    sql = (f"SELECT min(CAST(f.overall / ? AS INTEGER) * ?, {100 - width}) AS band, "
+           f"count(*) AS calls FROM call_facts f WHERE f.overall IS NOT NULL AND {cond} "
+           f"GROUP BY band ORDER BY band")
+    return _rows(conn.execute(sql, [width, width, *params]))
+
+
+def agent_criterion_matrix(conn: sqlite3.Connection, viewer: Viewer, period: Period,
+                           agent_ids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Mean score of every agent on every criterion (the heatmap), with call counts."""
+    _require(viewer, LEAD, COACH)
+    cond, params = _call_filter(period, agent_ids, "s")
+    return _rows(conn.execute(
+        f"SELECT s.agent, s.criterion, avg(s.score) AS average, count(s.score) AS calls "
+        f"FROM score_facts s INDEXED BY idx_score_facts_agent WHERE {cond} "
+        f"AND s.agent IS NOT NULL GROUP BY s.agent, s.criterion", params))
+
+
+def open_commitments(conn: sqlite3.Connection, viewer: Viewer, period: Period,
+                     agent_ids: tuple[str, ...] = (), limit: int = 200) -> dict[str, Any]:
+    """Promises to customers still open (when the pipeline records them): count and newest."""
+    _require(viewer, LEAD, COACH)
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                          "AND name = 'commitments'").fetchone()
+    if not exists:
+        return {"available": False, "total": 0, "rows": []}
+    cond, params = _call_filter(period, agent_ids)
+    total = conn.execute(f"SELECT count(*) FROM commitments m JOIN call_facts f "
+                         f"ON f.call_id = m.call_id WHERE m.status = 'open' AND {cond}",
+                         params).fetchone()[0]
+    rows = _rows(conn.execute(
+        f"SELECT f.ts, f.agent, m.call_id, m.start, m.kind, m.who, m.what, m.when_text, "
+        f"m.channel, m.quote FROM commitments m JOIN call_facts f ON f.call_id = m.call_id "
+        f"WHERE m.status = 'open' AND {cond} ORDER BY f.ts DESC LIMIT ?", [*params, limit]))
+    return {"available": True, "total": total, "rows": rows}
+
+
+def recent_runs(conn: sqlite3.Connection, viewer: Viewer, limit: int = 15
+                ) -> list[dict[str, Any]]:
+    """The newest batch runs with their counts and each failed or unscorable file's reason."""
+    _require(viewer, LEAD)
+    runs = _rows(conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit]))
+    if not runs:
+        return []
+    ids = [r["id"] for r in runs]
+    failures: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for f in conn.execute(f"SELECT run_id, path, status, error FROM run_files WHERE run_id IN "
+                          f"({_in(ids)}) AND status IN ('failed', 'unscorable') ORDER BY id",
+                          ids):
+        failures[f["run_id"]].append(dict(f))
+    for r in runs:
+        r["failures"] = failures.get(r["id"], [])
+        r["paths"] = ", ".join(json.loads(r["paths"] or "[]"))
+    return runs
+
+
+# --- coach: call list -------------------------------------------------------------------------
+
+_SORTS = {"time": "f.ts", "overall": "f.overall", "agent": "f.agent", "criterion": "sc.score"}
+
+
+def list_calls(conn: sqlite3.Connection, viewer: Viewer, q: CallQuery) -> CallPage:
+    """One page of calls matching the filters, with the total count, sorted as asked."""
+    _require(viewer, LEAD, COACH)
+    cond, params = _call_filter(q.period, q.agents)
+    joins, join_params = "", []
+    if q.criterion:
+        joins = "JOIN score_facts sc ON sc.call_id = f.call_id AND sc.criterion = ?"
+        join_params = [q.criterion]
+        if q.below is not None:
+            cond += " AND sc.score < ?"
+            params.append(q.below)
+    if q.min_score > 0 or q.max_score < 100:
+        cond += " AND f.overall BETWEEN ? AND ?"
+        params += [q.min_score, q.max_score]
+    if q.reviewed in ("yes", "no"):
+        cond += (" AND " + ("" if q.reviewed == "yes" else "NOT ") +
+                 "EXISTS (SELECT 1 FROM reviews r WHERE r.call_id = f.call_id "
+                 "AND r.reviewed_at IS NOT NULL)")
+    fts = store._fts_query(q.text) if q.text.strip() else None
+    if fts:
+        cond += (" AND f.call_id IN (SELECT u.call_id FROM utterances_fts "
+                 "JOIN utterances u ON u.id = utterances_fts.rowid "
+                 "WHERE utterances_fts MATCH ?)")
+        params.append(fts)
+    where_params = [*join_params, *params]
+    total = conn.execute(f"SELECT count(*) FROM call_facts f {joins} WHERE {cond}",
+                         where_params).fetchone()[0]
+    pages = max(1, -(-total // q.page_size))
+    page = min(max(1, q.page), pages)
+    sort = _SORTS.get(q.sort, "f.ts") if (q.sort != "criterion" or q.criterion) else "f.ts"
+    direction = "DESC" if q.descending else "ASC"
+    select_score = ", sc.score AS criterion_score" if q.criterion else ""
+    rows = _rows(conn.execute(
+        f"SELECT f.call_id, f.ts, f.agent, f.overall, f.scorable{select_score} "
+        f"FROM call_facts f {joins} WHERE {cond} "
+        f"ORDER BY {sort} IS NULL, {sort} {direction}, f.call_id {direction} "
+        f"LIMIT ? OFFSET ?", [*where_params, q.page_size, (page - 1) * q.page_size]))
+    ids = [r["call_id"] for r in rows]
+    if ids:
+        details = {r["id"]: dict(r) for r in conn.execute(
+            f"SELECT c.id, c.customer, c.duration, c.origin, c.unscorable_reason, "
+            f"r.reviewed_at, r.shared_at FROM calls c LEFT JOIN reviews r ON r.call_id = c.id "
+            f"WHERE c.id IN ({_in(ids)})", ids)}
+        matches: dict[str, str] = {}
+        if fts:
+            for m in conn.execute(
+                    f"SELECT u.call_id, u.text FROM utterances_fts JOIN utterances u "
+                    f"ON u.id = utterances_fts.rowid WHERE utterances_fts MATCH ? "
+                    f"AND u.call_id IN ({_in(ids)}) ORDER BY u.call_id, u.idx", [fts, *ids]):
+                matches.setdefault(m["call_id"], m["text"])
+        for r in rows:
+            r.update({k: v for k, v in details.get(r["call_id"], {}).items() if k != "id"})
+            r["match"] = matches.get(r["call_id"])
+    return CallPage(rows, total, page, pages, q.criterion)
+
+
+# --- one call ---------------------------------------------------------------------------------
+
+def get_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> dict[str, Any] | None:
+    """Everything about one call the viewer may read, or None (missing or not theirs alike).
+
+    Scores carry the machine score and any override side by side; an agent sees only the
+    notes a coach marked for them.
+    """
+    cond, params = _visible(viewer, "c", "id")
+    rows = _rows(conn.execute(f"SELECT c.* FROM calls c WHERE c.id = ? AND {cond}",
+                              [call_id, *params]))
+    if not rows:
+        return None
+    call = rows[0]
+    call["summary"] = json.loads(call["summary"]) if call.get("summary") else None
+    call["extra"] = json.loads(call["extra"]) if call.get("extra") else {}
+    call["scores"] = _rows(conn.execute(
+        "SELECT s.criterion, s.score AS machine_score, s.applicable, s.reason, s.weight, "
+        "o.score AS override_score, o.reason AS override_reason, o.author AS override_by, "
+        "o.created_at AS override_at, coalesce(o.score, s.score) AS score "
+        "FROM scores s LEFT JOIN overrides o ON o.call_id = s.call_id "
+        "AND o.criterion = s.criterion WHERE s.call_id = ? ORDER BY s.rowid", [call_id]))
+    call["effective_overall"] = _weighted(call["scores"])
+    call["findings"] = _rows(conn.execute(
+        "SELECT id, criterion, label, utterance_idx, speaker, start, end, quote, polarity, "
+        "message, suggestion FROM findings WHERE call_id = ? ORDER BY start, id", [call_id]))
+    call["utterances"] = _rows(conn.execute(
+        "SELECT idx, speaker, start, end, text FROM utterances WHERE call_id = ? "
+        "ORDER BY idx", [call_id]))
+    review = conn.execute("SELECT * FROM reviews WHERE call_id = ?", [call_id]).fetchone()
+    call["review"] = dict(review) if review else {}
+    agent_only = " AND for_agent = 1" if viewer.role == AGENT else ""
+    call["notes"] = _rows(conn.execute(
+        f"SELECT id, finding_id, finding_ref, author, body, for_agent, created_at FROM notes "
+        f"WHERE call_id = ?{agent_only} ORDER BY id", [call_id]))
+    call["acknowledgements"] = _rows(conn.execute(
+        "SELECT user, comment, created_at FROM acknowledgements WHERE call_id = ? ORDER BY id",
+        [call_id]))
+    return call
+
+
+def _weighted(scores: list[dict[str, Any]]) -> float | None:
+    """The overall score recomputed with overrides (weighted mean of applicable criteria)."""
+    used = [(s["score"], s["weight"] or 0) for s in scores if s["score"] is not None]
+    total = sum(w for _, w in used)
+    return round(sum(v * w for v, w in used) / total, 1) if total else None
+
+
+def call_audio(conn: sqlite3.Connection, viewer: Viewer, call_id: str
+               ) -> tuple[bytes, str] | None:
+    """The recording's bytes and MIME type, for a call the viewer may read, if it has audio.
+
+    When the call was redacted with a silenced copy of its audio (``qa score
+    --redacted-audio``), that copy is played, never the original.
+    """
+    cond, params = _visible(viewer, "c", "id")
+    row = conn.execute(f"SELECT c.source_path, c.origin, c.redacted_audio FROM calls c "
+                       f"WHERE c.id = ? AND {cond}", [call_id, *params]).fetchone()
+    if row is None or not (row["redacted_audio"] or row["source_path"]):
+        return None
+    path = Path(row["redacted_audio"] or row["source_path"])
+    # Only recordings: a transcript-only call has a JSON source that is not for playing.
+    if path.suffix.lower() not in AUDIO_SUFFIXES or not path.is_file():
+        return None
+    mime = {".flac": "audio/flac", ".ogg": "audio/ogg", ".oga": "audio/ogg",
+            ".opus": "audio/ogg", ".mp3": "audio/mpeg", ".wav": "audio/wav",
+            ".m4a": "audio/mp4"}.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
+    return path.read_bytes(), mime or "application/octet-stream"
+
+
+def _staff_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> None:
+    _require(viewer, LEAD, COACH)
+    if conn.execute("SELECT 1 FROM calls WHERE id = ?", [call_id]).fetchone() is None:
+        raise LookupError(f"no call {call_id!r}")
+
+
+def add_note(conn: sqlite3.Connection, viewer: Viewer, call_id: str, body: str,
+             finding_id: int | None = None, for_agent: bool = True) -> int:
+    """A coach's note on the call or on one of its findings; returns the note's id."""
+    _staff_call(conn, viewer, call_id)
+    body = body.strip()
+    if not body:
+        raise ValueError("the note is empty")
+    if len(body) > MAX_NOTE_LENGTH:
+        raise ValueError(f"notes are at most {MAX_NOTE_LENGTH} characters")
+    ref = None
+    if finding_id is not None:
+        f = conn.execute("SELECT label, start, quote FROM findings WHERE id = ? AND call_id = ?",
+                         [finding_id, call_id]).fetchone()
+        if f is None:
+            raise LookupError("that finding is not on this call")
+        ref = json.dumps({"label": f["label"], "start": f["start"], "quote": f["quote"]})
+    with conn:
+        cur = conn.execute(
+            "INSERT INTO notes (call_id, finding_id, finding_ref, author, body, for_agent, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [call_id, finding_id, ref, viewer.user, body, int(for_agent), store.now()])
+    return int(cur.lastrowid or 0)
+
+
+def set_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str, criterion: str,
+                 score: float, reason: str) -> None:
+    """Replace a criterion's score on a call with the coach's, with a reason (the machine
+    score stays in ``scores`` and is shown beside it)."""
+    _staff_call(conn, viewer, call_id)
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("an override needs a reason")
+    if not 0 <= score <= 100:
+        raise ValueError("a score is between 0 and 100")
+    machine = conn.execute("SELECT score FROM scores WHERE call_id = ? AND criterion = ?",
+                           [call_id, criterion]).fetchone()
+    if machine is None:
+        raise LookupError(f"no criterion {criterion!r} on this call")
+    with conn:
+        conn.execute(
+            "INSERT INTO overrides (call_id, criterion, score, machine_score, reason, author, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, criterion) DO UPDATE "
+            "SET score = excluded.score, machine_score = excluded.machine_score, "
+            "reason = excluded.reason, author = excluded.author, "
+            "created_at = excluded.created_at",
+            [call_id, criterion, float(score), machine["score"], reason, viewer.user,
+             store.now()])
+
+
+def remove_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
+                    criterion: str) -> None:
+    """Go back to the machine's score for a criterion."""
+    _staff_call(conn, viewer, call_id)
+    with conn:
+        conn.execute("DELETE FROM overrides WHERE call_id = ? AND criterion = ?",
+                     [call_id, criterion])
+
+
+def set_reviewed(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
+                 reviewed: bool = True) -> None:
+    """Mark a call reviewed (or not; un-reviewing also stops sharing it)."""
+    _staff_call(conn, viewer, call_id)
+    with conn:
+        if reviewed:
+            conn.execute(
+                "INSERT INTO reviews (call_id, reviewed_by, reviewed_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (call_id) DO UPDATE SET reviewed_by = excluded.reviewed_by, "
+                "reviewed_at = excluded.reviewed_at", [call_id, viewer.user, store.now()])
+        else:
+            conn.execute("DELETE FROM reviews WHERE call_id = ?", [call_id])
+
+
+def set_shared(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
+               shared: bool = True) -> None:
+    """Share a call with its agent (which also marks it reviewed), or stop sharing it."""
+    _staff_call(conn, viewer, call_id)
+    now = store.now()
+    with conn:
+        if shared:
+            conn.execute(
+                "INSERT INTO reviews (call_id, reviewed_by, reviewed_at, shared_by, shared_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET "
+                "reviewed_by = coalesce(reviewed_by, excluded.reviewed_by), "
+                "reviewed_at = coalesce(reviewed_at, excluded.reviewed_at), "
+                "shared_by = excluded.shared_by, shared_at = excluded.shared_at",
+                [call_id, viewer.user, now, viewer.user, now])
+        else:
+            conn.execute("UPDATE reviews SET shared_by = NULL, shared_at = NULL "
+                         "WHERE call_id = ?", [call_id])
+
+
+def acknowledge(conn: sqlite3.Connection, viewer: Viewer, call_id: str, comment: str) -> None:
+    """The agent confirms they read a shared review, with an optional comment (timestamped)."""
+    _require(viewer, AGENT)
+    cond, params = _visible(viewer, "c", "id")
+    if conn.execute(f"SELECT 1 FROM calls c WHERE c.id = ? AND {cond}",
+                    [call_id, *params]).fetchone() is None:
+        raise LookupError("no such call among the reviews shared with you")
+    comment = comment.strip()
+    if len(comment) > MAX_NOTE_LENGTH:
+        raise ValueError(f"comments are at most {MAX_NOTE_LENGTH} characters")
+    with conn:
+        conn.execute("INSERT INTO acknowledgements (call_id, user, comment, created_at) "
+                     "VALUES (?, ?, ?, ?)", [call_id, viewer.user, comment or None, store.now()])
+
+
+# --- per-agent coaching points ----------------------------------------------------------------
+
+def _agent_for(viewer: Viewer, agent: str) -> str:
+    """Staff may look at any agent; an agent only at themselves."""
+    _require(viewer, LEAD, COACH, AGENT)
+    if viewer.role == AGENT and agent != viewer.agent:
+        raise AccessDenied("you can only see your own feedback")
+    return agent
+
+
+def _agent_calls_cte(viewer: Viewer, agent: str, period: Period) -> tuple[str, list[Any]]:
+    cond, params = _visible(viewer)
+    start, end = period.bounds()
+    return ("WITH calls_in AS (SELECT f.call_id, f.ts FROM call_facts f WHERE f.agent = ? "
+            f"AND f.ts >= ? AND f.ts < ? AND f.scorable = 1 AND {cond})",
+            [agent, start, end, *params])
+
+
+def agent_points(conn: sqlite3.Connection, viewer: Viewer, agent: str, period: Period,
+                 examples: int = 3) -> dict[str, Any]:
+    """An agent's recurring coaching points and strengths over a period, with example quotes.
+
+    A coaching point's cost is the overall-score points it took away: its criterion's lost
+    points (after overrides) times the criterion's weight over the call's total applicable
+    weight, shared among that criterion's coaching findings on the call. Points are ranked by
+    total cost, then by how often they occur. For an agent viewer, only shared calls count.
+    """
+    agent = _agent_for(viewer, agent)
+    cte, params = _agent_calls_cte(viewer, agent, period)
+    calls = conn.execute(f"{cte} SELECT count(*) FROM calls_in", params).fetchone()[0]
+    points = _rows(conn.execute(
+        f"""{cte},
+        hits AS (SELECT fi.call_id, fi.criterion, fi.label,
+                        count(*) OVER (PARTITION BY fi.call_id, fi.criterion) AS k,
+                        (SELECT sum(s.weight) FROM scores s WHERE s.call_id = fi.call_id
+                         AND s.score IS NOT NULL) AS w
+                 FROM findings fi JOIN calls_in USING (call_id) WHERE fi.polarity = 'coaching')
+        SELECT h.criterion, h.label, count(*) AS occurrences,
+               count(DISTINCT h.call_id) AS calls,
+               coalesce(sum((100 - sf.score) * s.weight / h.w / h.k), 0) AS points
+        FROM hits h
+        LEFT JOIN score_facts sf ON sf.call_id = h.call_id AND sf.criterion = h.criterion
+        LEFT JOIN scores s ON s.call_id = h.call_id AND s.criterion = h.criterion
+        GROUP BY h.criterion, h.label ORDER BY points DESC, occurrences DESC""", params))
+    strengths = _rows(conn.execute(
+        f"""{cte} SELECT fi.criterion, fi.label, count(*) AS occurrences,
+               count(DISTINCT fi.call_id) AS calls
+        FROM findings fi JOIN calls_in USING (call_id) WHERE fi.polarity = 'strength'
+        GROUP BY fi.criterion, fi.label ORDER BY calls DESC, occurrences DESC""", params))
+    for group, polarity in ((points, "coaching"), (strengths, "strength")):
+        found = _examples(conn, cte, params, polarity, [p["label"] for p in group], examples)
+        for p in group:
+            p["examples"] = found.get(p["label"], [])
+            p["per_call"] = (p.get("points", 0) or 0) / calls if calls else 0.0
+            p["share"] = p["calls"] / calls if calls else 0.0
+    return {"agent": agent, "calls": calls, "points": points, "strengths": strengths}
+
+
+def _examples(conn: sqlite3.Connection, cte: str, params: list[Any], polarity: str,
+              labels: list[str], per_label: int) -> dict[str, list[dict[str, Any]]]:
+    """Up to ``per_label`` example findings per label, newest calls first, one per call."""
+    if not labels:
+        return {}
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in conn.execute(
+            f"""{cte} SELECT * FROM (
+                SELECT fi.id, fi.call_id, fi.label, fi.start, fi.quote, fi.message,
+                       fi.suggestion, c.ts,
+                       row_number() OVER (PARTITION BY fi.label ORDER BY c.ts DESC) AS rn
+                FROM (SELECT *, row_number() OVER (PARTITION BY call_id, label ORDER BY start)
+                      AS first FROM findings WHERE call_id IN (SELECT call_id FROM calls_in)
+                      AND polarity = ? AND label IN ({_in(labels)})) fi
+                JOIN calls_in c ON c.call_id = fi.call_id WHERE fi.first = 1)
+            WHERE rn <= ? ORDER BY label, rn""", [*params, polarity, *labels, per_label]):
+        out[r["label"]].append(dict(r))
+    return out
+
+
+def _bucketed(period: Period) -> tuple[str, str, str, str]:
+    """Which rollup a trend over ``period`` reads: (bucket, table, first, last bucket);
+    weeks for up to six months, months beyond."""
+    if period.days <= 183:
+        first, last = period.weeks()
+        return "week", "agent_week", first, last
+    return "month", "agent_month", period.start.isoformat()[:7], period.end.isoformat()[:7]
+
+
+def _week_rows(conn: sqlite3.Connection, period: Period) -> list[sqlite3.Row]:
+    bucket, table, first, last = _bucketed(period)
+    return conn.execute(
+        f"SELECT {bucket} AS bucket, agent, criterion, n, total FROM {table} "
+        f"WHERE {bucket} >= ? AND {bucket} <= ? AND n > 0 AND agent != ''",
+        [first, last]).fetchall()
+
+
+def team_medians(conn: sqlite3.Connection, viewer: Viewer, period: Period) -> dict[str, Any]:
+    """The team median per criterion, over the period and per week (or month, for periods
+    over six months): the median across agents of each agent's mean score. Only medians
+    leave this function, never another agent's figures."""
+    _require(viewer, LEAD, COACH, AGENT)
+    per_bucket: dict[tuple[str, str], list[float]] = defaultdict(list)
+    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for r in _week_rows(conn, period):
+        per_bucket[(r["bucket"], r["criterion"])].append(r["total"] / r["n"])
+        acc = sums[(r["agent"], r["criterion"])]
+        acc[0] += r["total"]
+        acc[1] += r["n"]
+    overall: dict[str, list[float]] = defaultdict(list)
+    for (_, criterion), (total, n) in sums.items():
+        overall[criterion].append(total / n)
+    return {
+        "bucket": _bucketed(period)[0],
+        "period": {c: statistics.median(v) for c, v in overall.items()},
+        "trend": [{"bucket": b, "criterion": c, "median": statistics.median(v)}
+                  for (b, c), v in sorted(per_bucket.items())],
+    }
+
+
+def agent_trend(conn: sqlite3.Connection, viewer: Viewer, agent: str, period: Period
+                ) -> dict[str, Any]:
+    """One agent's mean score per criterion over the period and per week (or month).
+
+    Computed over all the agent's scored calls, so the trend is not skewed towards the calls
+    a coach picked to share; an agent viewer can ask only for their own.
+    """
+    agent = _agent_for(viewer, agent)
+    bucket, table, first, last = _bucketed(period)
+    rows = conn.execute(
+        f"SELECT {bucket} AS bucket, criterion, n, total FROM {table} "
+        f"WHERE agent = ? AND {bucket} >= ? AND {bucket} <= ? AND n > 0 "
+        f"ORDER BY bucket", [agent, first, last]).fetchall()
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for r in rows:
+        sums[r["criterion"]][0] += r["total"]
+        sums[r["criterion"]][1] += r["n"]
+    return {
+        "period": {c: {"average": t / n, "calls": int(n)} for c, (t, n) in sums.items()},
+        "trend": [{"bucket": r["bucket"], "criterion": r["criterion"],
+                   "average": r["total"] / r["n"], "calls": r["n"]} for r in rows],
+    }
+
+
+# --- agent: my feedback -----------------------------------------------------------------------
+
+def shared_calls(conn: sqlite3.Connection, viewer: Viewer, agent: str | None = None,
+                 limit: int = 100) -> list[dict[str, Any]]:
+    """Calls shared with an agent, newest first, with the coaching summary, notes for the
+    agent and acknowledgements. An agent gets only their own; staff name the agent."""
+    _require(viewer, LEAD, COACH, AGENT)
+    agent = viewer.agent if viewer.role == AGENT else agent
+    if not agent:
+        return []
+    cond, params = _visible(viewer, "c", "id")
+    rows = _rows(conn.execute(
+        f"SELECT c.id AS call_id, c.call_time, c.scored_at, c.customer, c.duration, c.overall, "
+        f"c.summary, r.shared_at, r.shared_by FROM calls c JOIN reviews r ON r.call_id = c.id "
+        f"WHERE c.agent = ? AND r.shared_at IS NOT NULL AND {cond} "
+        f"ORDER BY r.shared_at DESC LIMIT ?", [agent, *params, limit]))
+    if not rows:
+        return rows
+    ids = [r["call_id"] for r in rows]
+    notes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for n in conn.execute(f"SELECT call_id, finding_ref, author, body, created_at FROM notes "
+                          f"WHERE call_id IN ({_in(ids)}) AND for_agent = 1 ORDER BY id", ids):
+        notes[n["call_id"]].append(dict(n))
+    acks: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for a in conn.execute(f"SELECT call_id, user, comment, created_at FROM acknowledgements "
+                          f"WHERE call_id IN ({_in(ids)}) ORDER BY id", ids):
+        acks[a["call_id"]].append(dict(a))
+    overrides: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for o in conn.execute(f"SELECT call_id, criterion, score, machine_score, reason FROM "
+                          f"overrides WHERE call_id IN ({_in(ids)})", ids):
+        overrides[o["call_id"]].append(dict(o))
+    for r in rows:
+        r["summary"] = json.loads(r["summary"]) if r["summary"] else {}
+        r["notes"] = notes.get(r["call_id"], [])
+        r["acknowledgements"] = acks.get(r["call_id"], [])
+        r["overrides"] = overrides.get(r["call_id"], [])
+    return rows
+
+
+# --- lead: batch scoring ----------------------------------------------------------------------
+
+def last_run_id(conn: sqlite3.Connection, viewer: Viewer) -> int:
+    """The newest run's id (0 when none)."""
+    _require(viewer, LEAD)
+    return int(conn.execute("SELECT coalesce(max(id), 0) FROM runs").fetchone()[0])
+
+
+def record_launch(conn: sqlite3.Connection, viewer: Viewer, path: str, manifest: str | None,
+                  total: int, after_run_id: int, pid: int | None, log_path: str | None) -> int:
+    """Remember a batch started from the browser, so its progress survives a page reload."""
+    _require(viewer, LEAD)
+    with conn:
+        cur = conn.execute(
+            "INSERT INTO launches (path, manifest, total, after_run_id, pid, log_path, "
+            "started_by, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [path, manifest, total, after_run_id, pid, log_path, viewer.user, store.now()])
+    return int(cur.lastrowid or 0)
+
+
+def latest_launch(conn: sqlite3.Connection, viewer: Viewer) -> dict[str, Any] | None:
+    """The newest browser-started batch with its run's progress and per-file outcomes."""
+    _require(viewer, LEAD)
+    row = conn.execute("SELECT * FROM launches ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    launch = dict(row)
+    # The run the subprocess opened: the first one after the launch on the same folder.
+    run = conn.execute("SELECT * FROM runs WHERE id > ? AND paths = ? ORDER BY id LIMIT 1",
+                       [launch["after_run_id"], json.dumps([launch["path"]])]).fetchone()
+    launch["run"] = dict(run) if run else None
+    launch["files"] = _rows(conn.execute(
+        "SELECT path, status, call_id, error, seconds, finished_at FROM run_files "
+        "WHERE run_id = ? ORDER BY id", [run["id"]])) if run else []
+    return launch

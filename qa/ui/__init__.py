@@ -1,0 +1,1 @@
+"""The Streamlit dashboard's pages (one module per page) and what they share."""

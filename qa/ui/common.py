@@ -1,0 +1,225 @@
+"""What every dashboard page shares: settings, the database, who is signed in, cached queries,
+and plain-language names for criteria and finding labels."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from qa import auth, queries, store
+from qa.auth import Viewer
+
+VIEWER_KEY = "viewer"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the database is and which folder the batch page may score from."""
+
+    db: Path
+    root: Path
+
+
+def settings() -> Settings:
+    """``streamlit run app.py -- --db PATH --root DIR``, else $QA_DB / $QA_SCORE_ROOT, else
+    ``qa.db`` and ``./sample_calls``."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--db")
+    parser.add_argument("--root")
+    # Only our two options: anything else on the command line (pytest's own) is not ours.
+    args, _ = parser.parse_known_args(sys.argv[1:])
+    db = args.db or os.environ.get("QA_DB") or store.DEFAULT_DB
+    root = args.root or os.environ.get("QA_SCORE_ROOT") or "sample_calls"
+    return Settings(Path(db).resolve(), Path(root).resolve())
+
+
+@st.cache_resource(show_spinner=False)
+def _prepare(db_path: str) -> bool:
+    """Create or upgrade the schema once per database per server process."""
+    store.open_db(db_path).conn.close()
+    return True
+
+
+def connect() -> sqlite3.Connection:
+    """A connection to the configured database for this render."""
+    path = str(settings().db)
+    _prepare(path)
+    return queries.connect(path)
+
+
+def viewer(conn: sqlite3.Connection) -> Viewer | None:
+    """Who is signed in, re-read from the accounts table on every render, so a changed role
+    or a disabled account takes effect at once. None when nobody is signed in."""
+    current = st.session_state.get(VIEWER_KEY)
+    if current is None and _oidc_user() is not None:
+        current = auth.viewer_for_email(conn, _oidc_user() or "")
+    if not isinstance(current, Viewer):
+        return None
+    fresh = auth.current(conn, current)
+    if fresh is None:
+        st.session_state.pop(VIEWER_KEY, None)
+        return None
+    st.session_state[VIEWER_KEY] = fresh
+    return fresh
+
+
+def _oidc_user() -> str | None:
+    """The e-mail of a person signed in through Streamlit's OIDC (st.login), if any."""
+    try:
+        user = st.user
+        if user.get("is_logged_in"):
+            email = user.get("email")
+            return str(email) if email else None
+    except Exception:  # no [auth] secrets: OIDC is simply not in use
+        return None
+    return None
+
+
+def require(*roles: str) -> tuple[Viewer, sqlite3.Connection]:
+    """The signed-in viewer and a connection, or a refusal that stops the page.
+
+    app.py only offers each role its own pages; this is the second line, for a page reached
+    any other way. The queries check the role a third time where the data is read.
+    """
+    conn = connect()
+    who = viewer(conn)
+    if who is None:
+        st.warning("Please sign in first.")
+        st.stop()
+    if who.role not in roles:
+        st.error("This page is not available to your role.")
+        st.stop()
+    return who, conn
+
+
+def cached(name: str, conn: sqlite3.Connection, who: Viewer, *args: Any) -> Any:
+    """``queries.<name>(conn, who, *args)``, cached until the data changes.
+
+    The key holds the data version, the viewer and the arguments, so a cached answer is
+    only ever returned to the same role and person, and never outlives a change.
+    """
+    return _cached(name, str(settings().db), queries.data_version(conn), who, args)
+
+
+@st.cache_data(show_spinner=False, max_entries=512, ttl=3600)
+def _cached(name: str, db_path: str, version: int, who: Viewer, args: tuple[Any, ...]) -> Any:
+    if name not in _CACHEABLE:
+        raise ValueError(f"{name} is not a cacheable query")
+    conn = queries.connect(db_path)
+    try:
+        return getattr(queries, name)(conn, who, *args)
+    finally:
+        conn.close()
+
+
+_CACHEABLE = frozenset({
+    "criteria", "agents", "date_range", "overview_totals", "criterion_averages",
+    "overall_trend", "score_distribution", "agent_criterion_matrix", "open_commitments",
+    "list_calls", "agent_points", "team_medians", "agent_trend",
+})
+
+
+def period_input(conn: sqlite3.Connection, who: Viewer, key: str, default_days: int = 90,
+                 container: Any = None) -> queries.Period:
+    """A date-range picker defaulting to the last ``default_days`` days with data."""
+    where = container or st
+    bounds = cached("date_range", conn, who)
+    last = bounds[1] if bounds else date.today()
+    first_data = bounds[0] if bounds else last
+    default_start = max(first_data, last - timedelta(days=default_days - 1))
+    value = where.date_input("Period", value=(default_start, last), key=key,
+                             min_value=min(first_data, default_start), max_value=max(
+                                 last, date.today()), format="YYYY-MM-DD")
+    if isinstance(value, tuple | list) and len(value) == 2:
+        return queries.Period(value[0], value[1])
+    start = value[0] if isinstance(value, tuple | list) and value else default_start
+    return queries.Period(start, start)
+
+
+def clock(seconds: float | None) -> str:
+    """``m:ss`` for a time in the call."""
+    total = int(seconds or 0)
+    return f"{total // 60}:{total % 60:02d}"
+
+
+def day(ts: str | None) -> str:
+    """The date part of a stored timestamp."""
+    return (ts or "")[:10] or "-"
+
+
+def criterion_name(criterion: str) -> str:
+    """A criterion as people say it."""
+    return CRITERIA.get(criterion, criterion.replace("_", " ").capitalize())
+
+
+def label_text(label: str) -> str:
+    """A finding label in plain language."""
+    return PLAIN.get(label) or label.replace("_", " ").replace(":", ": ").capitalize()
+
+
+CRITERIA = {
+    "interruptions": "Interruptions", "paraphrasing": "Paraphrasing",
+    "affirmations": "Listening cues", "apology": "Apology", "expectations": "Next steps",
+    "empathy": "Empathy", "blame": "No blame", "positive_language": "Positive language",
+    "greeting_closing": "Greeting & closing", "customer_name": "Customer's name",
+    "clarifying_questions": "Clarifying questions", "dead_air": "Dead air",
+    "talk_ratio": "Talk ratio", "speaking_rate": "Speaking rate", "sentiment": "Sentiment",
+}
+
+PLAIN = {
+    "interruption": "Cutting in while the customer is still talking",
+    "paraphrase:missing": "Not playing the customer's problem back to them",
+    "paraphrase:late": "Restating the problem only late in the call",
+    "affirmation:missing": "Long stretches of the customer talking with no \"mm-hmm\" or "
+                           "\"I see\"",
+    "affirmation:mechanical": "The same listening cue over and over",
+    "apology:scripted": "Apologies that sound scripted, conditional or followed by an excuse",
+    "apology:late": "Apologising late in the call",
+    "apology:missing": "No apology for a real problem",
+    "apology:excessive": "Apologising so often it stops meaning anything",
+    "expectation:vague": "Vague next steps, with no time or owner",
+    "expectation:missing": "Ending a problem call with no next step",
+    "empathy:missing": "Not acknowledging how the customer feels",
+    "blame": "Putting the fault on the customer, a colleague or the system",
+    "negative_language": "Saying what can't be done instead of what can",
+    "greeting:incomplete": "An incomplete opening",
+    "closing:incomplete": "An incomplete close",
+    "customer_name:unused": "Not using the customer's name",
+    "clarifying_question:missing": "Going to a fix without asking about the problem",
+    "sentiment:worsened": "The customer ended the call less happy than they started",
+    "talk_ratio:high": "Talking much more than the customer",
+    "talk_ratio:low": "Saying very little while the customer carries the call",
+    "speaking_rate:fast": "Speaking too fast",
+    "speaking_rate:slow": "Speaking too slowly",
+    "hold:too_long": "Silences or holds that went on too long",
+    "dead_air": "Silences that were not announced",
+    "affirmation": "Listening cues that keep the customer talking",
+    "paraphrase": "Playing the customer's problem back to them",
+    "apology:sincere": "Sincere apologies that name the problem",
+    "expectation:specific": "Clear next steps with a time and an owner",
+    "empathy": "Acknowledging how the customer feels",
+    "positive_language": "Positive phrasing",
+    "greeting": "A complete opening",
+    "closing": "A complete close",
+    "customer_name": "Using the customer's name",
+    "clarifying_question": "Asking about the problem before solving it",
+    "sentiment:improved": "The customer ended the call happier than they started",
+    "hold:announced": "Announcing holds and silences",
+}
+
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$&")
+
+
+def md(text: object) -> str:
+    """Data made safe to place inside Markdown (titles, captions): every character that
+    Markdown or Streamlit would interpret is escaped, so it always shows as typed."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))

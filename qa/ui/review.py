@@ -1,0 +1,186 @@
+"""Coach and lead: one call's review. Audio, the transcript with findings in place (a click
+plays from that moment), scores with reasons, the coaching summary, notes, score overrides,
+marking reviewed and sharing with the agent."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import streamlit as st
+
+from qa import queries
+from qa.auth import COACH, LEAD, Viewer
+from qa.ui import common, components
+
+
+def render() -> None:
+    """The page."""
+    who, conn = common.require(LEAD, COACH)
+    call_id = st.query_params.get("call") or st.session_state.get("review-call")
+    if not call_id:
+        _pick(conn, who)
+        return
+    call = queries.get_call(conn, who, str(call_id))
+    if call is None:
+        st.error("There is no call with that id.")
+        _pick(conn, who)
+        return
+    st.session_state["review-call"] = call["id"]
+    if st.query_params.get("call") != call["id"]:
+        st.query_params["call"] = call["id"]  # a link to this page opens this call again
+
+    st.title(f"Call {common.md(call['id'])}")
+    facts = [f"Agent **{common.md(call['agent'] or '-')}**",
+             common.md((call["call_time"] or call["scored_at"] or "")[:16].replace("T", " ")),
+             f"customer {common.md(call['customer'])}" if call.get("customer") else "",
+             f"{(call['duration'] or 0) / 60:.1f} min",
+             f"rubric {common.md(call['rubric_version'])}"]
+    st.markdown(" · ".join(f for f in facts if f))
+    _status(conn, who, call)
+    if not call["scorable"]:
+        st.warning(f"Not scorable: {common.md(call['unscorable_reason'])}")
+
+    m = st.columns(4)
+    m[0].metric("Overall (machine)", _score(call["overall"]))
+    m[1].metric("Overall with coach overrides", _score(call["effective_overall"]),
+                delta=None if call["overall"] is None or call["effective_overall"] is None
+                else round(call["effective_overall"] - call["overall"], 1) or None)
+    m[2].metric("Points to coach", sum(f["polarity"] == "coaching" for f in call["findings"]))
+    m[3].metric("Strengths", sum(f["polarity"] == "strength" for f in call["findings"]))
+
+    components.audio_player(conn, who, call)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.subheader("Transcript")
+        st.caption("Highlighted: orange to coach, green done well. Click a finding to hear it.")
+        components.transcript(call, playable=call.get("origin") != "transcript")
+    with right:
+        st.subheader("Coaching summary")
+        components.summary(call)
+        st.subheader("Scores")
+        components.scores_table(call)
+        _override(conn, who, call)
+        st.subheader("Notes")
+        components.notes(call)
+        _note_form(conn, who, call)
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _pick(conn: sqlite3.Connection, who: Viewer) -> None:
+    """No call chosen: open one by id, or one of the newest not yet reviewed."""
+    st.title("Call review")
+    with st.form("open-call"):
+        typed = st.text_input("Call id", key="review-open-id")
+        if st.form_submit_button("Open") and typed.strip():
+            st.session_state["review-call"] = typed.strip()
+            st.query_params["call"] = typed.strip()
+            st.rerun()
+    bounds = common.cached("date_range", conn, who)
+    if not bounds:
+        st.info("No calls yet.")
+        return
+    recent = common.cached("list_calls", conn, who, queries.CallQuery(
+        queries.Period(bounds[0], bounds[1]), reviewed="no", page_size=10))
+    if recent.rows:
+        st.caption("Newest calls not yet reviewed")
+        for r in recent.rows:
+            st.button(f"{common.md(r['call_id'])} · {common.md(r['agent'] or '-')} · "
+                      f"{common.day(r['ts'])} · {_score(r['overall'])}",
+                      key=f"pick-{r['call_id']}",
+                      on_click=_open, args=(r["call_id"],))
+
+
+def _open(call_id: str) -> None:
+    st.session_state["review-call"] = call_id
+    st.query_params["call"] = call_id
+
+
+def _status(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any]) -> None:
+    """Reviewed / shared state and the buttons that change it."""
+    review = call.get("review") or {}
+    row = st.columns([3, 1, 1, 1], vertical_alignment="center")
+    state = []
+    if review.get("reviewed_at"):
+        state.append(f"Reviewed by {common.md(review['reviewed_by'])} on "
+                     f"{common.day(review['reviewed_at'])}")
+    if review.get("shared_at"):
+        state.append(f"shared with the agent on {common.day(review['shared_at'])}")
+    acks = call.get("acknowledgements") or []
+    if acks:
+        state.append(f"acknowledged on {common.day(acks[-1]['created_at'])}")
+    row[0].caption(" · ".join(state) or "Not reviewed yet")
+    if not review.get("reviewed_at") and row[1].button(
+            "Mark reviewed", key="mark-reviewed", icon=":material/done:"):
+        queries.set_reviewed(conn, who, call["id"], True)
+        st.rerun()
+    if not review.get("shared_at"):
+        if row[2].button("Share with agent", key="share", icon=":material/share:",
+                         type="primary", disabled=not call.get("agent")):
+            queries.set_shared(conn, who, call["id"], True)
+            st.rerun()
+    elif row[2].button("Stop sharing", key="unshare"):
+        queries.set_shared(conn, who, call["id"], False)
+        st.rerun()
+    for a in acks:
+        with row[0]:
+            st.caption(f"Agent's comment ({common.day(a['created_at'])}):")
+            components.text(a["comment"] or "(no comment)", muted=True)
+
+
+def _override(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any]) -> None:
+    """Replace a criterion's score, with a reason; the machine score stays beside it."""
+    names = [s["criterion"] for s in call["scores"]]
+    if not names:
+        return
+    with st.expander("Override a score"), st.form("override", clear_on_submit=True):
+        criterion = st.selectbox("Criterion", names, key="override-criterion",
+                                 format_func=common.criterion_name)
+        score = st.number_input("Coach's score", 0.0, 100.0, 50.0, 5.0,
+                                key="override-score")
+        reason = st.text_input("Reason (required)", key="override-reason")
+        col = st.columns(2)
+        save = col[0].form_submit_button("Save override", type="primary")
+        undo = col[1].form_submit_button("Back to the machine score")
+    if save:
+        try:
+            queries.set_override(conn, who, call["id"], criterion, float(score), reason)
+        except (ValueError, LookupError) as exc:
+            st.error(str(exc))
+        else:
+            st.toast("Override saved.")
+            st.rerun()
+    if undo:
+        queries.remove_override(conn, who, call["id"], criterion)
+        st.rerun()
+
+
+def _note_form(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any]) -> None:
+    """A note on the whole call or on one finding."""
+    targets: list[int | None] = [None, *[f["id"] for f in call["findings"]
+                                         if f["polarity"] != "info"]]
+    labels = {f["id"]: f"{common.clock(f['start'])} {common.label_text(f['label'])}"
+              for f in call["findings"]}
+    with st.form("note", clear_on_submit=True):
+        target = st.selectbox("About", targets, key="note-target",
+                              format_func=lambda t: "The whole call" if t is None
+                              else labels.get(t, str(t)))
+        body = st.text_area("Note", key="note-body", max_chars=queries.MAX_NOTE_LENGTH)
+        for_agent = st.checkbox("The agent may read it once the call is shared", value=True,
+                                key="note-for-agent")
+        saved = st.form_submit_button("Save note")
+    if saved:
+        try:
+            queries.add_note(conn, who, call["id"], body, target, for_agent)
+        except (ValueError, LookupError) as exc:
+            st.error(str(exc))
+        else:
+            st.toast("Note saved.")
+            st.rerun()
+
+
+if __name__ == "__main__":
+    render()
