@@ -8,15 +8,17 @@ scored with the same rubric), ``unscorable`` (stored with the reason, no score) 
 from __future__ import annotations
 
 import csv
+import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from qa import store
+from qa import redact, roles, store
 from qa.audio import (
     AUDIO_EXTENSIONS,
     AudioError,
@@ -26,12 +28,19 @@ from qa.audio import (
     is_silent,
     load_call,
 )
+from qa.importers import EXTENSIONS as IMPORT_EXTENSIONS
+from qa.importers import decode, load_any, looks_like_transcript
 from qa.rubric import Rubric
-from qa.scoring import score_call
+from qa.scoring import ScoredCall, score_call
 from qa.transcribe import TranscriberConfig, get_transcriber
 from qa.transcript import Transcript, TranscriptError
 
-TRANSCRIPT_EXTENSIONS = frozenset({".json"})
+if TYPE_CHECKING:
+    from distributed import Client
+
+# Transcript files (native JSON, Amazon Transcribe / Contact Lens JSON, WebVTT, SRT, CSV,
+# text); in a folder each is also checked by content, so a manifest.csv is not a call.
+TRANSCRIPT_EXTENSIONS = IMPORT_EXTENSIONS
 MANIFEST_COLUMNS = ("file", "call_id", "agent", "call_time", "customer")
 
 
@@ -72,8 +81,18 @@ class Settings:
 
     rubric: Rubric
     transcriber: TranscriberConfig = field(default_factory=TranscriberConfig)
-    agent_channel: int = 0
+    agent_channel: int | None = 0  # None: decide the agent's channel from what is said
     rescore: bool = False
+    # Redact personal data before scoring: True / False, or None for the rubric's
+    # [shared] redact. With redacted_audio (a folder), a copy of each recording is written
+    # there with the redacted spans silenced.
+    redact: bool | None = None
+    redacted_audio: Path | None = None
+
+    @property
+    def redacting(self) -> bool:
+        """Whether calls are redacted: the explicit choice, else the rubric's default."""
+        return bool(self.rubric.shared["redact"]) if self.redact is None else self.redact
 
 
 def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -88,7 +107,8 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
                 continue
             if path.is_dir() and suffix not in AUDIO_EXTENSIONS | TRANSCRIPT_EXTENSIONS:
                 continue
-            if path.is_dir() and suffix == ".json" and _is_sidecar(candidate):
+            if path.is_dir() and suffix in TRANSCRIPT_EXTENSIONS and (
+                    _is_sidecar(candidate) or not _worth_trying(candidate)):
                 continue
             resolved = candidate.resolve()
             if resolved not in seen:
@@ -99,6 +119,38 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
 def _is_sidecar(path: Path) -> bool:
     """A ``call.json`` beside ``call.flac`` is that recording's script, not another call."""
     return any(path.with_suffix(ext).exists() for ext in AUDIO_EXTENSIONS)
+
+
+def _worth_trying(path: Path) -> bool:
+    """Whether a transcript-like file found in a folder is a call: its content is in a
+    supported format (a manifest.csv or README.txt is not), or it is a ``.json`` file that
+    is not even valid JSON, which is reported as a broken transcript rather than ignored."""
+    if looks_like_transcript(path):
+        return True
+    if path.suffix.lower() != ".json":
+        return False
+    try:
+        json.loads(decode(path.read_bytes()))
+    except (OSError, ValueError):  # TranscriptError is a ValueError too
+        return True
+    return False
+
+
+def is_transcript_file(path: Path) -> bool:
+    """Whether ``path`` is read as a transcript (else decoded as audio): a transcript
+    extension, or an unknown extension and text content (so that a text file in no known
+    format fails with the list of formats tried, not with an audio decoder's error)."""
+    suffix = path.suffix.lower()
+    if suffix in TRANSCRIPT_EXTENSIONS:
+        return True
+    if suffix in AUDIO_EXTENSIONS:
+        return False
+    try:  # recordings are binary: they are not valid UTF-8 and hold NUL bytes
+        if path.stat().st_size > 50_000_000:
+            return False
+        return "\x00" not in decode(path.read_bytes())
+    except (OSError, TranscriptError):
+        return False
 
 
 def read_manifest(path: str | Path) -> dict[str, dict[str, str]]:
@@ -176,6 +228,31 @@ def process(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome:
 
 
 def _process(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome:
+    ready = prepare(job, settings, db)
+    if isinstance(ready, Outcome):
+        return ready
+    return commit(compute(job, settings, ready), settings, db)
+
+
+@dataclass
+class Result:
+    """One job worked out, nothing stored yet: what :func:`compute` hands the single writer.
+
+    ``scored`` set: store the scored call. ``reason`` set (and ``info``): store the call as
+    unscorable. Neither: nothing to store (a failure, told by ``outcome``).
+    """
+
+    outcome: Outcome
+    info: store.CallInfo | None = None
+    scored: ScoredCall | None = None
+    reason: str | None = None
+    duration: float | None = None
+    transcript: Transcript | None = None
+
+
+def prepare(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome | str:
+    """The cheap checks before any work, in the writer: a final :class:`Outcome` (missing,
+    unreadable, already scored), else the file's content hash for :func:`compute`."""
     path = str(job.path)
     if job.missing:
         return Outcome(path, "failed", job.call_id, error="listed in the manifest but not found")
@@ -183,50 +260,116 @@ def _process(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome
         content_hash = file_hash(job.path)
     except OSError as exc:
         return Outcome(path, "failed", job.call_id, error=f"cannot read file ({exc.strerror})")
-    rubric = settings.rubric
-    if not settings.rescore and (done := store.is_scored(db, content_hash, rubric.label)):
+    if not settings.rescore and (done := already_scored(db, content_hash, settings)):
         return Outcome(path, "skipped", done, agent=job.agent)
-    is_transcript = job.path.suffix.lower() in TRANSCRIPT_EXTENSIONS
+    return content_hash
+
+
+def already_scored(db: sqlite_utils.Database, content_hash: str,
+                   settings: Settings) -> str | None:
+    """The id of a call already stored from this content with this rubric, if any, unless
+    redaction is now asked for and that call was stored unredacted: then it is scored again,
+    so that its original text is replaced."""
+    done = store.is_scored(db, content_hash, settings.rubric.label)
+    if done and settings.redacting and store.redaction_of(db, done)[0] is None:
+        return None
+    return done
+
+
+def compute(job: Job, settings: Settings, content_hash: str) -> Result:
+    """Decode, transcribe and score one job without touching the database, so it can run in
+    a worker process or on a cluster node; bad input gives a failed outcome, never raises."""
+    path = str(job.path)
+    rubric = settings.rubric
+    is_transcript = is_transcript_file(job.path)
     try:
         if is_transcript:
-            transcript = Transcript.load(job.path)
+            transcript = load_any(job.path)
             channels, model, origin = None, None, "transcript"
         else:
             audio = load_call(job.path)
             channels, origin = audio.source_channels, "audio"
             model = settings.transcriber.model_name
     except (TranscriptError, AudioError) as exc:
-        return Outcome(path, "failed", job.call_id, error=str(exc), agent=job.agent)
+        return Result(Outcome(path, "failed", job.call_id, error=str(exc), agent=job.agent))
     call_id = job.call_id or (transcript.call_id if is_transcript else job.path.stem)
     agent = job.agent or (transcript.agent if is_transcript else None)
     info = store.CallInfo(call_id=call_id, source_path=path, content_hash=content_hash,
                           agent=agent, customer=job.customer, call_time=job.call_time,
                           channels=channels, model=model, origin=origin, extra=job.extra)
+    info.redacted = {} if settings.redacting else None  # {}: redacted, nothing found
     if not is_transcript:
         reason = _unscorable_audio(audio, settings)
         if reason:
-            store.save_unscorable_call(db, info, reason, rubric.name, rubric.label,
-                                       audio.duration)
-            return Outcome(path, "unscorable", call_id, error=reason, agent=agent)
+            return Result(Outcome(path, "unscorable", call_id, error=reason, agent=agent),
+                          info, reason=reason, duration=audio.duration)
         transcriber = get_transcriber(settings.transcriber)
         transcript = transcriber.transcribe_call(audio, call_id, settings.agent_channel, agent)
         if not transcript.utterances:
             reason = "no speech was recognised"
-            store.save_unscorable_call(db, info, reason, rubric.name, rubric.label,
-                                       audio.duration, transcript)
-            return Outcome(path, "unscorable", call_id, error=reason, agent=agent)
+            return Result(Outcome(path, "unscorable", call_id, error=reason, agent=agent),
+                          info, reason=reason, duration=audio.duration, transcript=transcript)
     transcript.call_id, transcript.agent = call_id, agent
+    # Roles decided from the words (mono split by voice, or --agent-channel auto) below the
+    # rubric's confidence are flagged for a person; their decision is applied in commit().
+    roles.flag_review(transcript, rubric.shared["role_confidence"])
+    if settings.redacting:
+        # Before scoring, so that quotes, suggestions and commitments carry the tags and
+        # nothing unredacted is ever handed to the store.
+        transcript, counts = redact.redact_transcript(transcript)
+        info.redacted = {kind: counts[kind] for kind in redact.TYPES if counts[kind]}
+        if not is_transcript and settings.redacted_audio is not None and info.redacted:
+            try:
+                info.redacted_audio = str(write_redacted_copy(
+                    audio, transcript, settings.redacted_audio, call_id))
+            except OSError as exc:
+                return Result(Outcome(path, "failed", call_id, agent=agent,
+                                      error=f"cannot write the redacted audio ({exc})"))
     minimum = rubric.shared["min_call_seconds"]
     if is_transcript and (transcript.duration or 0) < minimum:
         reason = (f"too short to judge fairly: {transcript.duration or 0:.0f} s (calls under "
                   f"{minimum:.0f} s are not scored)")
-        store.save_unscorable_call(db, info, reason, rubric.name, rubric.label,
-                                   transcript.duration, transcript)
-        return Outcome(path, "unscorable", call_id, error=reason, agent=agent)
+        return Result(Outcome(path, "unscorable", call_id, error=reason, agent=agent),
+                      info, reason=reason, duration=transcript.duration, transcript=transcript)
     scored = score_call(transcript, rubric)
-    store.save_scored_call(db, info, scored, rubric.name)
-    return Outcome(path, "scored", call_id, scored.overall, agent=agent,
-                   findings=len(scored.findings))
+    return Result(Outcome(path, "scored", call_id, scored.overall, agent=agent,
+                          findings=len(scored.findings)), info, scored)
+
+
+def commit(result: Result, settings: Settings, db: sqlite_utils.Database) -> Outcome:
+    """Store a computed job, one transaction for the whole call; returns its outcome.
+
+    Workers run side by side, so two files with the same content can both be computed: the
+    second is reported as skipped here, as a one-by-one batch would have done.
+    """
+    info, rubric = result.info, settings.rubric
+    if info is None:
+        return result.outcome
+    if not settings.rescore and (done := already_scored(db, info.content_hash, settings)):
+        return Outcome(result.outcome.path, "skipped", done, agent=info.agent,
+                       seconds=result.outcome.seconds)
+    if result.scored is not None:
+        # A person's earlier decision on who is the agent outlives re-runs (cheap: re-scoring
+        # a transcript takes milliseconds, and compute() has no database to look it up in).
+        scored = roles.apply_stored_decision(db, result.scored, rubric)
+        store.save_scored_call(db, info, scored, rubric.name)
+    elif result.reason is not None:
+        store.save_unscorable_call(db, info, result.reason, rubric.name, rubric.label,
+                                   result.duration, result.transcript)
+    return result.outcome
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def write_redacted_copy(audio: CallAudio, transcript: Transcript, folder: Path,
+                        call_id: str) -> Path:
+    """Write ``folder/<call id>.wav``: the recording with every redacted span of
+    ``transcript`` silenced on all channels (see :func:`qa.redact.write_redacted_audio`)."""
+    name = _UNSAFE_NAME.sub("_", call_id).strip("._") or "call"  # ids can hold "/" or ".."
+    return redact.write_redacted_audio(audio.channels, audio.sample_rate,
+                                       redact.redacted_spans(transcript),
+                                       Path(folder) / f"{name}.wav")
 
 
 def _unscorable_audio(audio: CallAudio, settings: Settings) -> str | None:
@@ -238,20 +381,54 @@ def _unscorable_audio(audio: CallAudio, settings: Settings) -> str | None:
 def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
               manifest: str | None = None, filename_pattern: str | None = None,
               on_start: Callable[[int], None] | None = None,
-              on_outcome: Callable[[Outcome], None] | None = None) -> tuple[int, list[Outcome]]:
-    """Score every file under ``paths``, recording the run; returns (run id, outcomes)."""
+              on_outcome: Callable[[Outcome], None] | None = None, workers: int = 1,
+              cluster: str | Client | None = None) -> tuple[int, list[Outcome]]:
+    """Score every file under ``paths``, recording the run; returns (run id, outcomes).
+
+    ``workers`` above 1 transcribes and scores in that many worker processes
+    (:mod:`qa.workers`); ``cluster`` (a Dask scheduler address, or a connected
+    ``distributed.Client``) sends that work to a Dask cluster (:mod:`qa.cluster`). Either way
+    this process is the single writer: each result is stored as it arrives, one call per
+    transaction, and recorded in the run.
+    """
     jobs = plan_jobs(paths, manifest, filename_pattern)
     run_id = store.start_run(db, [str(p) for p in paths], settings.rubric.label,
                              settings.transcriber.model_name)
     if on_start:
         on_start(len(jobs))
     outcomes = []
-    for job in jobs:
-        outcome = process(job, settings, db)
+
+    def finish(outcome: Outcome) -> None:
         store.record_file(db, run_id, outcome.path, outcome.status, outcome.call_id,
                           error=outcome.error, seconds=outcome.seconds)
         outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)
+
+    if workers <= 1 and cluster is None:
+        for job in jobs:
+            finish(process(job, settings, db))
+    else:
+        def tasks() -> Iterator[tuple[Job, str]]:
+            # Pulled lazily by the executor, in this process: the cheap checks (and their
+            # outcomes) stay with the writer, only real work goes out.
+            for job in jobs:
+                ready = prepare(job, settings, db)
+                if isinstance(ready, Outcome):
+                    finish(ready)
+                else:
+                    yield job, ready
+
+        results: Iterator[Result]
+        if cluster is not None:
+            from qa.cluster import compute_on_cluster
+
+            results = compute_on_cluster(tasks(), settings, cluster)
+        else:
+            from qa.workers import compute_in_workers
+
+            results = compute_in_workers(tasks(), settings, workers)
+        for result in results:
+            finish(commit(result, settings, db))
     store.finish_run(db, run_id)
     return run_id, outcomes

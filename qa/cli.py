@@ -15,7 +15,8 @@ from qa.batch import ManifestError, Outcome, Settings, run_batch
 from qa.rubric import Rubric, RubricError, load_rubric
 from qa.transcribe import TranscriberConfig
 
-CHANNELS = {"left": 0, "right": 1}
+# "auto": the mapping is unknown, so the agent's channel is decided from what is said.
+CHANNELS: dict[str, int | None] = {"left": 0, "right": 1, "auto": None}
 
 
 def _rubric(path: str | None) -> Rubric:
@@ -41,6 +42,24 @@ def _transcriber_options(func: Any) -> Any:
     return func
 
 
+def _scale_options(func: Any) -> Any:
+    """The options that spread a batch over processes or a Dask cluster (score and watch)."""
+    options = [
+        click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
+                     help="worker processes, each loading the model once (use the number of "
+                          "CPU cores; 1 = in this process)"),
+        click.option("--cluster", default=None, metavar="tcp://HOST:8786",
+                     help="send transcription and scoring to this Dask scheduler; workers "
+                          "must see the recordings at the same paths (docs/cluster.md)"),
+        click.option("--cpu-threads", default=0, show_default=True, type=click.IntRange(0, 256),
+                     help="CTranslate2 threads per worker [default: cores / workers; 1 on a "
+                          "cluster]"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _db_option(func: Any) -> Any:
     return click.option("--db", "db_path", default=store.DEFAULT_DB, show_default=True,
                         envvar="QA_DB", type=click.Path(dir_okay=False),
@@ -58,10 +77,19 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="write JSON here")
 @click.option("--call-id", default=None, help="call id [default: file name]")
 @click.option("--agent", default=None, help="agent id to record in the transcript")
+@click.option("--redact", is_flag=True,
+              help="replace card, bank, id and phone numbers, e-mail and street addresses by "
+                   "tags ([CARD]) in the transcript; metadata.redacted counts them")
+@click.option("--redacted-audio", default=None, metavar="FILE",
+              type=click.Path(dir_okay=False),
+              help="with --redact: also write the recording with those spans silenced (WAV)")
 @_transcriber_options
 def transcribe(file: str, output: str | None, call_id: str | None, agent: str | None,
-               model: str | None, compute_type: str, beam_size: int, agent_channel: str) -> None:
+               redact: bool, redacted_audio: str | None, model: str | None, compute_type: str,
+               beam_size: int, agent_channel: str) -> None:
     """Transcribe one recording into the transcript JSON format."""
+    if redacted_audio and not redact:
+        raise click.UsageError("--redacted-audio needs --redact")
     from qa.audio import AudioError, load_call
     from qa.transcribe import get_transcriber
 
@@ -72,6 +100,14 @@ def transcribe(file: str, output: str | None, call_id: str | None, agent: str | 
     config = TranscriberConfig(model=model, compute_type=compute_type, beam_size=beam_size)
     transcript = get_transcriber(config).transcribe_call(
         audio, call_id or Path(file).stem, CHANNELS[agent_channel], agent)
+    if redact:
+        from qa.redact import redact_transcript, redacted_spans, write_redacted_audio
+
+        transcript, _ = redact_transcript(transcript)
+        if redacted_audio:
+            write_redacted_audio(audio.channels, audio.sample_rate,
+                                 redacted_spans(transcript), redacted_audio)
+            click.echo(f"{file}: redacted audio -> {redacted_audio}", err=True)
     if output:
         transcript.save(output)
         click.echo(f"{file}: {len(transcript.utterances)} utterances -> {output}", err=True)
@@ -90,10 +126,20 @@ def transcribe(file: str, output: str | None, call_id: str | None, agent: str | 
               help="regex with named groups (agent, call_id, call_time, customer) "
                    "matched against file names not in the manifest")
 @click.option("--rescore", is_flag=True, help="score again even if already scored")
+@click.option("--redact/--no-redact", default=None,
+              help="replace card, bank, id and phone numbers, e-mail and street addresses by "
+                   "tags ([CARD]) before scoring and storing [default: the rubric's "
+                   "shared.redact]")
+@click.option("--redacted-audio", default=None, metavar="DIR",
+              type=click.Path(file_okay=False),
+              help="with redaction: write each recording with the redacted spans silenced "
+                   "to DIR/<call id>.wav (the dashboard plays it instead)")
+@_scale_options
 @_transcriber_options
 def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifest: str | None,
-          filename_pattern: str | None, rescore: bool, model: str | None, compute_type: str,
-          beam_size: int, agent_channel: str) -> None:
+          filename_pattern: str | None, rescore: bool, redact: bool | None,
+          redacted_audio: str | None, workers: int, cluster: str | None, cpu_threads: int,
+          model: str | None, compute_type: str, beam_size: int, agent_channel: str) -> None:
     """Score recordings and transcripts (files or folders, recursively) into the database.
 
     Calls already scored from the same content with the same rubric are skipped. The exit
@@ -101,8 +147,13 @@ def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifes
     """
     rubric = _rubric(rubric_path)
     settings = Settings(rubric, TranscriberConfig(model=model, compute_type=compute_type,
-                                                  beam_size=beam_size),
-                        agent_channel=CHANNELS[agent_channel], rescore=rescore)
+                                                  beam_size=beam_size, cpu_threads=cpu_threads),
+                        agent_channel=CHANNELS[agent_channel], rescore=rescore,
+                        redact=redact,
+                        redacted_audio=Path(redacted_audio) if redacted_audio else None)
+    if redacted_audio and not settings.redacting:
+        raise click.UsageError("--redacted-audio needs redaction: --redact, or redact = true "
+                               "in the rubric's [shared] table")
     db = store.open_db(db_path)
     bar: Any = None
 
@@ -119,12 +170,14 @@ def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifes
 
     try:
         run_id, outcomes = run_batch(list(paths), settings, db, manifest, filename_pattern,
-                                     on_start, on_outcome)
+                                     on_start, on_outcome, workers=workers, cluster=cluster)
     except ManifestError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    # Calls first stored unredacted and now redacted: purge their old words from the file.
+    store.purge_replaced_text(db)
     _print_summary(run_id, outcomes)
     if any(o.status == "failed" for o in outcomes):
         sys.exit(1)
@@ -160,9 +213,18 @@ def show(call_id: str, db_path: str) -> None:
                f"overall: {overall}")
     click.echo(f"source: {call['source_path']}  model: {call['model'] or '-'}  "
                f"rubric: {call['rubric_version']}")
+    if call.get("redacted") is not None:
+        counts = json.loads(call["redacted"])
+        found = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing found"
+        copy = f"  audio copy: {call['redacted_audio']}" if call.get("redacted_audio") else ""
+        click.echo(f"redacted: {found}{copy}")
     if not call["scorable"]:
         click.echo(f"Not scorable: {call['unscorable_reason']}")
         return
+    from qa.roles import describe
+
+    if line := describe(json.loads(call["roles"]) if call.get("roles") else None):
+        click.echo(line)
     click.echo("\nScores")
     for s in call["scores"]:
         value = f"{s['score']:5.1f}" if s["applicable"] else "  n/a"
@@ -209,6 +271,8 @@ def export(db_path: str, fmt: str, what: str, output: Any) -> None:
             full = store.get_call(db, row["id"])
             assert full is not None
             full["extra"] = json.loads(full["extra"] or "{}")
+            # Redaction counts per type; null when the call was stored unredacted.
+            full["redacted"] = json.loads(full["redacted"]) if full.get("redacted") else None
             for f in full["findings"]:
                 f["detail"] = json.loads(f["detail"] or "{}")
             calls.append(full)
@@ -227,7 +291,7 @@ def export(db_path: str, fmt: str, what: str, output: Any) -> None:
     for call_id, criterion, value in db.execute("SELECT call_id, criterion, score FROM scores"):
         scores.setdefault(call_id, {})[criterion] = value
     columns = ["id", "agent", "call_time", "duration", "overall", "scorable",
-               "unscorable_reason", "source_path", "rubric_version", *criteria]
+               "unscorable_reason", "source_path", "rubric_version", "redacted", *criteria]
     writer = csv.DictWriter(output, columns, extrasaction="ignore")
     writer.writeheader()
     for row in store.iter_calls(db):
@@ -312,12 +376,64 @@ def commitments(db_path: str, status: str, agent: str | None) -> None:
 def runs(db_path: str, limit: int) -> None:
     """List recent batch runs with counts of scored, skipped, unscorable and failed files."""
     db = store.open_db(db_path)
+    store.close_dead_runs(db)
     for run in store.list_runs(db, limit):
+        if run["status"] == "running":  # counts are written at the end: show them live
+            counts = store.run_counts(db, run["id"])
+            run.update(counts, files=sum(counts.values()))
         click.echo(f"run {run['id']}  {run['started_at']}  {run['status']:<9} "
                    f"files {run['files']}: {run['scored']} scored, {run['skipped']} skipped, "
                    f"{run['unscorable']} unscorable, {run['failed']} failed")
         for failure in store.run_failures(db, run["id"]):
             click.echo(f"    {failure['path']}: {failure['status']}: {failure['error']}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@_db_option
+@click.option("--rubric", "rubric_path", default=None, type=click.Path(exists=True),
+              help="rubric TOML [default: rubrics/default.toml]")
+@click.option("--filename-pattern", default=None, metavar="REGEX",
+              help="regex with named groups (agent, call_id, call_time, customer) "
+                   "matched against file names")
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.05),
+              help="seconds between looks at the folder")
+@click.option("--settle", default=10.0, show_default=True, type=click.FloatRange(0),
+              help="a file is scored once its size and time have not changed for this long")
+@click.option("--once", is_flag=True,
+              help="exit once every file present has been scored (for cron)")
+@_scale_options
+@_transcriber_options
+def watch(folder: str, db_path: str, rubric_path: str | None, filename_pattern: str | None,
+          interval: float, settle: float, once: bool, workers: int, cluster: str | None,
+          cpu_threads: int, model: str | None, compute_type: str, beam_size: int,
+          agent_channel: str) -> None:
+    """Score recordings as they land in FOLDER, each once it has stopped growing.
+
+    Files already scored (same content, same rubric) are skipped, so the watcher can be
+    restarted at any time. Each batch of newly settled files is one run in `qa runs`.
+    """
+    from qa.watch import watch as watch_folder
+
+    settings = Settings(_rubric(rubric_path),
+                        TranscriberConfig(model=model, compute_type=compute_type,
+                                          beam_size=beam_size, cpu_threads=cpu_threads),
+                        agent_channel=CHANNELS[agent_channel])
+    db = store.open_db(db_path)
+
+    def on_outcome(outcome: Outcome) -> None:
+        detail = f" ({outcome.error})" if outcome.error else ""
+        overall = "" if outcome.overall is None else f" {outcome.overall:.1f}"
+        click.echo(f"{outcome.path}: {outcome.status}{overall}{detail}")
+
+    click.echo(f"watching {folder} (every {interval:g} s, settle {settle:g} s); "
+               "Ctrl-C to stop", err=True)
+    try:
+        watch_folder(folder, settings, db, interval=interval, settle=settle, once=once,
+                     workers=workers, cluster=cluster, filename_pattern=filename_pattern,
+                     on_outcome=on_outcome)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
 
 
 @main.group()
@@ -347,6 +463,69 @@ def users_add(name: str, role: str, agent_id: str | None, db_path: str) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"added {role} {name!r}" + (f" (agent {agent_id})" if agent_id else "") +
                f" to {db_path}")
+
+
+@main.group()
+def roles() -> None:
+    """Who is the agent on a call: list calls a person must check, confirm or swap roles."""
+
+
+@roles.command("review")
+@_db_option
+def roles_review(db_path: str) -> None:
+    """List calls flagged "needs a person to confirm roles", least sure first."""
+    from qa.roles import describe
+
+    db = store.open_db(db_path)
+    rows = list(db.query("SELECT id, agent, roles FROM calls WHERE roles_review = 1"))
+    rows.sort(key=lambda r: json.loads(r["roles"] or "{}").get("confidence", 0))
+    for row in rows:
+        click.echo(f"{row['id']}  {row['agent'] or '-'}  "
+                   f"{describe(json.loads(row['roles'] or '{}'))}")
+    click.echo(f"{len(rows)} call(s) need a person to confirm roles", err=True)
+
+
+def _decide_roles(call_id: str, db_path: str, rubric_path: str | None, by: str | None,
+                  swap: bool) -> None:
+    from qa.roles import decide_call
+
+    db = store.open_db(db_path)
+    row = db.execute("SELECT rubric_version FROM calls WHERE id = ?", [call_id]).fetchone()
+    if row is None:
+        raise click.ClickException(f"no call {call_id!r} in {db_path}")
+    rubric = _rubric(rubric_path)
+    if row[0] != rubric.label:
+        # Re-scoring with another rubric would silently change every score, not just roles.
+        raise click.ClickException(f"call {call_id!r} was scored with rubric {row[0]}, not "
+                                   f"{rubric.label}: pass --rubric with that rubric's file")
+    try:
+        scored = decide_call(db, call_id, rubric, swap, by)
+    except (LookupError, ValueError) as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    overall = "-" if scored.overall is None else f"{scored.overall:.1f}"
+    click.echo(f"{call_id}: roles {'swapped' if swap else 'confirmed'}, re-scored: overall "
+               f"{overall} (remembered for later runs)")
+
+
+def _roles_options(func: Any) -> Any:
+    func = click.option("--by", default=None, help="who decided (stored with the decision)")(func)
+    func = click.option("--rubric", "rubric_path", default=None, type=click.Path(exists=True),
+                        help="the call's rubric TOML [default: rubrics/default.toml]")(func)
+    return _db_option(click.argument("call_id")(func))
+
+
+@roles.command("swap")
+@_roles_options
+def roles_swap(call_id: str, db_path: str, rubric_path: str | None, by: str | None) -> None:
+    """Swap agent and customer on a stored call, re-score it and remember the swap."""
+    _decide_roles(call_id, db_path, rubric_path, by, swap=True)
+
+
+@roles.command("confirm")
+@_roles_options
+def roles_confirm(call_id: str, db_path: str, rubric_path: str | None, by: str | None) -> None:
+    """Confirm a call's roles as they are (clears the review flag; remembered)."""
+    _decide_roles(call_id, db_path, rubric_path, by, swap=False)
 
 
 if __name__ == "__main__":

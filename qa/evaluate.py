@@ -167,9 +167,24 @@ def carry_labels(script: Transcript, machine: Transcript) -> Transcript:
             overlap = min(utt.end, labeled.end) - max(utt.start, labeled.start)
             if overlap > best_overlap:
                 best, best_overlap = utt, overlap
-        if best is not None:
-            best.labels = sorted(set(best.labels) | set(labeled.labels))
+        if best is None:
+            continue
+        labels = set(labeled.labels)
+        if START_LABELS & labels:
+            # An interruption happens where the turn starts: when the machine split the turn
+            # at a pause ("It depends." / "It usually gets sorted out..."), it belongs to the
+            # piece that starts nearest the script's start.
+            first = min((u for u in machine.utterances if u.speaker == labeled.speaker
+                         and min(u.end, labeled.end) > max(u.start, labeled.start)),
+                        key=lambda u: abs(u.start - labeled.start))
+            first.labels = sorted(set(first.labels) | (START_LABELS & labels))
+            labels -= START_LABELS
+        best.labels = sorted(set(best.labels) | labels)
     return machine
+
+
+# Labels that mark the moment a turn starts rather than what it says.
+START_LABELS = frozenset({"interruption"})
 
 
 def recording_for(script_path: Path) -> Path | None:

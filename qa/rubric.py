@@ -29,6 +29,12 @@ SHARED_PARAMS: dict[str, str] = {
     "complaint_phrases": PHRASES,
     "synonyms": GROUPS,
     "min_call_seconds": NUMBER,
+    # Redact card numbers, bank details, ids, phones, e-mails and addresses before scoring
+    # (qa/redact.py); the default for `qa score` when neither --redact nor --no-redact is given.
+    "redact": BOOLEAN,
+    # Below this confidence (0.5 to 1) in which voice is the agent (a mono call split by voice,
+    # or stereo with --agent-channel auto), the call is flagged for a person to confirm roles.
+    "role_confidence": NUMBER,
 }
 
 

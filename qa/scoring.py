@@ -45,9 +45,12 @@ def score_call(call: Transcript, rubric: Rubric) -> ScoredCall:
             scores.append(not_applicable(name, _no_agent_reason(call), cfg.weight))
             continue
         if detector.NEEDS_TIMING and not call.speaker_timing:
+            scores.append(not_applicable(name, _no_timing_reason(call), cfg.weight))
+            continue
+        if getattr(detector, "NEEDS_SEPARATE_CHANNELS", False) and not call.speaker_timing:
             scores.append(not_applicable(
-                name, "mono recording: who spoke when is unknown, so timing cannot be judged",
-                cfg.weight))
+                name, "mono recording: listening cues said over the other party are lost when "
+                "both share one channel, so they cannot be counted fairly", cfg.weight))
             continue
         found = detector.detect(call, cfg)
         findings.extend(found)
@@ -59,9 +62,23 @@ def score_call(call: Transcript, rubric: Rubric) -> ScoredCall:
 
 def _no_agent_reason(call: Transcript) -> str:
     if any(u.speaker == "unknown" for u in call.utterances):
-        return ("mono recording: the two speakers are not separated, so the agent's words "
-                "cannot be told from the customer's")
+        why = (call.metadata.get("diarization") or {}).get("reason")
+        return ("mono recording: the two speakers are not separated"
+                + (f" ({why})" if why else "")
+                + ", so the agent's words cannot be told from the customer's")
     return "the agent said nothing on this call"
+
+
+def _no_timing_reason(call: Transcript) -> str:
+    diarization = call.metadata.get("diarization") or {}
+    if diarization.get("done"):
+        # Split by voice, turn edges are estimates (a 1.6 s window) and overlaps are guessed,
+        # while interruptions, dead air and talk ratio hinge on exactly those edges.
+        return ("mono recording split into two voices by a speaker model: turn edges and "
+                "overlaps are estimates, so timing is not judged")
+    why = diarization.get("reason")
+    return ("mono recording: who spoke when is unknown" + (f" ({why})" if why else "")
+            + ", so timing cannot be judged")
 
 
 def overall_score(scores: list[CriterionScore]) -> float | None:

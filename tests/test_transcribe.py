@@ -170,7 +170,8 @@ def test_silent_customer_channel_gives_no_customer_words(real_calls, transcriber
 @pytest.mark.audio
 def test_mono_call_has_unknown_speaker(real_calls, transcriber):
     audio = load_call(real_calls / "pyannote_sample_mono.wav")
-    transcript = transcriber.transcribe_call(audio, "mono")
+    # Without speaker separation (as without the diarize extra; tests/test_diarize.py has it).
+    transcript = transcriber.transcribe_call(audio, "mono", diarize=False)
     check_structure(transcript)
     assert transcript.speaker_timing is False
     assert {u.speaker for u in transcript.utterances} == {UNKNOWN}
@@ -210,6 +211,15 @@ def test_misplaced_word_moves_to_unclaimed_sound_and_imagined_word_is_dropped():
     assert [w.text for w in out] == [" right", " mm", "-hmm."]
     assert out[1].start == pytest.approx(6.0, abs=0.05)
     assert all(6.0 - 0.05 <= w.start <= w.end <= 6.4 + 0.05 for w in out[1:])
+
+
+def test_last_word_placed_in_silence_after_its_phrase_is_kept():
+    # Whisper put "charge?" in the silence after the phrase whose sound the other words claim.
+    x = bursts([(1.0, 2.0)])
+    words = [Word(1.0, 1.5, " the"), Word(1.5, 1.9, " double"), Word(2.3, 2.7, " charge?")]
+    out = tighten_words(words, x)
+    assert [w.text for w in out] == [" the", " double", " charge?"]
+    assert 1.0 <= out[2].start <= out[2].end <= 2.0 + 0.05
 
 
 def test_noisy_channel_keeps_whisper_times():

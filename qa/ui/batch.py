@@ -26,7 +26,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def scorable_suffixes() -> frozenset[str]:
-    """File types a batch takes: recordings and transcript JSON."""
+    """File types a batch takes: recordings and transcripts (JSON, WebVTT, SRT, CSV, text)."""
     from qa.audio import AUDIO_EXTENSIONS
 
     return frozenset(AUDIO_EXTENSIONS) | TRANSCRIPT_EXTENSIONS

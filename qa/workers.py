@@ -1,0 +1,103 @@
+"""Parallel workers on one machine: N processes, each loading the Whisper model once.
+
+The batch's own process stays the single writer (:func:`qa.batch.run_batch`): it hands jobs
+out, and stores each result as it comes back, one call per transaction. At most a few jobs per
+worker are in flight at any time, so memory stays flat however many files the batch has.
+
+Transcription is nearly all of the cost and CTranslate2 scales poorly past one thread on a
+small model, so a worker runs with ``cpu_threads`` = cores // workers (see docs/cluster.md
+for the figures).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import replace
+
+from qa.batch import Job, Outcome, Result, Settings, compute
+from qa.transcribe import get_transcriber
+
+# Jobs in flight per worker: one running, one queued so a worker never waits on the writer.
+IN_FLIGHT_PER_WORKER = 2
+# Thread counts the math libraries read once, when loaded. Their value changes the order of
+# floating-point sums, and that can change a word (seen: "Fine. Send it" / "Fine, send it").
+# Workers get them set to their CTranslate2 thread count, as Dask's nanny sets them to 1, so a
+# call gives the same words in a local worker and on a cluster worker.
+THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def worker_settings(settings: Settings, workers: int) -> Settings:
+    """``settings`` with the CPU threads split between ``workers`` processes, unless the
+    caller chose a thread count."""
+    if settings.transcriber.cpu_threads:
+        return settings
+    threads = max(1, (os.cpu_count() or 1) // max(1, workers))
+    return replace(settings, transcriber=replace(settings.transcriber, cpu_threads=threads))
+
+
+def compute_safely(job: Job, settings: Settings, content_hash: str) -> Result:
+    """:func:`qa.batch.compute` timed, with an unexpected error turned into a failed outcome:
+    one bad file must not stop a batch of thousands."""
+    started = time.perf_counter()
+    try:
+        result = compute(job, settings, content_hash)
+    except Exception as exc:  # a bug or a resource error, reported per file
+        result = Result(Outcome(str(job.path), "failed", job.call_id, agent=job.agent,
+                                error=f"internal error: {type(exc).__name__}: {exc}"))
+    result.outcome.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for processes started inside the block, then restore them."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _load_model(settings: Settings) -> None:
+    """Worker initializer: load the model once, before the first job arrives."""
+    get_transcriber(settings.transcriber)
+
+
+def compute_in_workers(tasks: Iterable[tuple[Job, str]], settings: Settings,
+                       workers: int) -> Iterator[Result]:
+    """Compute ``tasks`` ((job, content hash) pairs) in ``workers`` processes; yield each
+    result as soon as it is done (completion order), pulling new tasks only as slots free."""
+    settings = worker_settings(settings, workers)
+    # spawn, not fork: CTranslate2 and ONNX Runtime keep thread pools that do not survive a
+    # fork, and a fresh interpreter holds nothing of the writer's (its database handle).
+    context = multiprocessing.get_context("spawn")
+    limit = workers * IN_FLIGHT_PER_WORKER
+    source = iter(tasks)
+    threads = str(settings.transcriber.cpu_threads)
+    with _environment(dict.fromkeys(THREAD_ENV, threads)), \
+            ProcessPoolExecutor(workers, mp_context=context, initializer=_load_model,
+                                initargs=(settings,)) as pool:
+        running: set[Future[Result]] = set()
+        exhausted = False
+        while True:
+            while not exhausted and len(running) < limit:
+                task = next(source, None)
+                if task is None:
+                    exhausted = True
+                else:
+                    running.add(pool.submit(compute_safely, task[0], settings, task[1]))
+            if not running:
+                return
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
