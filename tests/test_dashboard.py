@@ -525,5 +525,15 @@ def test_users_add_reads_the_password_from_stdin_and_hashes_it(tmp_path: Path) -
         assert result.exit_code != 0 and message in result.output, (args, result.output)
 
 
+def test_users_list_shows_accounts_without_their_hashes(tmp_path: Path) -> None:
+    db = str(tmp_path / "u.db")
+    run = CliRunner().invoke
+    assert "no accounts" in run(main, ["users", "list", "--db", db]).output
+    run(main, ["users", "add", "ana", "--role", "lead", "--db", db], input="a long password\n")
+    listed = run(main, ["users", "list", "--db", db]).output
+    assert listed.split("\t")[:2] == ["ana", "lead"]
+    assert "argon2" not in listed
+
+
 def test_schema_version_bumped() -> None:
     assert store.SCHEMA_VERSION >= 2
