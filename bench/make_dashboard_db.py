@@ -131,6 +131,12 @@ def keep_finding(f: Finding, scores: dict[str, float | None], rng: random.Random
     return True
 
 
+_CALL_COLUMNS = ("id", "content_hash", "source_path", "origin", "agent", "customer", "call_time",
+                 "duration", "channels", "speaker_timing", "model", "rubric_name",
+                 "rubric_version", "scorable", "unscorable_reason", "overall", "summary", "extra",
+                 "scored_at")
+
+
 def generate(path: Path, n_calls: int, n_agents: int, seed: int, password: str,
              end: date) -> dict[str, float]:
     """Write the whole database; returns row counts and the seconds it took."""
@@ -214,7 +220,9 @@ def generate(path: Path, n_calls: int, n_agents: int, seed: int, password: str,
             if shared and when.date() < cutoff_shared and rng.random() < 0.6:
                 acks.append((call_id, agent.name, "Thanks, I'll work on it.", reviewed))
     with conn:
-        conn.executemany(f"INSERT INTO calls VALUES ({','.join('?' * 19)})", calls)
+        # Named columns: the calls table grows (redaction, roles) and those stay NULL here.
+        conn.executemany(f"INSERT INTO calls ({', '.join(_CALL_COLUMNS)}) "
+                         f"VALUES ({','.join('?' * len(_CALL_COLUMNS))})", calls)
         conn.executemany("INSERT INTO utterances (call_id, idx, speaker, start, end, text, "
                          "words) VALUES (?,?,?,?,?,?,?)", utterances)
         conn.executemany("INSERT INTO findings (call_id, criterion, label, utterance_idx, "
