@@ -21,7 +21,7 @@ from qa.audio import AUDIO_EXTENSIONS, load_call
 from qa.detectors import DETECTORS
 from qa.diarize import speaker_accuracy
 from qa.rubric import load_rubric
-from qa.scoring import score_call
+from qa.scoring import overall_score, score_call
 from qa.transcribe import get_transcriber
 from qa.transcript import Transcript
 
@@ -45,8 +45,15 @@ def main(paths: list[str]) -> None:
         done = time.perf_counter()
         accuracy, words = speaker_accuracy(mono_t.utterances, script.utterances)
         roles = mono_t.metadata.get("roles", {})
-        stereo_s = {s.criterion: s.score for s in score_call(stereo_t, rubric).scores}
-        mono_s = {s.criterion: s.score for s in score_call(mono_t, rubric).scores}
+        stereo_all = score_call(stereo_t, rubric).scores
+        mono_all = score_call(mono_t, rubric).scores
+        stereo_s = {s.criterion: s.score for s in stereo_all}
+        mono_s = {s.criterion: s.score for s in mono_all}
+        # The text-only criteria's weighted score (as the overall weighs them), each side on
+        # its own applicable criteria.
+        text = {n for n in rubric.criteria if not DETECTORS[n].NEEDS_TIMING}
+        text_stereo = overall_score([s for s in stereo_all if s.criterion in text])
+        text_mono = overall_score([s for s in mono_all if s.criterion in text])
         diffs = {}
         for name in rubric.criteria:
             if DETECTORS[name].NEEDS_TIMING:
@@ -60,8 +67,8 @@ def main(paths: list[str]) -> None:
         print(f"{path.stem}: words {words} right {accuracy:.1%}  agent first-voice="
               f"{roles.get('agent_voice')} conf {roles.get('confidence')} "
               f"agent_ok={_agent_ok(mono_t, script)}  stereo {mid - started:.1f}s "
-              f"mono+diarize {done - mid:.1f}s\n    text criteria mono-stereo: {diffs}",
-              flush=True)
+              f"mono+diarize {done - mid:.1f}s\n    text-only score stereo {text_stereo} mono "
+              f"{text_mono}; per criterion mono-stereo: {diffs}", flush=True)
     print(f"largest text-only criterion difference: {worst:.1f} points")
 
 

@@ -441,6 +441,20 @@ def users() -> None:
     """Dashboard accounts (passwords stored as Argon2 hashes)."""
 
 
+@users.command("list")
+@_db_option
+def users_list(db_path: str) -> None:
+    """The dashboard accounts: name, role, agent id (never the password hashes)."""
+    db = store.open_db(db_path)
+    rows = db.execute("SELECT name, role, coalesce(agent, ''), disabled FROM users "
+                      "ORDER BY role, name").fetchall()
+    if not rows:
+        click.echo(f"no accounts in {db_path}: add one with qa users add NAME --role lead")
+        return
+    for name, role, agent, disabled in rows:
+        click.echo(f"{name}\t{role}\t{agent}" + ("\tdisabled" if disabled else ""))
+
+
 @users.command("add")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["lead", "coach", "agent"]))

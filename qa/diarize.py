@@ -228,8 +228,12 @@ def diarize_words(samples: np.ndarray, words: Sequence[Word], hop: float = 0.25,
     if near.sum() < 2:  # too little speech for two voices: keep every window
         near[:] = True
     starts, centres = starts[near], centres[near]
-    windows = np.stack([mel[s:s + _WINDOW_FRAMES] for s in starts])
-    embeddings = encoder.embed(windows)
+    # Windows are cut from the spectrogram a few batches at a time: stacked all at once they
+    # would take 26 kB each (370 MB for an hour-long call).
+    chunk = _BATCH * 8
+    embeddings = np.concatenate([
+        encoder.embed(np.stack([mel[s:s + _WINDOW_FRAMES] for s in starts[i:i + chunk]]))
+        for i in range(0, len(starts), chunk)])
     _labels, centroids = _two_voices(embeddings)
     sims = embeddings @ centroids.T  # (windows, 2) cosine similarity to each voice
     word_labels, margins = _word_voices(words, centres, sims)

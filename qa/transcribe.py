@@ -165,8 +165,6 @@ class Transcriber:
             if agent_channel is None:
                 settle_roles(utterances, metadata)
                 guess = int(metadata["roles"]["agent_voice"])  # type: ignore[index]
-            else:
-                metadata["roles"] = {"method": "channel", "agent_voice": guess}
             metadata["agent_channel"] = guess
             speaker_timing = True
         else:

@@ -10,7 +10,9 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
 fi
 
 python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+# The CPU build of torch first (the diarize extra needs it; unpinned it would be the CUDA one).
+.venv/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,diarize]"
 
 .venv/bin/ruff check .
 .venv/bin/python -m pytest "$@"

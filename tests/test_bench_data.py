@@ -11,7 +11,7 @@ from qa import store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from make_dashboard_db import generate  # noqa: E402
+from make_dashboard_db import generate
 
 
 def test_generated_database_is_consistent(tmp_path: Path) -> None:
