@@ -3,6 +3,7 @@ voice (qa/diarize.py), agent picked from the words (qa/roles.py), scored, and co
 the stereo original.
 
     .venv/bin/python bench/diarize_bench.py [sample_calls/*.flac ...]
+    QA_DIARIZE=spectral .venv/bin/python bench/diarize_bench.py   # the no-torch fallback
 
 Per call: share of words given the script's speaker, whether the agent was found and how
 sure, seconds spent on diarization, and each text-only criterion's score mono vs stereo.

@@ -74,7 +74,10 @@ def _no_timing_reason(call: Transcript) -> str:
     if diarization.get("done"):
         # Split by voice, turn edges are estimates (a 1.6 s window) and overlaps are guessed,
         # while interruptions, dead air and talk ratio hinge on exactly those edges.
-        return ("mono recording split into two voices by a speaker model: turn edges and "
+        method = str(diarization.get("method") or "")
+        by = (f"by spectral features ({method})" if method.startswith("spectral")
+              else "by a speaker model")
+        return (f"mono recording split into two voices {by}: turn edges and "
                 "overlaps are estimates, so timing is not judged")
     why = diarization.get("reason")
     return ("mono recording: who spoke when is unknown" + (f" ({why})" if why else "")

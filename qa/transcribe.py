@@ -79,8 +79,8 @@ class TranscriberConfig:
     - ``"off"``: the whole channel is decoded.
 
     ``batch_size`` above 0 decodes with faster-whisper's ``BatchedInferencePipeline`` (that
-    many 30 s windows at once) instead of sequentially; on two CPU cores it was slower and lost
-    words, so the default is sequential (see bench/pipeline_bench.py and docs/cluster.md).
+    many 30 s windows at once) instead of sequentially. The default is sequential: parallel
+    worker processes already keep the cores busy (bench/decode_bench.py, docs/cluster.md).
     ``cpu_threads`` 0 lets CTranslate2 choose; a worker of a multi-process batch uses 1.
     """
 
@@ -144,7 +144,8 @@ class Transcriber:
     def transcribe_call(self, audio: CallAudio, call_id: str, agent_channel: int | None = 0,
                         agent: str | None = None, diarize: bool = True) -> Transcript:
         """Transcribe a call: per-party utterances for stereo; for mono, two voices split by
-        qa/diarize.py when ``diarize`` and its extra is installed, else speaker ``unknown``.
+        qa/diarize.py when ``diarize`` (by the speaker model of the diarize extra, else its
+        spectral fallback; ``QA_DIARIZE`` chooses), else speaker ``unknown``.
 
         ``agent_channel`` None: the stereo channel mapping is unknown, so the agent's channel
         is decided from what each says (qa/roles.py), with a confidence.

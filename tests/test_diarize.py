@@ -160,3 +160,54 @@ def test_speaker_model_loads_with_no_network() -> None:
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "(1, 256)" in result.stdout
+
+
+@pytest.mark.audio
+def test_spectral_fallback_splits_a_mixed_call_without_the_model(
+        transcriber, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``QA_DIARIZE=spectral``: the fallback used when the diarize extra is not installed
+    (numpy cepstra and k-means, no torch), chosen here even where the extra is installed."""
+    from qa.audio import load_call
+    from qa.diarize import SPECTRAL_METHOD
+
+    monkeypatch.setenv("QA_DIARIZE", "spectral")
+    audio = load_call(SAMPLES / f"{CALL}.flac")
+    mono = dataclasses.replace(audio, channels=[
+        ((audio.channels[0] + audio.channels[1]) / 2).astype(np.float32)])
+    call = transcriber.transcribe_call(mono, CALL)
+    script = Transcript.load(SAMPLES / f"{CALL}.json")
+    accuracy, words = speaker_accuracy(call.utterances, script.utterances)
+    # Measured 99.7-100 % on the eight sample calls (bench/diarize_bench.py); 100 % here.
+    assert words > 200 and accuracy >= 0.95, f"{accuracy:.1%} of {words} words"
+    diarization = call.metadata["diarization"]
+    assert diarization["done"] and diarization["method"] == SPECTRAL_METHOD
+    rubric = load_rubric()
+    roles = call.metadata["roles"]
+    assert roles["method"] == "text" and roles["confidence"] >= rubric.shared["role_confidence"]
+    assert call.by(AGENT)[0][1].text.lower().startswith("thank you for calling summit internet")
+    assert call.speaker_timing is False
+    scores = {s.criterion: s for s in score_call(call, rubric).scores}
+    in_script = {s.criterion for s in score_call(script, rubric).scores if s.applicable}
+    for name, s in scores.items():
+        if DETECTORS[name].NEEDS_TIMING:
+            assert not s.applicable and "spectral fallback" in s.reason, s.reason
+            assert "install .[diarize]" in s.reason
+        elif getattr(DETECTORS[name], "NEEDS_SEPARATE_CHANNELS", False):
+            assert not s.applicable and s.reason.startswith("mono recording"), s.reason
+        elif name in in_script:
+            assert s.applicable, (name, s.reason)
+
+
+def test_diarize_mode_off_keeps_one_unknown_speaker(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.diarize import split_mono
+
+    monkeypatch.setenv("QA_DIARIZE", "off")
+    script = Transcript.load(SAMPLES / f"{CALL}.json")
+    mono = [Utterance(UNKNOWN, u.start, u.end, u.text, u.words) for u in script]
+    metadata: dict = {}
+    assert split_mono(np.zeros(16000, np.float32), mono, metadata) == mono
+    assert metadata["diarization"] == {
+        "done": False, "reason": "speaker separation turned off (QA_DIARIZE=off)"}
+    monkeypatch.setenv("QA_DIARIZE", "sometimes")
+    with pytest.raises(ValueError, match="QA_DIARIZE"):
+        split_mono(np.zeros(16000, np.float32), mono, {})
