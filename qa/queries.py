@@ -296,7 +296,9 @@ def open_commitments(conn: sqlite3.Connection, viewer: Viewer, period: Period,
     if not exists:
         return {"available": False, "total": 0, "rows": []}
     cond, params = _call_filter(period, agent_ids)
-    total = conn.execute(f"SELECT count(*) FROM commitments m JOIN call_facts f "
+    # CROSS JOIN keeps this order: from the open promises (few) to their calls, not from every
+    # call in the period to its promises (10x slower over two years of 50,000 calls).
+    total = conn.execute(f"SELECT count(*) FROM commitments m CROSS JOIN call_facts f "
                          f"ON f.call_id = m.call_id WHERE m.status = 'open' AND {cond}",
                          params).fetchone()[0]
     rows = _rows(conn.execute(
