@@ -34,12 +34,45 @@ def _transcriber_options(func: Any) -> Any:
         click.option("--compute-type", default="int8", show_default=True,
                      help="CTranslate2 compute type (int8, float32, ...)"),
         click.option("--beam-size", default=5, show_default=True, type=click.IntRange(1, 20)),
+        click.option("--batch-size", default=0, show_default=True, type=click.IntRange(0, 64),
+                     help="decode this many 30 s windows at once with faster-whisper's "
+                          "BatchedInferencePipeline (0: one after another; docs/cluster.md "
+                          "has the measured trade-off)"),
         click.option("--agent-channel", type=click.Choice(list(CHANNELS)), default="left",
                      show_default=True, help="which stereo channel carries the agent"),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _redaction_options(func: Any) -> Any:
+    """The options that redact personal data before scoring (score and watch)."""
+    options = [
+        click.option("--redact/--no-redact", default=None,
+                     help="replace card, bank, id and phone numbers, e-mail and street "
+                          "addresses by tags ([CARD]) before scoring and storing [default: "
+                          "the rubric's shared.redact]"),
+        click.option("--redacted-audio", default=None, metavar="DIR",
+                     type=click.Path(file_okay=False),
+                     help="with redaction: write each recording with the redacted spans "
+                          "silenced to DIR/<call id>.wav (the dashboard plays it instead)"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _redaction_settings(redact: bool | None, redacted_audio: str | None) -> dict[str, Any]:
+    """The Settings fields for the redaction options."""
+    return {"redact": redact, "redacted_audio": Path(redacted_audio) if redacted_audio else None}
+
+
+def _check_redaction(settings: Settings) -> None:
+    """A usage error when audio is to be redacted but the transcripts are not."""
+    if settings.redacted_audio and not settings.redacting:
+        raise click.UsageError("--redacted-audio needs redaction: --redact, or redact = true "
+                               "in the rubric's [shared] table")
 
 
 def _scale_options(func: Any) -> Any:
@@ -86,7 +119,7 @@ def main() -> None:
 @_transcriber_options
 def transcribe(file: str, output: str | None, call_id: str | None, agent: str | None,
                redact: bool, redacted_audio: str | None, model: str | None, compute_type: str,
-               beam_size: int, agent_channel: str) -> None:
+               beam_size: int, batch_size: int, agent_channel: str) -> None:
     """Transcribe one recording into the transcript JSON format."""
     if redacted_audio and not redact:
         raise click.UsageError("--redacted-audio needs --redact")
@@ -97,7 +130,8 @@ def transcribe(file: str, output: str | None, call_id: str | None, agent: str | 
         audio = load_call(file)
     except AudioError as exc:
         raise click.ClickException(f"{file}: {exc}") from None
-    config = TranscriberConfig(model=model, compute_type=compute_type, beam_size=beam_size)
+    config = TranscriberConfig(model=model, compute_type=compute_type, beam_size=beam_size,
+                               batch_size=batch_size)
     transcript = get_transcriber(config).transcribe_call(
         audio, call_id or Path(file).stem, CHANNELS[agent_channel], agent)
     if redact:
@@ -126,20 +160,14 @@ def transcribe(file: str, output: str | None, call_id: str | None, agent: str | 
               help="regex with named groups (agent, call_id, call_time, customer) "
                    "matched against file names not in the manifest")
 @click.option("--rescore", is_flag=True, help="score again even if already scored")
-@click.option("--redact/--no-redact", default=None,
-              help="replace card, bank, id and phone numbers, e-mail and street addresses by "
-                   "tags ([CARD]) before scoring and storing [default: the rubric's "
-                   "shared.redact]")
-@click.option("--redacted-audio", default=None, metavar="DIR",
-              type=click.Path(file_okay=False),
-              help="with redaction: write each recording with the redacted spans silenced "
-                   "to DIR/<call id>.wav (the dashboard plays it instead)")
+@_redaction_options
 @_scale_options
 @_transcriber_options
 def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifest: str | None,
           filename_pattern: str | None, rescore: bool, redact: bool | None,
           redacted_audio: str | None, workers: int, cluster: str | None, cpu_threads: int,
-          model: str | None, compute_type: str, beam_size: int, agent_channel: str) -> None:
+          model: str | None, compute_type: str, beam_size: int, batch_size: int,
+          agent_channel: str) -> None:
     """Score recordings and transcripts (files or folders, recursively) into the database.
 
     Calls already scored from the same content with the same rubric are skipped. The exit
@@ -147,13 +175,11 @@ def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifes
     """
     rubric = _rubric(rubric_path)
     settings = Settings(rubric, TranscriberConfig(model=model, compute_type=compute_type,
-                                                  beam_size=beam_size, cpu_threads=cpu_threads),
+                                                  beam_size=beam_size, batch_size=batch_size,
+                                                  cpu_threads=cpu_threads),
                         agent_channel=CHANNELS[agent_channel], rescore=rescore,
-                        redact=redact,
-                        redacted_audio=Path(redacted_audio) if redacted_audio else None)
-    if redacted_audio and not settings.redacting:
-        raise click.UsageError("--redacted-audio needs redaction: --redact, or redact = true "
-                               "in the rubric's [shared] table")
+                        **_redaction_settings(redact, redacted_audio))
+    _check_redaction(settings)
     db = store.open_db(db_path)
     bar: Any = None
 
@@ -214,8 +240,9 @@ def show(call_id: str, db_path: str) -> None:
     click.echo(f"source: {call['source_path']}  model: {call['model'] or '-'}  "
                f"rubric: {call['rubric_version']}")
     if call.get("redacted") is not None:
-        counts = json.loads(call["redacted"])
-        found = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing found"
+        from qa.redact import describe_counts
+
+        found = describe_counts(json.loads(call["redacted"]))
         copy = f"  audio copy: {call['redacted_audio']}" if call.get("redacted_audio") else ""
         click.echo(f"redacted: {found}{copy}")
     if not call["scorable"]:
@@ -309,7 +336,7 @@ def export(db_path: str, fmt: str, what: str, output: Any) -> None:
 @_transcriber_options
 def eval_command(folder: str, rubric_path: str | None, as_json: bool, mistakes: bool,
                  from_audio: bool, model: str | None, compute_type: str, beam_size: int,
-                 agent_channel: str) -> None:
+                 batch_size: int, agent_channel: str) -> None:
     """Precision, recall and F1 per label on labeled transcripts in FOLDER."""
     from qa.evaluate import (
         evaluate_calls,
@@ -325,7 +352,7 @@ def eval_command(folder: str, rubric_path: str | None, as_json: bool, mistakes: 
     try:
         if from_audio:
             config = TranscriberConfig(model=model, compute_type=compute_type,
-                                       beam_size=beam_size)
+                                       beam_size=beam_size, batch_size=batch_size)
             pairs = transcribe_labeled(folder, config, CHANNELS[agent_channel])
             calls = [machine for _, machine in pairs]
             wer = {s.call_id: round(word_error_rate(transcript_text(s), transcript_text(m)), 4)
@@ -402,11 +429,13 @@ def runs(db_path: str, limit: int) -> None:
               help="a file is scored once its size and time have not changed for this long")
 @click.option("--once", is_flag=True,
               help="exit once every file present has been scored (for cron)")
+@_redaction_options
 @_scale_options
 @_transcriber_options
 def watch(folder: str, db_path: str, rubric_path: str | None, filename_pattern: str | None,
-          interval: float, settle: float, once: bool, workers: int, cluster: str | None,
-          cpu_threads: int, model: str | None, compute_type: str, beam_size: int,
+          interval: float, settle: float, once: bool, redact: bool | None,
+          redacted_audio: str | None, workers: int, cluster: str | None,
+          cpu_threads: int, model: str | None, compute_type: str, beam_size: int, batch_size: int,
           agent_channel: str) -> None:
     """Score recordings as they land in FOLDER, each once it has stopped growing.
 
@@ -415,10 +444,14 @@ def watch(folder: str, db_path: str, rubric_path: str | None, filename_pattern: 
     """
     from qa.watch import watch as watch_folder
 
-    settings = Settings(_rubric(rubric_path),
+    rubric = _rubric(rubric_path)
+    settings = Settings(rubric,
                         TranscriberConfig(model=model, compute_type=compute_type,
-                                          beam_size=beam_size, cpu_threads=cpu_threads),
-                        agent_channel=CHANNELS[agent_channel])
+                                          beam_size=beam_size, batch_size=batch_size,
+                                          cpu_threads=cpu_threads),
+                        agent_channel=CHANNELS[agent_channel],
+                        **_redaction_settings(redact, redacted_audio))
+    _check_redaction(settings)
     db = store.open_db(db_path)
 
     def on_outcome(outcome: Outcome) -> None:

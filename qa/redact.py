@@ -57,6 +57,11 @@ TYPES = (CARD, BANK_ACCOUNT, ROUTING, NATIONAL_ID, PHONE, EMAIL, ADDRESS)
 TAG_RE = re.compile(r"\[(" + "|".join(TYPES) + r")\]")
 
 
+def describe_counts(counts: dict[str, int]) -> str:
+    """What redaction replaced in a call, for people: "2 CARD, 1 PHONE" or "nothing found"."""
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing found"
+
+
 def tag(kind: str) -> str:
     """The text that replaces a redacted span of ``kind``, e.g. ``[CARD]``."""
     return f"[{kind}]"

@@ -15,8 +15,10 @@ import contextlib
 import multiprocessing
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
 from qa.batch import Job, Outcome, Result, Settings, compute
@@ -70,13 +72,30 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 def _load_model(settings: Settings) -> None:
     """Worker initializer: load the model once, before the first job arrives."""
-    get_transcriber(settings.transcriber)
+    # An initializer that raises breaks the pool, which would read as a worker crash on
+    # every file; a model that cannot load is instead reported by each job as its failure.
+    with contextlib.suppress(Exception):
+        get_transcriber(settings.transcriber)
 
 
-def compute_in_workers(tasks: Iterable[tuple[Job, str]], settings: Settings,
-                       workers: int) -> Iterator[Result]:
+def _died(job: Job) -> Result:
+    """The failed outcome of a file whose worker process died under it twice, the second
+    time computing it alone: a crash in the decoder or the kernel's out-of-memory killer."""
+    return Result(Outcome(str(job.path), "failed", job.call_id, agent=job.agent,
+                          error="worker process died while computing this file (twice, "
+                                "the second time alone): a crash or out of memory"))
+
+
+def compute_in_workers(tasks: Iterable[tuple[Job, str]], settings: Settings, workers: int,
+                       function: Callable[[Job, Settings, str], Result] = compute_safely,
+                       ) -> Iterator[Result]:
     """Compute ``tasks`` ((job, content hash) pairs) in ``workers`` processes; yield each
-    result as soon as it is done (completion order), pulling new tasks only as slots free."""
+    result as soon as it is done (completion order), pulling new tasks only as slots free.
+
+    A worker that dies (a segfault, the out-of-memory killer) takes its pool down with it.
+    The pool is started again and the files that were in flight are retried one at a time:
+    a file whose worker dies again while computing it alone is reported failed, every other
+    one is computed as usual, and the batch goes on."""
     settings = worker_settings(settings, workers)
     # spawn, not fork: CTranslate2 and ONNX Runtime keep thread pools that do not survive a
     # fork, and a fresh interpreter holds nothing of the writer's (its database handle).
@@ -87,20 +106,40 @@ def compute_in_workers(tasks: Iterable[tuple[Job, str]], settings: Settings,
     # MALLOC_TRIM_THRESHOLD_ as Dask's nanny sets it: glibc hands freed memory back sooner,
     # so a long-lived worker's resident size does not creep up call after call.
     environment = {**dict.fromkeys(THREAD_ENV, threads), "MALLOC_TRIM_THRESHOLD_": "65536"}
-    with _environment(environment), \
-            ProcessPoolExecutor(workers, mp_context=context, initializer=_load_model,
-                                initargs=(settings,)) as pool:
-        running: set[Future[Result]] = set()
-        exhausted = False
+    suspects: deque[tuple[Job, str]] = deque()  # in flight when a worker died
+    exhausted = False
+    with _environment(environment):
         while True:
-            while not exhausted and len(running) < limit:
-                task = next(source, None)
-                if task is None:
-                    exhausted = True
-                else:
-                    running.add(pool.submit(compute_safely, task[0], settings, task[1]))
-            if not running:
-                return
-            done, running = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
+            crashed: list[tuple[Job, str]] = []
+            alone = False
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_load_model,
+                                     initargs=(settings,)) as pool:
+                running: dict[Future[Result], tuple[Job, str]] = {}
+                while not crashed:
+                    alone = bool(suspects)
+                    if alone and not running:  # by itself, so a second death names its file
+                        task = suspects.popleft()
+                        running[pool.submit(function, task[0], settings, task[1])] = task
+                    while not alone and not exhausted and len(running) < limit:
+                        task = next(source, None)
+                        if task is None:
+                            exhausted = True
+                        else:
+                            running[pool.submit(function, task[0], settings, task[1])] = task
+                    if not running:
+                        return
+                    done, _pending = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        task = running.pop(future)
+                        try:
+                            result = future.result()
+                        except BrokenProcessPool:
+                            crashed.append(task)
+                        else:
+                            yield result
+                    if crashed:  # every other job of the pool is lost with it
+                        crashed.extend(running.values())
+            if alone and len(crashed) == 1:
+                yield _died(crashed[0][0])
+            else:
+                suspects.extend(crashed)

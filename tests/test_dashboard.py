@@ -299,6 +299,27 @@ def test_coach_override_is_stored_beside_the_machine_score(dash: dict[str, str])
                    "AND criterion = 'empathy'", [call]) == [(95.0, machine)]
 
 
+def test_review_shows_redaction_and_flags_roles_told_apart_with_low_confidence(
+        dash: dict[str, str]) -> None:
+    roles = {"method": "text", "agent_voice": 1, "confidence": 0.4, "needs_review": True,
+             "cues": [[], ["thank you for calling"]]}
+    conn = sqlite3.connect(dash["db"])
+    conn.execute("UPDATE calls SET redacted = ?, roles = ?, roles_review = 1 WHERE id = ?",
+                 [json.dumps({"CARD": 2, "PHONE": 1}), json.dumps(roles), dash["theirs"]])
+    conn.commit()
+    conn.close()
+    at = open_review(dash["theirs"])
+    assert not at.exception
+    shown = texts(at)
+    assert "Personal data redacted before scoring: 2 CARD, 1 PHONE" in shown
+    warning = " ".join(w.value for w in at.warning)
+    assert "low confidence" in warning and "qa roles confirm" in warning
+    assert "confidence 0.40" in warning and "thank you for calling" in warning
+    # A call stored unredacted, from a stereo channel mapping: neither line.
+    plain = texts(open_review(dash["mine"]))
+    assert "redacted" not in plain and "low confidence" not in plain
+
+
 def test_coach_note_on_a_finding_and_on_the_call_are_stored(dash: dict[str, str]) -> None:
     at = open_review(dash["theirs"])
     finding = db_rows(dash, "SELECT id, label FROM findings WHERE call_id = ? AND "

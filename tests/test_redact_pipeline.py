@@ -180,6 +180,20 @@ def test_redacted_audio_needs_redaction(transcript_file: Path, tmp_path: Path) -
     assert result.exit_code == 2 and "--redacted-audio needs redaction" in result.output
 
 
+def test_watch_redact_stores_no_personal_data(transcript_file: Path, tmp_path: Path) -> None:
+    db = tmp_path / "qa.db"
+    code, out, err = run("watch", str(transcript_file.parent), "--db", str(db), "--redact",
+                         "--once", "--settle", "0", "--interval", "0.05")
+    assert code == 0, out + err
+    assert "redact-demo.json: scored" in out
+    assert leaks(db) == [] and raw_leaks(db) == []
+    redacted = sqlite3.connect(db).execute("SELECT redacted FROM calls").fetchone()[0]
+    assert json.loads(redacted) == {"CARD": 2, "PHONE": 1, "EMAIL": 1}
+    result = CliRunner().invoke(main, ["watch", str(transcript_file.parent), "--db", str(db),
+                                       "--once", "--redacted-audio", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "--redacted-audio needs redaction" in result.output
+
+
 class FakeTranscriber:
     """Stands in for Whisper: returns the card call with word timings, for any audio."""
 

@@ -20,12 +20,12 @@ import pytest
 from click.testing import CliRunner
 
 from qa import store
-from qa.batch import Settings, run_batch
+from qa.batch import Job, Outcome, Result, Settings, run_batch
 from qa.cli import main
 from qa.rubric import load_rubric
 from qa.transcribe import TranscriberConfig
 from qa.watch import Watcher, watch
-from qa.workers import THREAD_ENV
+from qa.workers import THREAD_ENV, compute_in_workers
 
 SAMPLES = Path(__file__).parent.parent / "sample_calls"
 # The two shortest sample calls (78 s and 83 s), both with interruptions and findings.
@@ -128,6 +128,59 @@ def test_local_dask_cluster_matches_one_process_even_when_a_worker_dies(
     assert killed is not None, "no worker was seen busy with a call"
     assert [o.status for o in done["outcomes"]] == ["scored", "scored"]  # type: ignore[union-attr]
     assert _rows(db_path) == _rows(single_process_db)
+
+
+def test_a_worker_killed_mid_call_has_its_call_redone(single_process_db: Path,
+                                                       tmp_path: Path) -> None:
+    import psutil
+
+    db_path = tmp_path / "qa.db"
+    done: dict[str, object] = {}
+
+    def batch() -> None:
+        try:
+            done["outcomes"] = run_batch([str(p) for p in CALLS], _settings(),
+                                         store.open_db(db_path), workers=2)[1]
+        except BaseException as exc:  # reported by the main thread
+            done["error"] = exc
+
+    writer = threading.Thread(target=batch)
+    writer.start()
+    # Kill one worker process (as the out-of-memory killer would) once both are busy.
+    killed = None
+    deadline = time.monotonic() + 120
+    while killed is None and writer.is_alive() and time.monotonic() < deadline:
+        workers = [p for p in psutil.Process().children()
+                   if "spawn_main" in " ".join(p.cmdline())]
+        if len(workers) == 2 and min(w.cpu_times().user for w in workers) > 3:
+            workers[0].send_signal(signal.SIGKILL)
+            killed = workers[0].pid
+        time.sleep(0.2)
+    writer.join(timeout=600)
+    assert "error" not in done, done.get("error")
+    assert killed is not None, "no worker was seen busy with a call"
+    assert [o.status for o in done["outcomes"]] == ["scored", "scored"]  # type: ignore[union-attr]
+    assert _rows(db_path) == _rows(single_process_db)
+
+
+def die_on_crash_file(job: Job, settings: Settings, content_hash: str) -> Result:
+    """A stand-in for the real computation, run in the worker processes: the file named
+    crash* kills its worker outright (as a segfault in the decoder would); any other is done."""
+    if job.path.name.startswith("crash"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.5)
+    return Result(Outcome(str(job.path), "scored", job.call_id))
+
+
+def test_a_file_that_kills_its_worker_every_time_fails_alone_and_the_rest_go_on() -> None:
+    names = ["a.wav", "b.wav", "crash.wav", "c.wav", "d.wav", "e.wav"]
+    tasks = [(Job(Path(name), call_id=Path(name).stem), "hash") for name in names]
+    results = list(compute_in_workers(tasks, _settings(), 2, function=die_on_crash_file))
+    outcomes = {r.outcome.call_id: r.outcome for r in results}
+    assert len(results) == len(names) and set(outcomes) == {Path(n).stem for n in names}
+    assert outcomes["crash"].status == "failed"
+    assert "worker process died" in (outcomes["crash"].error or "")
+    assert all(o.status == "scored" for name, o in outcomes.items() if name != "crash")
 
 
 def _count(db_path: Path, sql: str) -> int:

@@ -4,14 +4,30 @@ marking reviewed and sharing with the agent."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
 import streamlit as st
 
-from qa import queries
+from qa import queries, redact, roles
 from qa.auth import COACH, LEAD, Viewer
 from qa.ui import common, components
+
+
+def _provenance(call: dict[str, Any]) -> None:
+    """What the scores rest on beyond the words: redaction and who was taken for the agent.
+    A call whose roles were guessed with low confidence is flagged for the coach."""
+    if call.get("redacted") is not None:
+        counts = redact.describe_counts(json.loads(call["redacted"]))
+        st.caption(f"Personal data redacted before scoring: {common.md(counts)}")
+    line = roles.describe(json.loads(call["roles"])) if call.get("roles") else None
+    if call.get("roles_review"):
+        st.warning("Agent and customer were told apart with low confidence: listen, then "
+                   "confirm or swap them on the command line (qa roles confirm, or qa roles "
+                   f"swap, with this call's id). {common.md(line or '')}", icon="⚠️")
+    elif line:
+        st.caption(common.md(line))
 
 
 def render() -> None:
@@ -37,6 +53,7 @@ def render() -> None:
              f"{(call['duration'] or 0) / 60:.1f} min",
              f"rubric {common.md(call['rubric_version'])}"]
     st.markdown(" · ".join(f for f in facts if f))
+    _provenance(call)
     _status(conn, who, call)
     if not call["scorable"]:
         st.warning(f"Not scorable: {common.md(call['unscorable_reason'])}")
