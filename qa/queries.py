@@ -536,6 +536,30 @@ def set_reviewed(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
             conn.execute("DELETE FROM reviews WHERE call_id = ?", [call_id])
 
 
+def decide_roles(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
+                 swap: bool) -> float | None:
+    """A coach or lead confirms who is the agent on a call (``swap`` False) or swaps agent and
+    customer (True), as ``qa roles confirm|swap`` does: the call is re-scored with the default
+    rubric, stored with the decision in one transaction, and the decision is applied again
+    when the recording is re-run. Returns the new overall score. Notes, overrides and the
+    review stay. ValueError if the call was scored with another rubric or cannot be re-scored.
+    """
+    import sqlite_utils
+
+    from qa.roles import decide_call
+    from qa.rubric import load_rubric
+
+    _staff_call(conn, viewer, call_id)
+    rubric = load_rubric()
+    version = conn.execute("SELECT rubric_version FROM calls WHERE id = ?",
+                           [call_id]).fetchone()[0]
+    if version != rubric.label:
+        # Re-scoring with another rubric would change every score, not just the roles.
+        raise ValueError(f"this call was scored with rubric {version}, not the dashboard's "
+                         f"{rubric.label}: decide its roles with qa roles and --rubric")
+    return decide_call(sqlite_utils.Database(conn), call_id, rubric, swap, viewer.user).overall
+
+
 def set_shared(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
                shared: bool = True) -> None:
     """Share a call with its agent (which also marks it reviewed), or stop sharing it."""

@@ -319,6 +319,27 @@ def test_review_shows_redaction_and_flags_roles_told_apart_with_low_confidence(
     plain = texts(open_review(dash["mine"]))
     assert "redacted" not in plain and "low confidence" not in plain
 
+    # The coach swaps them: the call is re-scored with the speakers exchanged, the flag is
+    # cleared, and the decision is remembered for re-runs.
+    before = db_rows(dash, "SELECT idx, speaker FROM utterances WHERE call_id = ? ORDER BY idx",
+                     [dash["theirs"]])
+    button(at, "Swap agent and customer").click()
+    at.run()
+    assert not at.exception
+    after = db_rows(dash, "SELECT idx, speaker FROM utterances WHERE call_id = ? ORDER BY idx",
+                    [dash["theirs"]])
+    swap = {"agent": "customer", "customer": "agent"}
+    assert after == [(i, swap.get(s, s)) for i, s in before]
+    assert db_rows(dash, "SELECT swapped, decided_by FROM role_decisions WHERE call_id = ?",
+                   [dash["theirs"]]) == [(1, "coach")]
+    assert db_rows(dash, "SELECT roles_review FROM calls WHERE id = ?",
+                   [dash["theirs"]]) == [(0,)]
+    assert "swapped by coach" in texts(at) and not at.warning
+    # Only staff decide: the server refuses an agent whatever the page shows.
+    agent = Viewer("other", "agent", dash["other_agent"])
+    with pytest.raises(queries.AccessDenied):
+        queries.decide_roles(queries.connect(dash["db"]), agent, dash["theirs"], swap=True)
+
 
 def test_coach_note_on_a_finding_and_on_the_call_are_stored(dash: dict[str, str]) -> None:
     at = open_review(dash["theirs"])

@@ -15,19 +15,39 @@ from qa.auth import COACH, LEAD, Viewer
 from qa.ui import common, components
 
 
-def _provenance(call: dict[str, Any]) -> None:
-    """What the scores rest on beyond the words: redaction and who was taken for the agent.
-    A call whose roles were guessed with low confidence is flagged for the coach."""
+def _provenance(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any]) -> None:
+    """What the scores rest on beyond the words: redaction, and who was taken for the agent,
+    with the buttons to confirm or swap that (a call guessed with low confidence asks)."""
     if call.get("redacted") is not None:
         counts = redact.describe_counts(json.loads(call["redacted"]))
         st.caption(f"Personal data redacted before scoring: {common.md(counts)}")
     line = roles.describe(json.loads(call["roles"])) if call.get("roles") else None
-    if call.get("roles_review"):
+    unsure = bool(call.get("roles_review"))
+    if unsure:
         st.warning("Agent and customer were told apart with low confidence: listen, then "
-                   "confirm or swap them on the command line (qa roles confirm, or qa roles "
-                   f"swap, with this call's id). {common.md(line or '')}", icon="⚠️")
+                   f"confirm or swap them below. {common.md(line or '')}", icon="⚠️")
     elif line:
         st.caption(common.md(line))
+    speakers = {u["speaker"] for u in call["utterances"]}
+    if not call["scorable"] or not {"agent", "customer"} <= speakers:
+        return
+    with st.expander("Who is the agent" if unsure else "Agent and customer mixed up?",
+                     expanded=unsure):
+        st.caption("Swapping re-scores the call with agent and customer exchanged; the "
+                   "decision is kept when the recording is scored again.")
+        buttons = st.columns(2)
+        decision = None
+        if unsure and buttons[0].button("Roles are right", key="roles-confirm"):
+            decision = False
+        if buttons[1].button("Swap agent and customer", key="roles-swap"):
+            decision = True
+        if decision is not None:
+            try:
+                queries.decide_roles(conn, who, call["id"], swap=decision)
+            except (LookupError, ValueError) as exc:
+                st.error(common.md(exc))
+            else:
+                st.rerun()
 
 
 def render() -> None:
@@ -53,7 +73,7 @@ def render() -> None:
              f"{(call['duration'] or 0) / 60:.1f} min",
              f"rubric {common.md(call['rubric_version'])}"]
     st.markdown(" · ".join(f for f in facts if f))
-    _provenance(call)
+    _provenance(conn, who, call)
     _status(conn, who, call)
     if not call["scorable"]:
         st.warning(f"Not scorable: {common.md(call['unscorable_reason'])}")
