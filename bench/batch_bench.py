@@ -156,7 +156,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=60)
     parser.add_argument("--small", type=int, default=10, help="calls in the RSS comparison")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="qa score --workers (one per core; 1: in one process)")
     parser.add_argument("--dir", default=None, help="build the calls here (kept)")
     parser.add_argument("--skip-bare", action="store_true")
     parser.add_argument("--qa-args", default="", help="extra options for qa score")

@@ -7,7 +7,9 @@ scored with the same rubric), ``unscorable`` (stored with the reason, no score) 
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import ctypes
 import json
 import re
 import time
@@ -378,6 +380,16 @@ def _unscorable_audio(audio: CallAudio, settings: Settings) -> str | None:
     return fairness_problem(audio, settings.rubric.shared["min_call_seconds"])
 
 
+def return_freed_memory() -> None:
+    """Hand the memory freed by the last call back to the system (glibc's ``malloc_trim``; a
+    no-op elsewhere). A long batch in one process otherwise grew its resident size call after
+    call, the freed pieces of each call's audio and buffers left scattered in the heap.
+    Once per call: a lower trim threshold instead (what worker processes get) cost this
+    process a fifth of its speed."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
               manifest: str | None = None, filename_pattern: str | None = None,
               on_start: Callable[[int], None] | None = None,
@@ -408,6 +420,7 @@ def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
     if workers <= 1 and cluster is None:
         for job in jobs:
             finish(process(job, settings, db))
+            return_freed_memory()
     else:
         def tasks() -> Iterator[tuple[Job, str]]:
             # Pulled lazily by the executor, in this process: the cheap checks (and their

@@ -33,11 +33,11 @@ def _transcriber_options(func: Any) -> Any:
                      help="faster-whisper model size or path [default: embedded tiny.en]"),
         click.option("--compute-type", default="int8", show_default=True,
                      help="CTranslate2 compute type (int8, float32, ...)"),
-        click.option("--beam-size", default=5, show_default=True, type=click.IntRange(1, 20)),
-        click.option("--batch-size", default=0, show_default=True, type=click.IntRange(0, 64),
-                     help="decode this many 30 s windows at once with faster-whisper's "
-                          "BatchedInferencePipeline (0: one after another; docs/cluster.md "
-                          "has the measured trade-off)"),
+        click.option("--beam-size", default=2, show_default=True, type=click.IntRange(1, 20)),
+        click.option("--batch-size", default=8, show_default=True, type=click.IntRange(0, 64),
+                     help="decode this many clips of up to 30 s at once with faster-whisper's "
+                          "BatchedInferencePipeline (0: sequential decoding; docs/cluster.md "
+                          "has the measured choice)"),
         click.option("--agent-channel", type=click.Choice(list(CHANNELS)), default="left",
                      show_default=True, help="which stereo channel carries the agent"),
     ]
