@@ -382,10 +382,10 @@ def _unscorable_audio(audio: CallAudio, settings: Settings) -> str | None:
 
 def return_freed_memory() -> None:
     """Hand the memory freed by the last call back to the system (glibc's ``malloc_trim``; a
-    no-op elsewhere). A long batch in one process otherwise grew its resident size call after
-    call, the freed pieces of each call's audio and buffers left scattered in the heap.
-    Once per call: a lower trim threshold instead (what worker processes get) cost this
-    process a fifth of its speed."""
+    no-op elsewhere). A long batch in one process grows its resident size call after call;
+    trimming after each call lowered the 60-call peak (843 to 753 MiB) but did not stop the
+    growth, and a lower trim threshold (what worker processes get) cost this process a fifth
+    of its speed. Large batches belong in workers (docs/cluster.md)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 

@@ -84,7 +84,7 @@ class TranscriberConfig:
     at most 30 s, that many clips at once; 0 decodes sequentially. With ``beam_size`` 2 this
     was the fastest setting measured on the 2-core test machine, with no loss on the sample
     calls' word error rates or interruption times (docs/cluster.md has the figures).
-    ``cpu_threads`` 0 lets CTranslate2 choose; a worker of a multi-process batch gets
+    ``cpu_threads`` 0 means one thread per core; a worker of a multi-process batch gets
     cores / workers.
     """
 

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -91,25 +92,32 @@ def test_worker_processes_store_what_one_process_stores(single_process_db: Path,
     assert _rows(db_path) == _rows(single_process_db)
 
 
+def _batch_in_thread(db_path: Path, **how: Any) -> tuple[threading.Thread, dict[str, Any]]:
+    """Start scoring CALLS into ``db_path`` in a thread (``how``: run_batch's workers= or
+    cluster=), so the test can kill a worker meanwhile. The writer opens its own connection
+    (SQLite's rule); the returned dict gets its ``outcomes``, or the ``error`` it raised."""
+    done: dict[str, Any] = {}
+
+    def batch() -> None:
+        try:
+            done["outcomes"] = run_batch([str(p) for p in CALLS], _settings(),
+                                         store.open_db(db_path), **how)[1]
+        except BaseException as exc:  # reported by the main thread
+            done["error"] = exc
+
+    writer = threading.Thread(target=batch)
+    writer.start()
+    return writer, done
+
+
 def test_local_dask_cluster_matches_one_process_even_when_a_worker_dies(
         single_process_db: Path, tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
     db_path = tmp_path / "qa.db"
-    done: dict[str, object] = {}
-
-    def batch(client: Client) -> None:
-        # The writer runs in this thread, with its own connection (SQLite's rule).
-        try:
-            done["outcomes"] = run_batch([str(p) for p in CALLS], _settings(),
-                                         store.open_db(db_path), cluster=client)[1]
-        except BaseException as exc:  # reported by the main thread
-            done["error"] = exc
-
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        writer = threading.Thread(target=batch, args=(client,))
-        writer.start()
+        writer, done = _batch_in_thread(db_path, cluster=client)
         # Kill a worker process that is in the middle of a call: its call must be redone
         # elsewhere (the nanny also starts a fresh worker, which loads the model again).
         killed, busy_since = None, None
@@ -126,7 +134,7 @@ def test_local_dask_cluster_matches_one_process_even_when_a_worker_dies(
         writer.join(timeout=600)
     assert "error" not in done, done.get("error")
     assert killed is not None, "no worker was seen busy with a call"
-    assert [o.status for o in done["outcomes"]] == ["scored", "scored"]  # type: ignore[union-attr]
+    assert [o.status for o in done["outcomes"]] == ["scored", "scored"]
     assert _rows(db_path) == _rows(single_process_db)
 
 
@@ -135,17 +143,7 @@ def test_a_worker_killed_mid_call_has_its_call_redone(single_process_db: Path,
     import psutil
 
     db_path = tmp_path / "qa.db"
-    done: dict[str, object] = {}
-
-    def batch() -> None:
-        try:
-            done["outcomes"] = run_batch([str(p) for p in CALLS], _settings(),
-                                         store.open_db(db_path), workers=2)[1]
-        except BaseException as exc:  # reported by the main thread
-            done["error"] = exc
-
-    writer = threading.Thread(target=batch)
-    writer.start()
+    writer, done = _batch_in_thread(db_path, workers=2)
     # Kill one worker process (as the out-of-memory killer would) once both are busy.
     killed = None
     deadline = time.monotonic() + 120
@@ -159,7 +157,7 @@ def test_a_worker_killed_mid_call_has_its_call_redone(single_process_db: Path,
     writer.join(timeout=600)
     assert "error" not in done, done.get("error")
     assert killed is not None, "no worker was seen busy with a call"
-    assert [o.status for o in done["outcomes"]] == ["scored", "scored"]  # type: ignore[union-attr]
+    assert [o.status for o in done["outcomes"]] == ["scored", "scored"]
     assert _rows(db_path) == _rows(single_process_db)
 
 
