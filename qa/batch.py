@@ -347,17 +347,20 @@ def commit(result: Result, settings: Settings, db: sqlite_utils.Database) -> Out
     info, rubric = result.info, settings.rubric
     if info is None:
         return result.outcome
-    if not settings.rescore and (done := already_scored(db, info.content_hash, settings)):
-        return Outcome(result.outcome.path, "skipped", done, agent=info.agent,
-                       seconds=result.outcome.seconds)
-    if result.scored is not None:
-        # A person's earlier decision on who is the agent outlives re-runs (cheap: re-scoring
-        # a transcript takes milliseconds, and compute() has no database to look it up in).
-        scored = roles.apply_stored_decision(db, result.scored, rubric)
-        store.save_scored_call(db, info, scored, rubric.name)
-    elif result.reason is not None:
-        store.save_unscorable_call(db, info, result.reason, rubric.name, rubric.label,
-                                   result.duration, result.transcript)
+    # The check and the save in one transaction that holds the write lock: another process
+    # scoring the same folder cannot store the call between them.
+    with store.transaction(db):
+        if not settings.rescore and (done := already_scored(db, info.content_hash, settings)):
+            return Outcome(result.outcome.path, "skipped", done, agent=info.agent,
+                           seconds=result.outcome.seconds)
+        if result.scored is not None:
+            # A person's earlier decision on who is the agent outlives re-runs (cheap:
+            # re-scoring a transcript takes milliseconds, and compute() has no database).
+            scored = roles.apply_stored_decision(db, result.scored, rubric)
+            store.save_scored_call(db, info, scored, rubric.name)
+        elif result.reason is not None:
+            store.save_unscorable_call(db, info, result.reason, rubric.name, rubric.label,
+                                       result.duration, result.transcript)
     return result.outcome
 
 
@@ -417,6 +420,24 @@ def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
         if on_outcome:
             on_outcome(outcome)
 
+    try:
+        _run_jobs(jobs, settings, db, finish, workers, cluster)
+    except BaseException:
+        # Ctrl-C, a lost database, a bug: the run is over, not "running" for ever.
+        with contextlib.suppress(Exception):
+            store.interrupt_run(db, run_id)
+        raise
+    store.finish_run(db, run_id)
+    # Calls first stored unredacted and now redacted: purge their old words from the file.
+    store.purge_replaced_text(db)
+    return run_id, outcomes
+
+
+def _run_jobs(jobs: list[Job], settings: Settings, db: sqlite_utils.Database,
+              finish: Callable[[Outcome], None], workers: int,
+              cluster: str | Client | None) -> None:
+    """Work every job, here or in workers or on a cluster, handing each outcome to
+    ``finish`` (in this process, the single writer)."""
     if workers <= 1 and cluster is None:
         for job in jobs:
             finish(process(job, settings, db))
@@ -443,5 +464,3 @@ def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
             results = compute_in_workers(tasks(), settings, workers)
         for result in results:
             finish(commit(result, settings, db))
-    store.finish_run(db, run_id)
-    return run_id, outcomes

@@ -202,8 +202,6 @@ def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifes
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    # Calls first stored unredacted and now redacted: purge their old words from the file.
-    store.purge_replaced_text(db)
     _print_summary(run_id, outcomes)
     if any(o.status == "failed" for o in outcomes):
         sys.exit(1)

@@ -92,10 +92,28 @@ class CallPage:
 
 def connect(path: str | Path) -> sqlite3.Connection:
     """A connection for one page render (rows as dicts-like ``sqlite3.Row``)."""
-    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    conn = sqlite3.connect(str(path), timeout=store.BUSY_TIMEOUT_MS / 1000,
+                           check_same_thread=False)
+    # Writes take the write lock as their transaction begins, so they wait for a batch's
+    # writer instead of failing on a stale snapshot (see store.transaction).
+    conn.isolation_level = "IMMEDIATE"
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute(f"PRAGMA busy_timeout={store.BUSY_TIMEOUT_MS}")
     return conn
+
+
+def _live_status(conn: sqlite3.Connection, run: dict[str, Any]) -> dict[str, Any]:
+    """A run as it really stands: one still marked ``running`` whose process died is shown
+    ``interrupted``, with the counts it got to (the table is corrected by the next batch)."""
+    if run.get("status") == "running":
+        counts = {status: 0 for status in ("scored", "skipped", "failed", "unscorable")}
+        for status, n in conn.execute("SELECT status, count(*) FROM run_files "
+                                      "WHERE run_id = ? GROUP BY status", [run["id"]]):
+            counts[status] = n
+        run.update(counts, files=sum(counts.values()))
+        if store.run_died(run.get("pid"), run.get("host")):
+            run["status"] = "interrupted"
+    return run
 
 
 def _require(viewer: Viewer, *roles: str) -> None:
@@ -312,7 +330,8 @@ def recent_runs(conn: sqlite3.Connection, viewer: Viewer, limit: int = 15
                 ) -> list[dict[str, Any]]:
     """The newest batch runs with their counts and each failed or unscorable file's reason."""
     _require(viewer, LEAD)
-    runs = _rows(conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit]))
+    runs = [_live_status(conn, r) for r in
+            _rows(conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit]))]
     if not runs:
         return []
     ids = [r["id"] for r in runs]
@@ -805,7 +824,7 @@ def latest_launch(conn: sqlite3.Connection, viewer: Viewer) -> dict[str, Any] | 
     # The run the subprocess opened: the first one after the launch on the same folder.
     run = conn.execute("SELECT * FROM runs WHERE id > ? AND paths = ? ORDER BY id LIMIT 1",
                        [launch["after_run_id"], json.dumps([launch["path"]])]).fetchone()
-    launch["run"] = dict(run) if run else None
+    launch["run"] = _live_status(conn, dict(run)) if run else None
     launch["files"] = _rows(conn.execute(
         "SELECT path, status, call_id, error, seconds, finished_at FROM run_files "
         "WHERE run_id = ? ORDER BY id", [run["id"]])) if run else []

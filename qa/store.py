@@ -10,7 +10,9 @@ import json
 import os
 import socket
 import sqlite3
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,15 +52,63 @@ class CallInfo:
     redacted_audio: str | None = None
 
 
+# How long a writer waits for another one to finish its transaction before giving up.
+BUSY_TIMEOUT_MS = 30_000
+
+
+def create_private(path: str | Path) -> None:
+    """Create ``path`` empty, readable and writable by its owner only (0600), unless it
+    exists; its folder is created 0700 when missing. SQLite gives the write-ahead log and
+    shared-memory files the database file's mode, so they are private too."""
+    path = Path(path)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def open_db(path: str | Path = DEFAULT_DB) -> sqlite_utils.Database:
-    """Open (creating if needed) the database and bring its schema up to date."""
-    conn = sqlite3.connect(str(path), timeout=30)
+    """Open (creating if needed, private to its owner) the database and bring its schema up
+    to date."""
+    if str(path) != ":memory:":
+        create_private(path)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    # Every implicit transaction (a write outside transaction()) takes the write lock when it
+    # begins: a deferred one that read first fails at once, busy timeout or not, when another
+    # process committed in between.
+    conn.isolation_level = "IMMEDIATE"
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA busy_timeout=30000")
-    ensure_schema(db)
+    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    with transaction(db):  # several processes may open a new database at once
+        ensure_schema(db)
     return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction, all or nothing, that takes the write lock as it starts
+    (``BEGIN IMMEDIATE``), so it waits (busy timeout) for another writer instead of failing
+    with "database is locked" after reading a snapshot that writer then changed. Nested in
+    an open transaction it is a savepoint of it."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    try:
+        db.conn.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -257,7 +307,7 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
     override = ("(SELECT o.score FROM overrides o WHERE o.call_id = {c} "
                 "AND o.criterion = {k})")
     if new_facts:
-        with db.conn:
+        with transaction(db):
             db.execute(f"INSERT INTO call_facts SELECT id, {old_ts}, {old_week}, agent, "
                        "overall, scorable FROM calls")
             db.execute("INSERT INTO score_facts SELECT s.call_id, s.criterion, f.ts, f.week, "
@@ -268,7 +318,7 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
                        "count(*), sum(score) FROM score_facts WHERE score IS NOT NULL "
                        "GROUP BY 1, 2, 3")
     if new_months:
-        with db.conn:
+        with transaction(db):
             db.execute("INSERT INTO agent_month SELECT coalesce(agent, ''), criterion, "
                        "substr(ts, 1, 7), count(*), sum(score) FROM score_facts "
                        "WHERE score IS NOT NULL AND ts IS NOT NULL GROUP BY 1, 2, 3")
@@ -336,7 +386,7 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
     }
     version = db.execute("SELECT value FROM meta WHERE key = 'fact_triggers'").fetchone()
     if version is None or version[0] != str(_FACT_TRIGGERS_VERSION):
-        with db.conn:  # an older definition of the triggers: replace them all at once
+        with transaction(db):  # an older definition of the triggers: replace them all at once
             for name, body in triggers.items():
                 db.execute(f"DROP TRIGGER IF EXISTS [{name}]")
                 db.execute(f"CREATE TRIGGER [{name}] {body}")
@@ -373,10 +423,11 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
                      rubric_name: str) -> None:
     """Store a scored call with its utterances, findings and scores, all or nothing."""
     call = scored.transcript
-    # db.atomic, not `with db.conn`: sqlite-utils commits each statement of its own when no
-    # transaction is open (a kill -9 between two left a call with no utterances); atomic()
-    # opens one, and sqlite-utils' own statements then nest in it as savepoints.
-    with db.atomic():
+    # One transaction, not `with db.conn`: sqlite-utils commits each statement of its own when
+    # no transaction is open (a kill -9 between two left a call with no utterances); in one,
+    # sqlite-utils' own statements nest as savepoints. It takes the write lock first: see
+    # transaction().
+    with transaction(db):
         # A coach's follow-up on a promise (done, broken) survives re-scoring the call.
         kept = {(r["start"], r["quote"]): (r["status"], r["status_note"], r["updated_at"])
                 for r in db.query("SELECT start, quote, status, status_note, updated_at "
@@ -411,7 +462,7 @@ def save_unscorable_call(db: sqlite_utils.Database, info: CallInfo, reason: str,
                          transcript: Transcript | None = None) -> None:
     """Record a call that cannot be scored fairly, with the reason, instead of a bad score."""
     call = transcript or Transcript(info.call_id, [], agent=info.agent, duration=duration)
-    with db.atomic():  # one transaction: see save_scored_call
+    with transaction(db):  # one transaction: see save_scored_call
         _delete_call(db, info.call_id, redacting=info.redacted is not None)
         db["calls"].insert(_call_row(info, call, rubric_name, rubric_version, {
             "scorable": 0, "unscorable_reason": reason}))
@@ -451,16 +502,12 @@ def role_decision(db: sqlite_utils.Database, call_id: str) -> dict[str, Any] | N
 def save_role_decision(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCall,
                        rubric_name: str, swapped: bool, decided_by: str | None) -> None:
     """Remember a person's decision on the roles and store the re-scored call, in one
-    transaction: the decision row is written first (which opens the transaction) and
-    :func:`save_scored_call` commits both, or rolls both back."""
-    try:
+    transaction: both are stored, or neither."""
+    with transaction(db):
         db.execute("INSERT OR REPLACE INTO role_decisions (call_id, swapped, decided_by, "
                    "decided_at) VALUES (?, ?, ?, ?)",
                    [info.call_id, int(swapped), decided_by, now()])
         save_scored_call(db, info, scored, rubric_name)
-    except BaseException:
-        db.conn.rollback()
-        raise
 
 
 def call_info(db: sqlite_utils.Database, call_id: str) -> CallInfo | None:
@@ -505,20 +552,47 @@ def _delete_call(db: sqlite_utils.Database, call_id: str, redacting: bool = Fals
     db.execute("DELETE FROM calls WHERE id = ?", [call_id])
 
 
-def purge_replaced_text(db: sqlite_utils.Database) -> bool:
+def purge_replaced_text(db: sqlite_utils.Database, wait: float = 60.0) -> bool:
     """After calls stored unredacted were replaced by redacted versions: rebuild the
     full-text index's segments (FTS5 keeps deleted words in older segments until they are
-    merged), zeroing the freed pages, and empty the write-ahead log. Returns whether there
-    was anything to purge. Run once per batch, not per call: the merge reads the whole index.
+    merged), zeroing the freed pages, and empty the write-ahead log. Run once per batch, not
+    per call: the merge reads the whole index.
+
+    The log can only be emptied when no reader still uses the old pages (a dashboard page
+    mid-query): the checkpoint is retried for up to ``wait`` seconds. The purge stays pending
+    (``meta.purge_pending``, retried by the next batch) until it has succeeded. Returns
+    whether a purge was completed now.
     """
     if not db.execute("SELECT 1 FROM meta WHERE key = 'purge_pending'").fetchone():
         return False
     db.execute("PRAGMA secure_delete = ON")
-    with db.conn:
+    with transaction(db):
         db.execute("INSERT INTO utterances_fts (utterances_fts) VALUES ('optimize')")
+    if not _empty_wal(db, wait):
+        return False
+    with transaction(db):
         db.execute("DELETE FROM meta WHERE key = 'purge_pending'")
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # older page images live on in the log
+    _empty_wal(db, wait)  # the log now holds only that last change; best effort
     return True
+
+
+def _empty_wal(db: sqlite_utils.Database, wait: float) -> bool:
+    """Copy the write-ahead log into the database and truncate it, retrying while readers
+    block it, for up to ``wait`` seconds; whether it succeeded."""
+    deadline = time.monotonic() + wait
+    # Short busy waits inside the loop: the checkpoint's busy handler would otherwise hold
+    # the full timeout on each try.
+    db.execute("PRAGMA busy_timeout=200")
+    try:
+        while True:
+            busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+    finally:
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 # --- runs -----------------------------------------------------------------------------------
@@ -527,7 +601,7 @@ def start_run(db: sqlite_utils.Database, paths: list[str], rubric_version: str,
               model: str | None) -> int:
     """Open a batch run and return its id (closing first any run whose process died)."""
     close_dead_runs(db)
-    with db.conn:
+    with transaction(db):
         table = db["runs"].insert({
             "started_at": now(), "status": "running", "paths": json.dumps(paths),
             "rubric_version": rubric_version, "model": model, "files": 0, "scored": 0,
@@ -549,36 +623,50 @@ def close_dead_runs(db: sqlite_utils.Database) -> list[int]:
     """Mark as ``interrupted`` (with the counts it got to) every run still ``running`` whose
     process on this host is gone; returns their ids. Its stored calls are complete (one
     transaction each), and the next batch over the same files skips them."""
-    host = socket.gethostname()
     dead = [run_id for run_id, pid, run_host in db.execute(
                 "SELECT id, pid, host FROM runs WHERE status = 'running'")
-            if run_host == host and pid is not None and not _alive(pid)]
+            if run_died(pid, run_host)]
     for run_id in dead:
-        counts = run_counts(db, run_id)
-        last = db.execute("SELECT max(finished_at) FROM run_files WHERE run_id = ?",
-                          [run_id]).fetchone()[0]
-        with db.conn:
-            db["runs"].update(run_id, {"status": "interrupted", "finished_at": last,
-                                       "files": sum(counts.values()), **counts})
+        interrupt_run(db, run_id)
     return dead
 
 
+def interrupt_run(db: sqlite_utils.Database, run_id: int) -> None:
+    """Close a run as ``interrupted``, with the counts it got to."""
+    counts = run_counts(db, run_id)
+    last = db.execute("SELECT max(finished_at) FROM run_files WHERE run_id = ?",
+                      [run_id]).fetchone()[0]
+    with transaction(db):
+        db["runs"].update(run_id, {"status": "interrupted", "finished_at": last or now(),
+                                   "files": sum(counts.values()), **counts})
+
+
+def run_died(pid: int | None, host: str | None) -> bool:
+    """Whether a run recorded as ``running`` by process ``pid`` on ``host`` has in fact
+    stopped: its process on this host is gone. (A run on another host is taken as alive.)"""
+    return host == socket.gethostname() and pid is not None and not _alive(pid)
+
+
 def _alive(pid: int) -> bool:
-    """Whether a process with this id exists (signal 0 checks without signalling)."""
+    """Whether a process with this id exists and is not a zombie (signal 0 checks without
+    signalling; a killed child its parent has not reaped yet is a zombie)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # exists, owned by someone else
         return True
-    return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def record_file(db: sqlite_utils.Database, run_id: int, path: str, status: str,
                 call_id: str | None = None, content_hash: str | None = None,
                 error: str | None = None, seconds: float | None = None) -> None:
     """Record one file's outcome in a run (scored, skipped, failed or unscorable)."""
-    with db.conn:
+    with transaction(db):
         db["run_files"].insert({
             "run_id": run_id, "path": path, "content_hash": content_hash, "call_id": call_id,
             "status": status, "error": error, "seconds": seconds, "finished_at": now()})
@@ -587,7 +675,7 @@ def record_file(db: sqlite_utils.Database, run_id: int, path: str, status: str,
 def finish_run(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
     """Close a run with its per-status counts, and return them."""
     counts = run_counts(db, run_id)
-    with db.conn:
+    with transaction(db):
         db["runs"].update(run_id, {"finished_at": now(), "status": "finished",
                                    "files": sum(counts.values()), **counts})
     return counts
