@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import click
 
 from qa import store
 from qa.batch import ManifestError, Outcome, Settings, run_batch
+from qa.csvsafe import SafeDictWriter
 from qa.rubric import Rubric, RubricError, load_rubric
 from qa.transcribe import TranscriberConfig
 
@@ -307,7 +307,7 @@ def export(db_path: str, fmt: str, what: str, output: Any) -> None:
     if what == "findings":
         columns = ["call_id", "agent", "criterion", "label", "polarity", "speaker", "start",
                    "end", "quote", "message", "suggestion"]
-        writer = csv.DictWriter(output, columns, extrasaction="ignore")
+        writer = SafeDictWriter(output, columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(store.iter_findings(db))
         return
@@ -317,7 +317,7 @@ def export(db_path: str, fmt: str, what: str, output: Any) -> None:
         scores.setdefault(call_id, {})[criterion] = value
     columns = ["id", "agent", "call_time", "duration", "overall", "scorable",
                "unscorable_reason", "source_path", "rubric_version", "redacted", *criteria]
-    writer = csv.DictWriter(output, columns, extrasaction="ignore")
+    writer = SafeDictWriter(output, columns, extrasaction="ignore")
     writer.writeheader()
     for row in store.iter_calls(db):
         writer.writerow({**row, **scores.get(row["id"], {})})

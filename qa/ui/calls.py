@@ -9,6 +9,7 @@ import streamlit as st
 
 from qa import queries
 from qa.auth import COACH, LEAD
+from qa.csvsafe import frame_csv
 from qa.ui import common
 
 PAGE_SIZE = 50
@@ -78,6 +79,10 @@ def render() -> None:
     event = st.dataframe(df[columns], hide_index=True, width="stretch", column_config=config,
                          on_select="rerun", selection_mode="single-row", key="calls-table",
                          height=min(38 + 35 * len(df), 900))
+    # The table's own CSV export is off (.streamlit/config.toml: it writes cells as they are,
+    # formulas included); this one neutralises them (qa.csvsafe).
+    st.download_button("Download this page (CSV)", frame_csv(df[columns]), "calls.csv",
+                       "text/csv", key="calls-download", icon=":material/download:")
     selected = event.selection.rows if event is not None and hasattr(event, "selection") else []
     if selected:
         call_id = df.iloc[selected[0]]["call_id"]
