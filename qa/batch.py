@@ -61,6 +61,7 @@ class Job:
     customer: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
     missing: bool = False  # listed in the manifest but not on disk
+    refused: str | None = None  # why the file is not read (a link out of the folder)
 
 
 @dataclass
@@ -97,15 +98,25 @@ class Settings:
         return bool(self.rubric.shared["redact"]) if self.redact is None else self.redact
 
 
-def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Audio and transcript files under ``paths`` (folders searched recursively), sorted."""
+def discover(paths: Iterable[str | Path],
+             outside: list[Path] | None = None) -> Iterator[Path]:
+    """Audio and transcript files under ``paths`` (folders searched recursively), sorted.
+
+    A symbolic link in a folder that leads out of that folder is not followed (a link in a
+    shared drop folder must not read files from elsewhere on the server); such links are
+    appended to ``outside`` when it is given, so the batch can report them."""
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
+        root = path.resolve() if path.is_dir() else None
         candidates = sorted(path.rglob("*")) if path.is_dir() else [path]
         for candidate in candidates:
             suffix = candidate.suffix.lower()
             if path.is_dir() and (not candidate.is_file() or candidate.name.startswith(".")):
+                continue
+            if root is not None and not candidate.resolve().is_relative_to(root):
+                if outside is not None:
+                    outside.append(candidate)
                 continue
             if path.is_dir() and suffix not in AUDIO_EXTENSIONS | TRANSCRIPT_EXTENSIONS:
                 continue
@@ -187,7 +198,8 @@ def plan_jobs(paths: list[str], manifest: str | None = None,
     pattern = re.compile(filename_pattern) if filename_pattern else None
     jobs: list[Job] = []
     used: set[str] = set()
-    for path in discover(paths):
+    outside: list[Path] = []
+    for path in discover(paths, outside):
         row = _manifest_row(rows, path, base)
         job = Job(path)
         if row is not None:
@@ -196,6 +208,8 @@ def plan_jobs(paths: list[str], manifest: str | None = None,
         elif pattern and (match := pattern.search(path.stem)):
             _apply(job, {k: v for k, v in match.groupdict().items() if v})
         jobs.append(job)
+    jobs += [Job(link, refused="refused: a symbolic link to a file outside the folder being "
+                            "scored") for link in outside]
     for name, row in rows.items():
         if name not in used and not (base / name).exists():
             job = Job(base / name, missing=True)
@@ -258,6 +272,8 @@ def prepare(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome 
     path = str(job.path)
     if job.missing:
         return Outcome(path, "failed", job.call_id, error="listed in the manifest but not found")
+    if job.refused:
+        return Outcome(path, "failed", job.call_id, error=job.refused)
     try:
         content_hash = file_hash(job.path)
     except OSError as exc:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -103,6 +105,9 @@ def _db_option(func: Any) -> Any:
 @click.version_option(package_name="call-qa-coach")
 def main() -> None:
     """Call QA Coach: score customer-service calls against a rubric, locally."""
+    # Everything this tool writes (database, its log, redacted recordings, exports) is about
+    # customers: readable by its owner only, whatever the shell's umask.
+    os.umask(0o077)
 
 
 @main.command()
@@ -160,11 +165,14 @@ def transcribe(file: str, output: str | None, call_id: str | None, agent: str | 
               help="regex with named groups (agent, call_id, call_time, customer) "
                    "matched against file names not in the manifest")
 @click.option("--rescore", is_flag=True, help="score again even if already scored")
+@click.option("--remove-after", is_flag=True,
+              help="delete PATHS (files and folders) once the batch has ended, scored or "
+                   "not: for uploads that are not to be kept")
 @_redaction_options
 @_scale_options
 @_transcriber_options
 def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifest: str | None,
-          filename_pattern: str | None, rescore: bool, redact: bool | None,
+          filename_pattern: str | None, rescore: bool, remove_after: bool, redact: bool | None,
           redacted_audio: str | None, workers: int, cluster: str | None, cpu_threads: int,
           model: str | None, compute_type: str, beam_size: int, batch_size: int,
           agent_channel: str) -> None:
@@ -202,6 +210,12 @@ def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifes
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+        if remove_after:
+            for path in paths:
+                if Path(path).is_dir() and not Path(path).is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    Path(path).unlink(missing_ok=True)
     _print_summary(run_id, outcomes)
     if any(o.status == "failed" for o in outcomes):
         sys.exit(1)

@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 from collections import Counter
@@ -938,13 +939,16 @@ def write_redacted_audio(channels: Sequence[np.ndarray], sample_rate: int,
     quiet = silence_spans(stacked, sample_rate, spans, pad=pad)
     pcm = (np.clip(quiet, -1.0, 1.0) * 32767.0).round().astype("<i2")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # A recording is personal data: its folder and file are for their owner only.
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(path.name + ".part")  # never leave a half-written copy under the name
-    with wave.open(str(tmp), "wb") as out:
-        out.setnchannels(len(channels))
-        out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes(pcm.T.tobytes())  # interleaved frames: (n, channels)
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as raw:
+        os.chmod(tmp, 0o600)  # a left-over .part may have been made with another mode
+        with wave.open(raw, "wb") as out:
+            out.setnchannels(len(channels))
+            out.setsampwidth(2)
+            out.setframerate(sample_rate)
+            out.writeframes(pcm.T.tobytes())  # interleaved frames: (n, channels)
     tmp.replace(path)
     return path
 

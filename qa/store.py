@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import sqlite3
 import time
@@ -764,5 +765,16 @@ def search_utterances(db: sqlite_utils.Database, query: str,
 
 
 def _fts_query(text: str) -> str:
-    # Quote each word so user text is searched for, never parsed as FTS syntax.
+    # Quote each word so user text is searched for, never parsed as FTS syntax. Control
+    # characters cannot be in the index's words; a NUL would end the query mid-string
+    # ("unterminated string"), so they separate words instead.
+    text = _CONTROL.sub(" ", text)
     return " ".join('"' + w.replace('"', '""') + '"' for w in text.split())
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a control character (NUL, escape...) that search ignores."""
+    return bool(_CONTROL.search(text))

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,8 @@ from qa.batch import TRANSCRIPT_EXTENSIONS, ManifestError, plan_jobs
 from qa.ui import common
 
 UPLOAD_DIR = "uploads"
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+REDACTED_AUDIO_DIR = "redacted-audio"
+_SAFE_NAME = re.compile(r"[^\w.-]+")  # \w: letters of any alphabet, digits, underscore
 
 
 def scorable_suffixes() -> frozenset[str]:
@@ -62,21 +65,40 @@ def folders(root: Path, depth: int = 3, limit: int = 300) -> list[str]:
 
 
 def safe_name(name: str) -> str:
-    """An uploaded file's name reduced to a plain file name (no folders, no odd characters)."""
-    base = _SAFE_NAME.sub("_", Path(name.replace("\\", "/")).name).lstrip("._")
-    return base[:120] or "upload"
+    """An uploaded file's name reduced to a plain file name (no folders, no odd characters),
+    keeping its extension and its letters, accented or not: ``ü€.mp3`` becomes ``ü.mp3``."""
+    base = Path(unicodedata.normalize("NFC", name).replace("\\", "/")).name
+    stem, suffix = os.path.splitext(base)
+    if not re.fullmatch(r"\.[A-Za-z0-9]{1,8}", suffix):
+        stem, suffix = base, ""
+    stem = _SAFE_NAME.sub("_", stem).strip("._-")[:120]
+    return (stem or "upload") + suffix.lower()
 
 
 def save_uploads(root: Path, files: list[Any]) -> Path:
-    """Write uploaded recordings into a new folder under ``root/uploads``; returns it."""
-    folder = root.resolve() / UPLOAD_DIR / datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
-    folder.mkdir(parents=True)
+    """Write uploaded recordings into a new folder under ``root/uploads``; returns it.
+
+    The folders are private (0700) and the files too (0600): they are recordings of
+    customers. Two uploads with the same name are both kept (``name-2.mp3``)."""
+    uploads = root.resolve() / UPLOAD_DIR
+    uploads.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = uploads / datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
+    folder.mkdir(mode=0o700)
     allowed = scorable_suffixes()
+    used: set[str] = set()
     for f in files:
         name = safe_name(f.name)
-        if Path(name).suffix.lower() not in allowed:
+        stem, suffix = os.path.splitext(name)
+        if suffix not in allowed:
             continue
-        (folder / name).write_bytes(f.getvalue())
+        n = 1
+        while name.casefold() in used:
+            n += 1
+            name = f"{stem}-{n}{suffix}"
+        used.add(name.casefold())
+        with os.fdopen(os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
+                       "wb") as out:
+            out.write(f.getvalue())
     return folder
 
 
@@ -86,13 +108,26 @@ def _processes() -> dict[int, subprocess.Popen[bytes]]:
     return {}
 
 
-def start(db: Path, folder: Path, manifest: Path | None) -> tuple[int, Path]:
-    """Start ``qa score`` on ``folder`` in its own process; returns its pid and log file."""
+def start(db: Path, folder: Path, manifest: Path | None,
+          remove_after: bool = False) -> tuple[int, Path]:
+    """Start ``qa score`` on ``folder`` in its own process; returns its pid and log file.
+
+    ``remove_after``: delete ``folder`` when the batch ends (uploads the lead did not ask to
+    keep). When the rubric redacts, a redacted copy of each recording is written beside the
+    database (``redacted-audio/``): the dashboard never plays a redacted call's original.
+    """
+    from qa.rubric import load_rubric
+
     log = db.parent / f".qa-batch-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}.log"
     command = [sys.executable, "-m", "qa.cli", "score", str(folder), "--db", str(db)]
     if manifest is not None:
         command += ["--manifest", str(manifest)]
-    with log.open("wb") as out:
+    if load_rubric(None).shared["redact"]:
+        command += ["--redacted-audio", str(db.parent / REDACTED_AUDIO_DIR)]
+    if remove_after:
+        command.append("--remove-after")
+    # The log names files and reasons: private to the owner, like the database.
+    with os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
         # Its own session: the batch keeps going if this page's server process restarts.
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True,
@@ -158,26 +193,34 @@ def render() -> None:
         files = st.file_uploader("Recordings or transcript JSON",
                                  type=sorted(s.lstrip(".") for s in scorable_suffixes()),
                                  accept_multiple_files=True, key="batch-upload")
+        keep = st.checkbox("Keep the uploaded files after scoring", value=False,
+                           key="batch-upload-keep",
+                           help="Unticked, the uploads are deleted once scored (recordings "
+                                "are personal data); the review page can then play a call "
+                                "only from its redacted copy, if any.")
         if st.button("Score the uploaded files", disabled=busy or not files,
                      key="batch-upload-start", icon=":material/upload:"):
             target = save_uploads(settings.root, list(files or []))
-            _launch(conn, who, settings.db, target, None)
+            _launch(conn, who, settings.db, target, None, remove_after=not keep)
     if busy:
         st.caption("A batch is running; start another when it has finished.")
 
 
 def _launch(conn: sqlite3.Connection, who: Viewer, db: Path, folder: Path,
-            manifest: Path | None) -> None:
+            manifest: Path | None, remove_after: bool = False) -> None:
     try:
         total = len(plan_jobs([str(folder)], str(manifest) if manifest else None))
     except ManifestError as exc:
         st.error(str(exc))
-        return
+        total = -1
     if total == 0:
         st.warning("No recordings or transcripts in that folder.")
+    if total <= 0:
+        if remove_after:
+            shutil.rmtree(folder, ignore_errors=True)
         return
     after = queries.last_run_id(conn, who)
-    pid, log = start(db, folder, manifest)
+    pid, log = start(db, folder, manifest, remove_after)
     queries.record_launch(conn, who, str(folder), str(manifest) if manifest else None, total,
                           after, pid, str(log))
     st.rerun()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from qa import queries
+from qa import queries, store
 from qa.auth import COACH, LEAD
 from qa.csvsafe import frame_csv
 from qa.ui import common
@@ -28,6 +28,10 @@ def render() -> None:
                                       key="calls-agents", placeholder="All agents"))
     text = top[2].text_input("Search transcripts", key="calls-text",
                              placeholder="words said on the call, e.g. refund")
+    if store.has_control_characters(text):
+        # Pasted text can carry invisible characters (a NUL); say so rather than fail.
+        st.warning("The search text holds invisible control characters; they were left "
+                   "out of the search.")
     mid = st.columns([2, 2, 2, 2])
     low, high = mid[0].slider("Overall score", 0, 100, (0, 100), key="calls-range")
     criterion = mid[1].selectbox("Criterion", [None, *criteria], key="calls-criterion",
