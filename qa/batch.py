@@ -312,9 +312,17 @@ def compute(job: Job, settings: Settings, content_hash: str) -> Result:
         return Result(Outcome(path, "failed", job.call_id, error=str(exc), agent=job.agent))
     call_id = job.call_id or (transcript.call_id if is_transcript else job.path.stem)
     agent = job.agent or (transcript.agent if is_transcript else None)
+    customer, extra = job.customer, job.extra
+    if settings.redacting:
+        # What is stored about the call is redacted as well as what was said: its id and
+        # file name (often a phone number), and the manifest's customer and extra columns.
+        call_id = private_call_id(call_id, content_hash)
+        path = redact.scrub(path)
+        customer = redact.scrub(customer) if customer else customer
+        extra = {key: redact.scrub(value) for key, value in extra.items()}
     info = store.CallInfo(call_id=call_id, source_path=path, content_hash=content_hash,
-                          agent=agent, customer=job.customer, call_time=job.call_time,
-                          channels=channels, model=model, origin=origin, extra=job.extra)
+                          agent=agent, customer=customer, call_time=job.call_time,
+                          channels=channels, model=model, origin=origin, extra=extra)
     info.redacted = {} if settings.redacting else None  # {}: redacted, nothing found
     if not is_transcript:
         reason = _unscorable_audio(audio, settings)
@@ -336,10 +344,12 @@ def compute(job: Job, settings: Settings, content_hash: str) -> Result:
         # nothing unredacted is ever handed to the store.
         transcript, counts = redact.redact_transcript(transcript)
         info.redacted = {kind: counts[kind] for kind in redact.TYPES if counts[kind]}
-        if not is_transcript and settings.redacted_audio is not None and info.redacted:
+        # A copy even when nothing was found: the original is never played for a redacted
+        # call (without a copy, the call has no audio to play).
+        if not is_transcript and settings.redacted_audio is not None:
             try:
                 info.redacted_audio = str(write_redacted_copy(
-                    audio, transcript, settings.redacted_audio, call_id))
+                    audio, transcript, settings.redacted_audio, call_id, content_hash))
             except OSError as exc:
                 return Result(Outcome(path, "failed", call_id, agent=agent,
                                       error=f"cannot write the redacted audio ({exc})"))
@@ -363,6 +373,8 @@ def commit(result: Result, settings: Settings, db: sqlite_utils.Database) -> Out
     info, rubric = result.info, settings.rubric
     if info is None:
         return result.outcome
+    if settings.redacting:  # a cluster puts the job's own path back after compute()
+        info.source_path = redact.scrub(info.source_path)
     # The check and the save in one transaction that holds the write lock: another process
     # scoring the same folder cannot store the call between them.
     with store.transaction(db):
@@ -383,11 +395,27 @@ def commit(result: Result, settings: Settings, db: sqlite_utils.Database) -> Out
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def private_call_id(call_id: str, content_hash: str) -> str:
+    """A redacted call's id: the id with personal data masked (:func:`qa.redact.scrub`), and
+    when that changed it, a piece of the content hash, so that two calls whose ids differ
+    only in the masked part stay two calls (the same file always gets the same id)."""
+    masked = redact.scrub(call_id)
+    # Letters only (hex digits shifted to g-p): a run of digits would be masked again.
+    suffix = content_hash[:10].translate(_HEX_TO_LETTERS)
+    return call_id if masked == call_id else f"{masked}-{suffix}"
+
+
+_HEX_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
 def write_redacted_copy(audio: CallAudio, transcript: Transcript, folder: Path,
-                        call_id: str) -> Path:
-    """Write ``folder/<call id>.wav``: the recording with every redacted span of
-    ``transcript`` silenced on all channels (see :func:`qa.redact.write_redacted_audio`)."""
+                        call_id: str, content_hash: str = "") -> Path:
+    """Write ``folder/<call id>[-<hash>].wav``: the recording with every redacted span of
+    ``transcript`` silenced on all channels (see :func:`qa.redact.write_redacted_audio`).
+    The content hash in the name keeps two calls whose ids reduce to one name apart."""
     name = _UNSAFE_NAME.sub("_", call_id).strip("._") or "call"  # ids can hold "/" or ".."
+    if content_hash:
+        name = f"{name[:80]}-{content_hash[:12]}"
     return redact.write_redacted_audio(audio.channels, audio.sample_rate,
                                        redact.redacted_spans(transcript),
                                        Path(folder) / f"{name}.wav")
@@ -423,13 +451,22 @@ def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
     transaction, and recorded in the run.
     """
     jobs = plan_jobs(paths, manifest, filename_pattern)
-    run_id = store.start_run(db, [str(p) for p in paths], settings.rubric.label,
+    run_paths = [str(p) for p in paths]
+    if settings.redacting:
+        run_paths = [redact.scrub(p) for p in run_paths]
+    run_id = store.start_run(db, run_paths, settings.rubric.label,
                              settings.transcriber.model_name)
     if on_start:
         on_start(len(jobs))
     outcomes = []
 
     def finish(outcome: Outcome) -> None:
+        if settings.redacting:
+            # File names, ids and parse errors (which quote the file) go to the run's
+            # record, the lead's overview and the batch log: masked like the transcript.
+            outcome.path = redact.scrub(outcome.path)
+            outcome.call_id = outcome.call_id and redact.scrub(outcome.call_id)
+            outcome.error = outcome.error and redact.scrub(outcome.error, quoted=True)
         store.record_file(db, run_id, outcome.path, outcome.status, outcome.call_id,
                           error=outcome.error, seconds=outcome.seconds)
         outcomes.append(outcome)

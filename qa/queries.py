@@ -459,15 +459,18 @@ def call_audio(conn: sqlite3.Connection, viewer: Viewer, call_id: str
                ) -> tuple[bytes, str] | None:
     """The recording's bytes and MIME type, for a call the viewer may read, if it has audio.
 
-    When the call was redacted with a silenced copy of its audio (``qa score
-    --redacted-audio``), that copy is played, never the original.
+    A redacted call plays its silenced copy (``qa score --redacted-audio``), never the
+    original: without a copy it has no audio to play.
     """
     cond, params = _visible(viewer, "c", "id")
-    row = conn.execute(f"SELECT c.source_path, c.origin, c.redacted_audio FROM calls c "
-                       f"WHERE c.id = ? AND {cond}", [call_id, *params]).fetchone()
-    if row is None or not (row["redacted_audio"] or row["source_path"]):
+    row = conn.execute(f"SELECT c.source_path, c.origin, c.redacted, c.redacted_audio "
+                       f"FROM calls c WHERE c.id = ? AND {cond}", [call_id, *params]).fetchone()
+    if row is None:
         return None
-    path = Path(row["redacted_audio"] or row["source_path"])
+    path_text = row["redacted_audio"] if row["redacted"] is not None else row["source_path"]
+    if not path_text:
+        return None
+    path = Path(path_text)
     # Only recordings: a transcript-only call has a JSON source that is not for playing.
     if path.suffix.lower() not in AUDIO_SUFFIXES or not path.is_file():
         return None
@@ -822,8 +825,11 @@ def latest_launch(conn: sqlite3.Connection, viewer: Viewer) -> dict[str, Any] | 
         return None
     launch = dict(row)
     # The run the subprocess opened: the first one after the launch on the same folder.
-    run = conn.execute("SELECT * FROM runs WHERE id > ? AND paths = ? ORDER BY id LIMIT 1",
-                       [launch["after_run_id"], json.dumps([launch["path"]])]).fetchone()
+    # (Matched by its process too: with redaction on, the folder's name is stored masked.)
+    run = conn.execute("SELECT * FROM runs WHERE id > ? AND (paths = ? OR pid = ?) "
+                       "ORDER BY id LIMIT 1", [launch["after_run_id"],
+                                               json.dumps([launch["path"]]),
+                                               launch["pid"] or -1]).fetchone()
     launch["run"] = _live_status(conn, dict(run)) if run else None
     launch["files"] = _rows(conn.execute(
         "SELECT path, status, call_id, error, seconds, finished_at FROM run_files "

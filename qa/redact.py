@@ -819,6 +819,38 @@ def redact_text(text: str, context: str = "") -> tuple[str, Counter[str]]:
     return _apply(text, spans), Counter(s.kind for s in spans)
 
 
+# What scrub() masks besides redact_text(): any e-mail address, quoted excerpts holding a
+# digit or an "@" (error messages quote the file's text), and any run of nine or more digits
+# (with spaces, dots, dashes, brackets or slashes between), whatever the words around it.
+_ANY_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_DIGIT_RUN = re.compile(r"\+?\d(?:[\s().\-/]{0,2}\d)*")
+NUMBER_TAG = "[NUMBER]"
+
+
+def scrub(text: str, quoted: bool = False) -> str:
+    """Text that is not what was said (a file name or path, a call id, a manifest column, an
+    error message) with personal data masked, more bluntly than :func:`redact_text`: such
+    text has no sentence around a number to tell what it is, so every run of nine or more
+    digits goes (a Luhn-valid card as ``[CARD]``, the rest as ``[NUMBER]``), and so does every
+    e-mail address. ``quoted``: also blank out quoted excerpts that hold a digit or an "@"
+    (parse errors quote the transcript, possibly cut mid-number)."""
+    if not text:
+        return text
+    if quoted:
+        text = _QUOTED.sub(lambda m: "'…'" if re.search(r"[\d@]", m.group()) else m.group(),
+                           text)
+    text = _ANY_EMAIL.sub(tag(EMAIL), redact_text(text)[0])
+
+    def number(match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group())
+        if len(digits) < 9:
+            return match.group()
+        return tag(CARD) if 13 <= len(digits) <= 19 and luhn_ok(digits) else NUMBER_TAG
+
+    return _DIGIT_RUN.sub(number, text)
+
+
 def _apply(text: str, spans: Sequence[Span]) -> str:
     out, pos = [], 0
     for span in spans:

@@ -553,19 +553,25 @@ def _delete_call(db: sqlite_utils.Database, call_id: str, redacting: bool = Fals
     db.execute("DELETE FROM calls WHERE id = ?", [call_id])
 
 
-def purge_replaced_text(db: sqlite_utils.Database, wait: float = 60.0) -> bool:
+# Seconds a batch waits at its end for readers to let the write-ahead log be emptied.
+PURGE_WAIT = 60.0
+
+
+def purge_replaced_text(db: sqlite_utils.Database, wait: float | None = None) -> bool:
     """After calls stored unredacted were replaced by redacted versions: rebuild the
     full-text index's segments (FTS5 keeps deleted words in older segments until they are
     merged), zeroing the freed pages, and empty the write-ahead log. Run once per batch, not
     per call: the merge reads the whole index.
 
     The log can only be emptied when no reader still uses the old pages (a dashboard page
-    mid-query): the checkpoint is retried for up to ``wait`` seconds. The purge stays pending
+    mid-query): the checkpoint is retried for up to ``wait`` seconds (default
+    :data:`PURGE_WAIT`). The purge stays pending
     (``meta.purge_pending``, retried by the next batch) until it has succeeded. Returns
     whether a purge was completed now.
     """
     if not db.execute("SELECT 1 FROM meta WHERE key = 'purge_pending'").fetchone():
         return False
+    wait = PURGE_WAIT if wait is None else wait
     db.execute("PRAGMA secure_delete = ON")
     with transaction(db):
         db.execute("INSERT INTO utterances_fts (utterances_fts) VALUES ('optimize')")
