@@ -58,7 +58,8 @@ def _redaction_options(func: Any) -> Any:
         click.option("--redacted-audio", default=None, metavar="DIR",
                      type=click.Path(file_okay=False),
                      help="with redaction: write each recording with the redacted spans "
-                          "silenced to DIR/<call id>.wav (the dashboard plays it instead)"),
+                          "silenced to DIR/<call id>-<content hash>.wav (the dashboard plays it; "
+                          "a redacted call without a copy offers no audio)"),
     ]
     for option in reversed(options):
         func = option(func)
