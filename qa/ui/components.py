@@ -89,6 +89,9 @@ def audio_player(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any]) ->
     audio = queries.call_audio(conn, who, call["id"])
     if audio is None:
         reason = ("this call was scored from a transcript" if call.get("origin") == "transcript"
+                  else "the call was redacted and no redacted copy of its recording was made "
+                  "(qa score --redacted-audio); the original is never played"
+                  if call.get("redacted") is not None and not call.get("redacted_audio")
                   else "the recording is not where it was scored from")
         st.caption(f"No audio to play: {reason}.")
         return
