@@ -144,12 +144,12 @@ _FACT_TRIGGERS_VERSION = 2
 
 # Tables whose changes invalidate the dashboard's cached figures (see meta.data_version).
 _VERSIONED_TABLES = ("calls", "scores", "reviews", "overrides", "notes", "acknowledgements",
-                     "commitments")
+                     "commitments", "finding_marks")
 
 
 def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
-    """The dashboard's tables (accounts, reviews, notes, overrides, acknowledgements, batch
-    launches) and its fact tables, kept up to date by triggers.
+    """The dashboard's tables (accounts, reviews, notes, overrides, acknowledgements, coaches'
+    marks on findings, batch launches) and its fact tables, kept up to date by triggers.
 
     None has a foreign key to ``calls``: re-scoring deletes and re-inserts a call, and the
     coach's work on it must survive that (call ids are stable, finding ids are not, so a note
@@ -212,6 +212,15 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
             created_at TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS idx_acknowledgements_call_id ON acknowledgements (call_id);
+        CREATE TABLE IF NOT EXISTS finding_marks (
+            call_id TEXT NOT NULL,
+            utterance_idx INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('right', 'wrong', 'added')),
+            coach TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (call_id, utterance_idx, label, coach)
+        );
         CREATE TABLE IF NOT EXISTS launches (
             id INTEGER PRIMARY KEY,
             path TEXT NOT NULL,
