@@ -62,7 +62,6 @@ def dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     conn.close()
     monkeypatch.setenv("QA_DB", str(db_path))
     monkeypatch.setenv("QA_SCORE_ROOT", str(folder))
-    signin._failures().clear()  # the lockout counter is per server process, like here
     return {"db": str(db_path), "mine": mine, "theirs": theirs, "unshared": own_unshared,
             "agent": calls[mine], "other_agent": calls[theirs], "root": str(folder)}
 
