@@ -48,7 +48,7 @@ FAILURE_MEMORY = 86400.0  # failures older than a day are forgotten (and deleted
 # Each Argon2 check takes 64 MiB and a core for a fraction of a second: at most this many at
 # once per process; an attempt that finds no free slot within BUSY_WAIT seconds is told to retry.
 MAX_CONCURRENT_CHECKS = 2
-BUSY_WAIT = 2.0
+BUSY_WAIT = 5.0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 
 _hasher = PasswordHasher()
@@ -182,20 +182,21 @@ def check_password(password: str, name: str = "") -> None:
         raise AuthError("the password needs at least four different characters, "
                         "not only spaces")
     squeezed = "".join(password.casefold().split())
-    core = _core(password)
+    core = _core(password) or squeezed
+    unit = _unit(core)  # "passwordpassword" -> "password"
     common = common_passwords()
-    if squeezed in common or core in common or _repeats_common(core or squeezed, common):
+    if squeezed in common or core in common or unit in common or len(unit) <= 3:
         raise AuthError("that password is on the list of common passwords: choose another")
-    if name and (core or squeezed) in {name.casefold(), _core(name)}:
+    if name and unit in {name.casefold(), _core(name)}:
         raise AuthError("the password may not be the account name")
 
 
-def _repeats_common(text: str, common: frozenset[str]) -> bool:
-    """True when ``text`` is a common password (or any 1-3 characters) said several times."""
+def _unit(text: str) -> str:
+    """The shortest piece ``text`` is a repetition of (itself when it repeats nothing)."""
     for size in range(1, len(text) // 2 + 1):
         if len(text) % size == 0 and text[:size] * (len(text) // size) == text:
-            return size <= 3 or text[:size] in common
-    return False
+            return text[:size]
+    return text
 
 
 def check_sso_email(email: str) -> str:

@@ -559,7 +559,7 @@ def test_users_add_reads_the_password_from_stdin_and_hashes_it(tmp_path: Path) -
         "maria", "agent", "maria.lopez")
     assert "a long enough password" not in str(conn.execute("SELECT * FROM users").fetchall())
     for args, stdin, message in [
-            (["sam", "--role", "coach"], "\n", "at least 8"),  # no default password
+            (["sam", "--role", "coach"], "\n", "at least 10"),  # no default password
             (["sam", "--role", "agent"], "long password\n", "needs --agent"),
             (["sam", "--role", "boss"], "long password\n", "Invalid value"),
             (["maria", "--role", "coach"], "long password\n", "already an account")]:
