@@ -21,11 +21,11 @@ def client_address() -> str | None:
     own address is used.
     """
     header = os.environ.get("QA_CLIENT_HEADER")
-    if header:
-        value = st.context.headers.get(header)
-        if value:
-            return value.split(",")[-1].strip() or None
-    return st.context.ip_address
+    value = st.context.headers.get(header) if header else st.context.ip_address
+    # Only a real string counts (Streamlit's test harness answers with a stand-in object).
+    if isinstance(value, str) and value.strip():
+        return value.split(",")[-1].strip()[:200]
+    return None
 
 
 def render() -> None:
