@@ -148,8 +148,9 @@ _VERSIONED_TABLES = ("calls", "scores", "reviews", "overrides", "notes", "acknow
 
 
 def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
-    """The dashboard's tables (accounts, reviews, notes, overrides, acknowledgements, batch
-    launches) and its fact tables, kept up to date by triggers.
+    """The dashboard's tables (accounts, sign-in attempts for the throttle in ``qa.auth``,
+    reviews, notes, overrides, acknowledgements, batch launches) and its fact tables, kept up
+    to date by triggers.
 
     None has a foreign key to ``calls``: re-scoring deletes and re-inserts a call, and the
     coach's work on it must survive that (call ids are stable, finding ids are not, so a note

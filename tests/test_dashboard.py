@@ -18,7 +18,6 @@ from streamlit.testing.v1.element_tree import Button
 from qa import queries, store
 from qa.auth import Viewer, add_user, authenticate
 from qa.cli import main
-from qa.ui import signin
 from qa.ui.components import turn_html
 
 ROOT = Path(__file__).resolve().parent.parent
