@@ -537,13 +537,21 @@ def users() -> None:
 def users_list(db_path: str) -> None:
     """The dashboard accounts: name, role, agent id (never the password hashes)."""
     db = store.open_db(db_path)
-    rows = db.execute("SELECT name, role, coalesce(agent, ''), disabled FROM users "
+    rows = db.execute("SELECT name, role, coalesce(agent, ''), disabled, sso_email FROM users "
                       "ORDER BY role, name").fetchall()
     if not rows:
         click.echo(f"no accounts in {db_path}: add one with qa users add NAME --role lead")
         return
-    for name, role, agent, disabled in rows:
-        click.echo(f"{name}\t{role}\t{agent}" + ("\tdisabled" if disabled else ""))
+    for name, role, agent, disabled, sso_email in rows:
+        click.echo(f"{name}\t{role}\t{agent}" + (f"\tsso {sso_email}" if sso_email else "")
+                   + ("\tdisabled" if disabled else ""))
+
+
+def _read_password() -> str:
+    """A new password: prompted for twice on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @users.command("add")
@@ -551,23 +559,59 @@ def users_list(db_path: str) -> None:
 @click.option("--role", required=True, type=click.Choice(["lead", "coach", "agent"]))
 @click.option("--agent", "agent_id", default=None, metavar="AGENT_ID",
               help="for --role agent: the agent id on their calls")
+@click.option("--sso-email", default=None, metavar="EMAIL",
+              help="the verified e-mail a single sign-on identity must have to sign in as "
+                   "this account (the name is never matched)")
 @_db_option
-def users_add(name: str, role: str, agent_id: str | None, db_path: str) -> None:
+def users_add(name: str, role: str, agent_id: str | None, sso_email: str | None,
+              db_path: str) -> None:
     """Create a dashboard account. The password is prompted for on a terminal (twice) and
-    read from the first line of standard input otherwise; there is no default."""
+    read from the first line of standard input otherwise; there is no default. It needs at
+    least 10 characters and may not be a common password."""
     from qa.auth import AuthError, add_user
 
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    password = _read_password()
     db = store.open_db(db_path)
     try:
-        add_user(db.conn, name, role, password, agent_id)
+        add_user(db.conn, name, role, password, agent_id, sso_email)
     except AuthError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"added {role} {name!r}" + (f" (agent {agent_id})" if agent_id else "") +
+               (f" (single sign-on as {sso_email.strip()})" if sso_email else "") +
                f" to {db_path}")
+
+
+@users.command("passwd")
+@click.argument("name")
+@_db_option
+def users_passwd(name: str, db_path: str) -> None:
+    """Set a new password for an account (read like qa users add; the same policy)."""
+    from qa.auth import AuthError, set_password
+
+    password = _read_password()
+    db = store.open_db(db_path)
+    try:
+        set_password(db.conn, name, password)
+    except (AuthError, LookupError) as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    click.echo(f"password changed for {name!r}")
+
+
+@users.command("sso")
+@click.argument("name")
+@click.argument("email", required=False)
+@_db_option
+def users_sso(name: str, email: str | None, db_path: str) -> None:
+    """Map a single sign-on e-mail to an account, or remove its mapping (no EMAIL)."""
+    from qa.auth import AuthError, set_sso_email
+
+    db = store.open_db(db_path)
+    try:
+        set_sso_email(db.conn, name, email)
+    except (AuthError, LookupError) as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    click.echo(f"{name!r} signs in with single sign-on as {email.strip()}" if email
+               else f"{name!r} no longer signs in with single sign-on")
 
 
 @main.group()

@@ -32,6 +32,9 @@ STAFF = (LEAD, COACH)
 AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac",
                             ".webm"})
 MAX_NOTE_LENGTH = 4000
+# An agent sees a team median only when at least this many other agents contribute to it, so
+# no colleague's own mean can be worked out from it (with two or three agents it could).
+MIN_COLLEAGUES = 5
 
 
 class AccessDenied(PermissionError):
@@ -690,14 +693,39 @@ def _week_rows(conn: sqlite3.Connection, period: Period) -> list[sqlite3.Row]:
         [first, last]).fetchall()
 
 
+def _shared_rows(conn: sqlite3.Connection, period: Period, agent: str,
+                 others: bool) -> list[sqlite3.Row]:
+    """Like ``_week_rows`` (bucket, agent, criterion, n, total), but from shared calls only:
+    ``agent``'s own (``others`` False) or every other agent's (``others`` True)."""
+    bucket, _, first, last = _bucketed(period)
+    expr = "sf.week" if bucket == "week" else "substr(sf.ts, 1, 7)"
+    return conn.execute(
+        f"SELECT {expr} AS bucket, sf.agent, sf.criterion, count(*) AS n, "
+        f"sum(sf.score) AS total FROM score_facts sf "
+        f"WHERE sf.score IS NOT NULL AND coalesce(sf.agent, '') != '' "
+        f"AND sf.agent {'!=' if others else '='} ? AND {expr} >= ? AND {expr} <= ? "
+        f"AND EXISTS (SELECT 1 FROM reviews r WHERE r.call_id = sf.call_id "
+        f"AND r.shared_at IS NOT NULL) GROUP BY 1, 2, 3 ORDER BY 1",
+        [agent, first, last]).fetchall()
+
+
 def team_medians(conn: sqlite3.Connection, viewer: Viewer, period: Period) -> dict[str, Any]:
     """The team median per criterion, over the period and per week (or month, for periods
     over six months): the median across agents of each agent's mean score. Only medians
-    leave this function, never another agent's figures."""
+    leave this function, never another agent's figures.
+
+    For an agent viewer the team is their colleagues (never themselves, whose own mean would
+    let them solve for a colleague's), counted on shared calls only, and a median is given
+    only where at least MIN_COLLEAGUES of them contribute; ``colleagues`` says how many did
+    at most, so the page can say why a median is missing.
+    """
     _require(viewer, LEAD, COACH, AGENT)
+    agent_view = viewer.role == AGENT
+    rows = (_shared_rows(conn, period, viewer.agent or "", others=True) if agent_view
+            else _week_rows(conn, period))
     per_bucket: dict[tuple[str, str], list[float]] = defaultdict(list)
     sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for r in _week_rows(conn, period):
+    for r in rows:
         per_bucket[(r["bucket"], r["criterion"])].append(r["total"] / r["n"])
         acc = sums[(r["agent"], r["criterion"])]
         acc[0] += r["total"]
@@ -705,11 +733,14 @@ def team_medians(conn: sqlite3.Connection, viewer: Viewer, period: Period) -> di
     overall: dict[str, list[float]] = defaultdict(list)
     for (_, criterion), (total, n) in sums.items():
         overall[criterion].append(total / n)
+    least = MIN_COLLEAGUES if agent_view else 1
     return {
         "bucket": _bucketed(period)[0],
-        "period": {c: statistics.median(v) for c, v in overall.items()},
+        "period": {c: statistics.median(v) for c, v in overall.items() if len(v) >= least},
         "trend": [{"bucket": b, "criterion": c, "median": statistics.median(v)}
-                  for (b, c), v in sorted(per_bucket.items())],
+                  for (b, c), v in sorted(per_bucket.items()) if len(v) >= least],
+        "colleagues": max((len(v) for v in overall.values()), default=0),
+        "min_colleagues": least,
     }
 
 
@@ -717,15 +748,20 @@ def agent_trend(conn: sqlite3.Connection, viewer: Viewer, agent: str, period: Pe
                 ) -> dict[str, Any]:
     """One agent's mean score per criterion over the period and per week (or month).
 
-    Computed over all the agent's scored calls, so the trend is not skewed towards the calls
-    a coach picked to share; an agent viewer can ask only for their own.
+    For staff, computed over all the agent's scored calls, so the trend is not skewed
+    towards the calls a coach picked to share. An agent viewer can ask only for their own,
+    and gets it from the calls shared with them only: an unshared call (and a coach's
+    override on it) is not theirs to see yet.
     """
     agent = _agent_for(viewer, agent)
-    bucket, table, first, last = _bucketed(period)
-    rows = conn.execute(
-        f"SELECT {bucket} AS bucket, criterion, n, total FROM {table} "
-        f"WHERE agent = ? AND {bucket} >= ? AND {bucket} <= ? AND n > 0 "
-        f"ORDER BY bucket", [agent, first, last]).fetchall()
+    if viewer.role == AGENT:
+        rows = _shared_rows(conn, period, agent, others=False)
+    else:
+        bucket, table, first, last = _bucketed(period)
+        rows = conn.execute(
+            f"SELECT {bucket} AS bucket, criterion, n, total FROM {table} "
+            f"WHERE agent = ? AND {bucket} >= ? AND {bucket} <= ? AND n > 0 "
+            f"ORDER BY bucket", [agent, first, last]).fetchall()
     sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for r in rows:
         sums[r["criterion"]][0] += r["total"]

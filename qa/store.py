@@ -148,8 +148,9 @@ _VERSIONED_TABLES = ("calls", "scores", "reviews", "overrides", "notes", "acknow
 
 
 def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
-    """The dashboard's tables (accounts, reviews, notes, overrides, acknowledgements, coaches'
-    marks on findings, batch launches) and its fact tables, kept up to date by triggers.
+    """The dashboard's tables (accounts, sign-in attempts for the throttle in ``qa.auth``,
+    reviews, notes, overrides, acknowledgements, coaches' marks on findings, batch launches)
+    and its fact tables, kept up to date by triggers.
 
     None has a foreign key to ``calls``: re-scoring deletes and re-inserts a call, and the
     coach's work on it must survive that (call ids are stable, finding ids are not, so a note
@@ -177,6 +178,17 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
             disabled INTEGER NOT NULL DEFAULT 0,
             CHECK (role != 'agent' OR agent IS NOT NULL)
         );
+        CREATE TABLE IF NOT EXISTS signin_attempts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            client TEXT NOT NULL,
+            at REAL NOT NULL,
+            ok INTEGER
+        );
+        CREATE INDEX IF NOT EXISTS idx_signin_attempts_name
+            ON signin_attempts (name, client, at);
+        CREATE INDEX IF NOT EXISTS idx_signin_attempts_client ON signin_attempts (client, at);
+        CREATE INDEX IF NOT EXISTS idx_signin_attempts_at ON signin_attempts (at);
         CREATE TABLE IF NOT EXISTS reviews (
             call_id TEXT PRIMARY KEY,
             reviewed_by TEXT, reviewed_at TEXT,
@@ -261,6 +273,12 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
         ) WITHOUT ROWID;
         INSERT OR IGNORE INTO meta (key, value) VALUES ('data_version', '0');
     """)
+    # Single sign-on maps an identity to an account only through this exact, configured
+    # e-mail (qa users add --sso-email), never by the account's name; added to older databases.
+    if "sso_email" not in db["users"].columns_dict:
+        db.execute("ALTER TABLE users ADD COLUMN sso_email TEXT COLLATE NOCASE")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_users_sso_email ON users (sso_email) "
+               "WHERE sso_email IS NOT NULL")
     new_ts, old_ts = CALL_TIME_SQL.format(p="NEW."), CALL_TIME_SQL.format(p="")
     new_week, old_week = WEEK_SQL.format(t=new_ts), WEEK_SQL.format(t=old_ts)
     override = ("(SELECT o.score FROM overrides o WHERE o.call_id = {c} "
