@@ -35,7 +35,9 @@ else:
                        icon=":material/school:")
     feedback = st.Page("qa/ui/feedback.py", title="My feedback", url_path="feedback",
                        icon=":material/thumb_up:")
-    pages = {LEAD: [overview, calls, review, coaching, batch],
+    calibration = st.Page("qa/ui/calibration.py", title="Calibration", url_path="calibration",
+                          icon=":material/balance:")
+    pages = {LEAD: [overview, calls, review, coaching, calibration, batch],
              COACH: [calls, review, coaching],
              AGENT: [feedback]}[who.role]
     page = st.navigation(pages)

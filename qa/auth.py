@@ -1,15 +1,28 @@
 """Local accounts: Argon2 password hashes in the ``users`` table, and who is looking (Viewer).
 
-Nothing here knows about Streamlit. The dashboard signs a person in with ``authenticate`` and
-keeps the resulting ``Viewer`` in its session; every query in ``qa.queries`` takes that Viewer
-and applies its role in SQL.
+Nothing here knows about Streamlit. The dashboard signs a person in with ``sign_in`` and keeps
+the resulting ``Viewer`` in its session; every query in ``qa.queries`` takes that Viewer and
+applies its role in SQL.
+
+Guessing is slowed by a throttle kept in the database (``signin_attempts``), so it holds across
+server processes and restarts: an attempt is reserved in one ``BEGIN IMMEDIATE`` transaction
+*before* the password is checked, so parallel attempts see each other. Failures slow down the
+client that makes them (per name and client, and a budget per client across names), never the
+account itself, so nobody can keep the lead out by failing on the lead's name elsewhere. At most
+``MAX_CONCURRENT_CHECKS`` password checks (64 MiB of memory each) run at once in a process.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+import threading
+import time
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -19,13 +32,35 @@ from qa import store
 
 LEAD, COACH, AGENT = "lead", "coach", "agent"
 ROLES = (LEAD, COACH, AGENT)
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024  # longer input is refused unhashed: it costs time, proves nothing
+
+# The sign-in throttle. A name may fail FREE_FAILURES times from one client; each further
+# attempt from that client waits BASE_DELAY doubled per extra failure, up to MAX_DELAY, until
+# a success from that client. A client may fail CLIENT_BUDGET times per CLIENT_WINDOW across
+# all names (so trying many names does not reset the brake).
+FREE_FAILURES = 5
+BASE_DELAY = 30.0
+MAX_DELAY = 900.0
+CLIENT_BUDGET = 20
+CLIENT_WINDOW = 900.0
+FAILURE_MEMORY = 86400.0  # failures older than a day are forgotten (and deleted)
+# Each Argon2 check takes 64 MiB and a core for a fraction of a second: at most this many at
+# once per process; an attempt that finds no free slot within BUSY_WAIT seconds is told to retry.
+MAX_CONCURRENT_CHECKS = 2
+BUSY_WAIT = 5.0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 
 _hasher = PasswordHasher()
 # Verified against when the name is unknown, so a wrong name costs as long as a wrong password
 # and the response time does not tell which names exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+_checks = threading.BoundedSemaphore(MAX_CONCURRENT_CHECKS)
+
+# What sign_in can answer.
+SIGNED_IN, WRONG, THROTTLED, BUSY = "signed in", "wrong", "throttled", "busy"
 
 
 class AuthError(ValueError):
@@ -61,10 +96,12 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def add_user(conn: sqlite3.Connection, name: str, role: str, password: str,
-             agent: str | None = None) -> Viewer:
-    """Create an account (the name must be new); returns its Viewer.
+             agent: str | None = None, sso_email: str | None = None) -> Viewer:
+    """Create an account (the name must be new); returns its Viewer. ``sso_email``: the
+    e-mail a verified single sign-on identity must have to sign in as this account.
 
-    Raises AuthError for a bad name, role, missing agent id or a short password.
+    Raises AuthError for a bad name, role, missing agent id, an e-mail already mapped or a
+    password the policy refuses (``check_password``).
     """
     if not _NAME.match(name):
         raise AuthError("a name is 1-100 letters, digits or . _ @ + - and starts with a "
@@ -75,21 +112,108 @@ def add_user(conn: sqlite3.Connection, name: str, role: str, password: str,
         raise AuthError("an agent account needs --agent AGENT_ID (the agent id on the calls)")
     if role != AGENT and agent:
         raise AuthError("--agent is only for agent accounts")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AuthError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    check_password(password, name)
+    email = check_sso_email(sso_email) if sso_email is not None else None
     try:
         with conn:
             conn.execute(
-                "INSERT INTO users (name, role, agent, password_hash, created_at) "
-                "VALUES (?, ?, ?, ?, ?)", [name, role, agent, hash_password(password),
-                                           store.now()])
-    except sqlite3.IntegrityError:
+                "INSERT INTO users (name, role, agent, password_hash, created_at, sso_email) "
+                "VALUES (?, ?, ?, ?, ?, ?)", [name, role, agent, hash_password(password),
+                                              store.now(), email])
+    except sqlite3.IntegrityError as exc:
+        if "sso_email" in str(exc):
+            raise AuthError(f"another account already signs in as {email!r}") from None
         raise AuthError(f"there is already an account named {name!r}") from None
     return Viewer(name, role, agent)
 
 
+def set_password(conn: sqlite3.Connection, name: str, password: str) -> None:
+    """Replace an account's password (the same policy as a new one); LookupError if no such
+    account."""
+    check_password(password, name)
+    with conn:
+        changed = conn.execute("UPDATE users SET password_hash = ? WHERE name = ?",
+                               [hash_password(password), name]).rowcount
+    if not changed:
+        raise LookupError(f"no account named {name!r}")
+
+
+def set_sso_email(conn: sqlite3.Connection, name: str, email: str | None) -> None:
+    """Map a single sign-on e-mail to an account (None removes the mapping)."""
+    value = check_sso_email(email) if email is not None else None
+    try:
+        with conn:
+            changed = conn.execute("UPDATE users SET sso_email = ? WHERE name = ?",
+                                   [value, name]).rowcount
+    except sqlite3.IntegrityError:
+        raise AuthError(f"another account already signs in as {value!r}") from None
+    if not changed:
+        raise LookupError(f"no account named {name!r}")
+
+
+# --- password policy --------------------------------------------------------------------------
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of passwords too common to allow, normalised like ``_core``."""
+    text = resources.files("qa").joinpath("data/common_passwords.txt").read_text("utf-8")
+    words = (line.strip() for line in text.splitlines())
+    return frozenset(_core(w) or w.casefold() for w in words if w and not w.startswith("#"))
+
+
+def _core(password: str) -> str:
+    """The password as a guesser's list would have it: lower case, no spaces, without the
+    digits and symbols people add at either end ("Password123!" -> "password")."""
+    squeezed = "".join(password.casefold().split())
+    return re.sub(r"^[\W\d_]+|[\W\d_]+$", "", squeezed)
+
+
+def check_password(password: str, name: str = "") -> None:
+    """Raise AuthError when ``password`` breaks the policy: at least MIN_PASSWORD_LENGTH
+    characters, no control characters, not only spaces, at least four different characters,
+    not the account name and not (a repetition of) a common password."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AuthError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AuthError(f"the password may have at most {MAX_PASSWORD_LENGTH} characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in password):
+        raise AuthError("the password may not contain control or invisible characters")
+    if not password.strip() or len(set(password.casefold())) < 4:
+        raise AuthError("the password needs at least four different characters, "
+                        "not only spaces")
+    squeezed = "".join(password.casefold().split())
+    core = _core(password) or squeezed
+    unit = _unit(core)  # "passwordpassword" -> "password"
+    common = common_passwords()
+    if squeezed in common or core in common or unit in common or len(unit) <= 3:
+        raise AuthError("that password is on the list of common passwords: choose another")
+    if name and unit in {name.casefold(), _core(name)}:
+        raise AuthError("the password may not be the account name")
+
+
+def _unit(text: str) -> str:
+    """The shortest piece ``text`` is a repetition of (itself when it repeats nothing)."""
+    for size in range(1, len(text) // 2 + 1):
+        if len(text) % size == 0 and text[:size] * (len(text) // size) == text:
+            return text[:size]
+    return text
+
+
+def check_sso_email(email: str) -> str:
+    """The e-mail address as stored for single sign-on; AuthError if it is not one."""
+    value = email.strip()
+    if not re.fullmatch(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+", value) or len(value) > 254:
+        raise AuthError(f"{email!r} is not an e-mail address")
+    return value
+
+
 def authenticate(conn: sqlite3.Connection, name: str, password: str) -> Viewer | None:
-    """The Viewer for a correct name and password of an enabled account, else None."""
+    """The Viewer for a correct name and password of an enabled account, else None.
+
+    No throttle and no concurrency cap: the dashboard calls ``sign_in``, which wraps this.
+    """
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return None
     row = conn.execute("SELECT name, role, agent, password_hash, disabled FROM users "
                        "WHERE name = ?", [name.strip()]).fetchone()
     if row is None:
@@ -112,14 +236,131 @@ def current(conn: sqlite3.Connection, viewer: Viewer) -> Viewer | None:
     return Viewer(*row) if row else None
 
 
-def viewer_for_email(conn: sqlite3.Connection, email: str) -> Viewer | None:
-    """The local account named like an OIDC identity's e-mail, if one exists and is enabled.
+def sso_identity(claims: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(verified e-mail, None) for a signed-in OIDC identity whose provider says the e-mail is
+    verified, else (None, why not). ``claims``: the identity's claims (Streamlit's st.user)."""
+    if not claims.get("is_logged_in", True):
+        return None, "not signed in"
+    email = claims.get("email")
+    if not isinstance(email, str) or not email.strip():
+        return None, "the identity provider gave no e-mail address"
+    verified = claims.get("email_verified")
+    # Some providers send the claim as the string "true"; anything else is not verified.
+    if not (verified is True or (isinstance(verified, str) and verified.lower() == "true")):
+        return None, f"the identity provider has not verified {email.strip()!r}"
+    return email.strip(), None
 
-    Single sign-on proves who someone is; the role still comes from a local account.
+
+def viewer_for_sso(conn: sqlite3.Connection, claims: Mapping[str, Any]) -> Viewer | None:
+    """The enabled account whose configured ``sso_email`` is exactly the identity's verified
+    e-mail (letter case aside, as mail providers treat it), else None.
+
+    Single sign-on proves who someone is; the role still comes from a local account, and only
+    an e-mail a lead mapped to it counts: the account's name is never compared.
     """
-    row = conn.execute("SELECT name, role, agent FROM users WHERE name = ? AND disabled = 0",
-                       [email]).fetchone()
+    email, _ = sso_identity(claims)
+    if email is None:
+        return None
+    row = conn.execute("SELECT name, role, agent FROM users WHERE sso_email = ? "
+                       "AND disabled = 0", [email]).fetchone()
     return Viewer(*row) if row else None
+
+
+# --- throttled sign-in ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in attempt came to: ``status`` is SIGNED_IN (with ``viewer``), WRONG,
+    THROTTLED or BUSY (both with ``retry_after`` seconds); ``checked`` says whether a password
+    was actually checked."""
+
+    status: str
+    viewer: Viewer | None = None
+    retry_after: float = 0.0
+    checked: bool = False
+
+
+def _key(name: str) -> str:
+    return name.strip().lower()[:200]
+
+
+def _wait_needed(conn: sqlite3.Connection, name: str, client: str, at: float) -> float:
+    """Seconds this client must still wait before trying ``name`` again (0: go ahead).
+
+    Reserved attempts whose outcome is not recorded yet count as failures, so attempts in
+    flight at once cannot all slip under the limit.
+    """
+    since = at - FAILURE_MEMORY
+    row = conn.execute(
+        "SELECT count(*), max(at) FROM signin_attempts WHERE name = ? AND client = ? "
+        "AND at > max(?, coalesce((SELECT max(at) FROM signin_attempts WHERE name = ? "
+        "AND client = ? AND ok = 1), 0)) AND ok IS NOT 1",
+        [name, client, since, name, client]).fetchone()
+    failures, last = row[0], row[1]
+    wait = 0.0
+    if failures >= FREE_FAILURES:
+        delay = min(MAX_DELAY, BASE_DELAY * 2 ** (failures - FREE_FAILURES))
+        wait = max(wait, last + delay - at)
+    recent = conn.execute(
+        "SELECT count(*), min(at) FROM signin_attempts WHERE client = ? AND at > ? "
+        "AND ok IS NOT 1", [client, at - CLIENT_WINDOW]).fetchone()
+    if recent[0] >= CLIENT_BUDGET:
+        # The budget frees up as the oldest failures in the window age out of it.
+        oldest = conn.execute(
+            "SELECT at FROM signin_attempts WHERE client = ? AND at > ? AND ok IS NOT 1 "
+            "ORDER BY at LIMIT 1 OFFSET ?",
+            [client, at - CLIENT_WINDOW, recent[0] - CLIENT_BUDGET]).fetchone()[0]
+        wait = max(wait, oldest + CLIENT_WINDOW - at)
+    return max(0.0, wait)
+
+
+def _reserve(conn: sqlite3.Connection, name: str, client: str) -> tuple[int | None, float]:
+    """Atomically: (attempt id, 0) when this attempt may check a password, else (None, seconds
+    to wait). The check and the reservation are one write transaction, so two attempts can
+    never both see room for one."""
+    at = time.time()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("DELETE FROM signin_attempts WHERE at < ?", [at - FAILURE_MEMORY])
+        wait = _wait_needed(conn, name, client, at)
+        attempt = None
+        if wait <= 0:
+            attempt = conn.execute("INSERT INTO signin_attempts (name, client, at) "
+                                   "VALUES (?, ?, ?)", [name, client, at]).lastrowid
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return attempt, wait
+
+
+def sign_in(conn: sqlite3.Connection, name: str, password: str,
+            client: str | None) -> SignIn:
+    """Sign in by name and password from ``client`` (the caller's address), throttled.
+
+    The order matters: a free checking slot (else BUSY), then a reserved attempt in the
+    database (else THROTTLED), then the Argon2 check, then its outcome recorded. ``conn``
+    must not be inside a transaction.
+    """
+    key, who_from = _key(name), (client or "unknown")[:200]
+    if not _checks.acquire(timeout=BUSY_WAIT):
+        return SignIn(BUSY, retry_after=BUSY_WAIT)
+    try:
+        attempt, wait = _reserve(conn, key, who_from)
+        if attempt is None:
+            return SignIn(THROTTLED, retry_after=wait)
+        viewer = None
+        try:
+            viewer = authenticate(conn, name, password)
+        finally:
+            with conn:  # an attempt left unrecorded (a crash) still counts as a failure
+                conn.execute("UPDATE signin_attempts SET ok = ? WHERE id = ?",
+                             [int(viewer is not None), attempt])
+    finally:
+        _checks.release()
+    if viewer is None:
+        return SignIn(WRONG, checked=True)
+    return SignIn(SIGNED_IN, viewer, checked=True)
 
 
 def list_users(conn: sqlite3.Connection) -> list[dict[str, Any]]:

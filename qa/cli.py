@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -11,7 +12,8 @@ from typing import Any
 
 import click
 
-from qa import store
+from qa import queries, store
+from qa.auth import LEAD, Viewer
 from qa.batch import ManifestError, Outcome, Settings, run_batch
 from qa.csvsafe import SafeDictWriter
 from qa.rubric import Rubric, RubricError, load_rubric
@@ -19,6 +21,8 @@ from qa.transcribe import TranscriberConfig
 
 # "auto": the mapping is unknown, so the agent's channel is decided from what is said.
 CHANNELS: dict[str, int | None] = {"left": 0, "right": 1, "auto": None}
+# Whoever can open the database file from a shell reads it all, as a lead does.
+CLI_VIEWER = Viewer("qa-cli", LEAD)
 
 
 def _rubric(path: str | None) -> Rubric:
@@ -297,13 +301,20 @@ def _clock(seconds: float) -> str:
 
 @main.command("export")
 @_db_option
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "labeled"]), default="csv",
+              show_default=True,
+              help="labeled: the calls coaches marked, one labeled transcript each (--folder)")
 @click.option("--what", type=click.Choice(["calls", "findings"]), default="calls",
               show_default=True, help="for CSV: one row per call (with scores) or per finding")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
-def export(db_path: str, fmt: str, what: str, output: Any) -> None:
-    """Export scored calls: CSV (calls with per-criterion scores, or findings) or full JSON."""
+@click.option("--folder", default=None, type=click.Path(file_okay=False),
+              help="with --format labeled: the folder to write the transcripts into")
+def export(db_path: str, fmt: str, what: str, output: Any, folder: str | None) -> None:
+    """Export scored calls: CSV (calls with per-criterion scores, or findings), full JSON, or
+    the calls coaches marked as labeled transcripts for `qa eval`."""
+    if fmt == "labeled":
+        _export_labeled(db_path, folder)
+        return
     db = store.open_db(db_path)
     if fmt == "json":
         calls = []
@@ -336,6 +347,53 @@ def export(db_path: str, fmt: str, what: str, output: Any) -> None:
     writer.writeheader()
     for row in store.iter_calls(db):
         writer.writerow({**row, **scores.get(row["id"], {})})
+
+
+def _export_labeled(db_path: str, folder: str | None) -> None:
+    if not folder:
+        raise click.UsageError("--format labeled writes one file per call: give --folder DIR")
+    store.open_db(db_path).close()  # the schema, as every command that reads sees it
+    conn = queries.connect(db_path)
+    calls = queries.labeled_calls(conn, CLI_VIEWER)
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    for call in calls:
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", call["call_id"]) or "call"
+        (out / f"{name}.json").write_text(json.dumps(call, indent=2, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
+    click.echo(f"{len(calls)} labeled calls written to {out}")
+
+
+@main.command()
+@_db_option
+@click.option("--mistakes", is_flag=True, help="also list each disagreement")
+def calibrate(db_path: str, mistakes: bool) -> None:
+    """How far the machine agrees with the coaches' marks, and coaches with each other."""
+    store.open_db(db_path).close()
+    conn = queries.connect(db_path)
+    report = queries.calibration_report(conn, CLI_VIEWER)
+    click.echo(f"{report.marked_calls} calls marked by coaches, {report.double_marked_calls} "
+               "by two or more")
+    click.echo(f"\n{'machine vs coaches':<22} {'P':>6} {'R':>6} {'F1':>6} {'kappa':>6} "
+               f"{'agree':>6} {'coach':>6} {'machine':>8}")
+    for label, stats in report.machine.items():
+        agreement = report.machine_agreement[label]
+        click.echo(f"{label:<22} {stats.precision:6.3f} {stats.recall:6.3f} {stats.f1:6.3f} "
+                   f"{_kappa(agreement.kappa):>6} {agreement.observed:6.3f} "
+                   f"{stats.support:6d} {stats.tp + stats.fp:8d}")
+    if report.double_marked_calls:
+        click.echo(f"\n{'coach vs coach':<22} {'kappa':>6} {'agree':>6} {'units':>6}")
+        for label, agreement in report.coaches.items():
+            click.echo(f"{label:<22} {_kappa(agreement.kappa):>6} {agreement.observed:6.3f} "
+                       f"{agreement.units:6d}")
+    if mistakes:
+        for d in report.disagreements + report.coach_disagreements:
+            click.echo(f"{d.call_id}#{d.utterance} {d.label:<21} {d.first:<14} {d.second:<18} "
+                       f"{d.text}")
+
+
+def _kappa(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 @main.command("eval")
@@ -492,13 +550,21 @@ def users() -> None:
 def users_list(db_path: str) -> None:
     """The dashboard accounts: name, role, agent id (never the password hashes)."""
     db = store.open_db(db_path)
-    rows = db.execute("SELECT name, role, coalesce(agent, ''), disabled FROM users "
+    rows = db.execute("SELECT name, role, coalesce(agent, ''), disabled, sso_email FROM users "
                       "ORDER BY role, name").fetchall()
     if not rows:
         click.echo(f"no accounts in {db_path}: add one with qa users add NAME --role lead")
         return
-    for name, role, agent, disabled in rows:
-        click.echo(f"{name}\t{role}\t{agent}" + ("\tdisabled" if disabled else ""))
+    for name, role, agent, disabled, sso_email in rows:
+        click.echo(f"{name}\t{role}\t{agent}" + (f"\tsso {sso_email}" if sso_email else "")
+                   + ("\tdisabled" if disabled else ""))
+
+
+def _read_password() -> str:
+    """A new password: prompted for twice on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @users.command("add")
@@ -506,23 +572,59 @@ def users_list(db_path: str) -> None:
 @click.option("--role", required=True, type=click.Choice(["lead", "coach", "agent"]))
 @click.option("--agent", "agent_id", default=None, metavar="AGENT_ID",
               help="for --role agent: the agent id on their calls")
+@click.option("--sso-email", default=None, metavar="EMAIL",
+              help="the verified e-mail a single sign-on identity must have to sign in as "
+                   "this account (the name is never matched)")
 @_db_option
-def users_add(name: str, role: str, agent_id: str | None, db_path: str) -> None:
+def users_add(name: str, role: str, agent_id: str | None, sso_email: str | None,
+              db_path: str) -> None:
     """Create a dashboard account. The password is prompted for on a terminal (twice) and
-    read from the first line of standard input otherwise; there is no default."""
+    read from the first line of standard input otherwise; there is no default. It needs at
+    least 10 characters and may not be a common password."""
     from qa.auth import AuthError, add_user
 
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    password = _read_password()
     db = store.open_db(db_path)
     try:
-        add_user(db.conn, name, role, password, agent_id)
+        add_user(db.conn, name, role, password, agent_id, sso_email)
     except AuthError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"added {role} {name!r}" + (f" (agent {agent_id})" if agent_id else "") +
+               (f" (single sign-on as {sso_email.strip()})" if sso_email else "") +
                f" to {db_path}")
+
+
+@users.command("passwd")
+@click.argument("name")
+@_db_option
+def users_passwd(name: str, db_path: str) -> None:
+    """Set a new password for an account (read like qa users add; the same policy)."""
+    from qa.auth import AuthError, set_password
+
+    password = _read_password()
+    db = store.open_db(db_path)
+    try:
+        set_password(db.conn, name, password)
+    except (AuthError, LookupError) as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    click.echo(f"password changed for {name!r}")
+
+
+@users.command("sso")
+@click.argument("name")
+@click.argument("email", required=False)
+@_db_option
+def users_sso(name: str, email: str | None, db_path: str) -> None:
+    """Map a single sign-on e-mail to an account, or remove its mapping (no EMAIL)."""
+    from qa.auth import AuthError, set_sso_email
+
+    db = store.open_db(db_path)
+    try:
+        set_sso_email(db.conn, name, email)
+    except (AuthError, LookupError) as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    click.echo(f"{name!r} signs in with single sign-on as {email.strip()}" if email
+               else f"{name!r} no longer signs in with single sign-on")
 
 
 @main.group()

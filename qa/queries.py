@@ -24,13 +24,17 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from qa import store
+from qa import calibration, store
 from qa.auth import AGENT, COACH, LEAD, Viewer
+from qa.detectors import EVAL_LABELS
 
 STAFF = (LEAD, COACH)
 AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac",
                             ".webm"})
 MAX_NOTE_LENGTH = 4000
+# An agent sees a team median only when at least this many other agents contribute to it, so
+# no colleague's own mean can be worked out from it (with two or three agents it could).
+MIN_COLLEAGUES = 5
 
 
 class AccessDenied(PermissionError):
@@ -711,14 +715,39 @@ def _week_rows(conn: sqlite3.Connection, period: Period) -> list[sqlite3.Row]:
         [first, last]).fetchall()
 
 
+def _shared_rows(conn: sqlite3.Connection, period: Period, agent: str,
+                 others: bool) -> list[sqlite3.Row]:
+    """Like ``_week_rows`` (bucket, agent, criterion, n, total), but from shared calls only:
+    ``agent``'s own (``others`` False) or every other agent's (``others`` True)."""
+    bucket, _, first, last = _bucketed(period)
+    expr = "sf.week" if bucket == "week" else "substr(sf.ts, 1, 7)"
+    return conn.execute(
+        f"SELECT {expr} AS bucket, sf.agent, sf.criterion, count(*) AS n, "
+        f"sum(sf.score) AS total FROM score_facts sf "
+        f"WHERE sf.score IS NOT NULL AND coalesce(sf.agent, '') != '' "
+        f"AND sf.agent {'!=' if others else '='} ? AND {expr} >= ? AND {expr} <= ? "
+        f"AND EXISTS (SELECT 1 FROM reviews r WHERE r.call_id = sf.call_id "
+        f"AND r.shared_at IS NOT NULL) GROUP BY 1, 2, 3 ORDER BY 1",
+        [agent, first, last]).fetchall()
+
+
 def team_medians(conn: sqlite3.Connection, viewer: Viewer, period: Period) -> dict[str, Any]:
     """The team median per criterion, over the period and per week (or month, for periods
     over six months): the median across agents of each agent's mean score. Only medians
-    leave this function, never another agent's figures."""
+    leave this function, never another agent's figures.
+
+    For an agent viewer the team is their colleagues (never themselves, whose own mean would
+    let them solve for a colleague's), counted on shared calls only, and a median is given
+    only where at least MIN_COLLEAGUES of them contribute; ``colleagues`` says how many did
+    at most, so the page can say why a median is missing.
+    """
     _require(viewer, LEAD, COACH, AGENT)
+    agent_view = viewer.role == AGENT
+    rows = (_shared_rows(conn, period, viewer.agent or "", others=True) if agent_view
+            else _week_rows(conn, period))
     per_bucket: dict[tuple[str, str], list[float]] = defaultdict(list)
     sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for r in _week_rows(conn, period):
+    for r in rows:
         per_bucket[(r["bucket"], r["criterion"])].append(r["total"] / r["n"])
         acc = sums[(r["agent"], r["criterion"])]
         acc[0] += r["total"]
@@ -726,11 +755,14 @@ def team_medians(conn: sqlite3.Connection, viewer: Viewer, period: Period) -> di
     overall: dict[str, list[float]] = defaultdict(list)
     for (_, criterion), (total, n) in sums.items():
         overall[criterion].append(total / n)
+    least = MIN_COLLEAGUES if agent_view else 1
     return {
         "bucket": _bucketed(period)[0],
-        "period": {c: statistics.median(v) for c, v in overall.items()},
+        "period": {c: statistics.median(v) for c, v in overall.items() if len(v) >= least},
         "trend": [{"bucket": b, "criterion": c, "median": statistics.median(v)}
-                  for (b, c), v in sorted(per_bucket.items())],
+                  for (b, c), v in sorted(per_bucket.items()) if len(v) >= least],
+        "colleagues": max((len(v) for v in overall.values()), default=0),
+        "min_colleagues": least,
     }
 
 
@@ -738,15 +770,20 @@ def agent_trend(conn: sqlite3.Connection, viewer: Viewer, agent: str, period: Pe
                 ) -> dict[str, Any]:
     """One agent's mean score per criterion over the period and per week (or month).
 
-    Computed over all the agent's scored calls, so the trend is not skewed towards the calls
-    a coach picked to share; an agent viewer can ask only for their own.
+    For staff, computed over all the agent's scored calls, so the trend is not skewed
+    towards the calls a coach picked to share. An agent viewer can ask only for their own,
+    and gets it from the calls shared with them only: an unshared call (and a coach's
+    override on it) is not theirs to see yet.
     """
     agent = _agent_for(viewer, agent)
-    bucket, table, first, last = _bucketed(period)
-    rows = conn.execute(
-        f"SELECT {bucket} AS bucket, criterion, n, total FROM {table} "
-        f"WHERE agent = ? AND {bucket} >= ? AND {bucket} <= ? AND n > 0 "
-        f"ORDER BY bucket", [agent, first, last]).fetchall()
+    if viewer.role == AGENT:
+        rows = _shared_rows(conn, period, agent, others=False)
+    else:
+        bucket, table, first, last = _bucketed(period)
+        rows = conn.execute(
+            f"SELECT {bucket} AS bucket, criterion, n, total FROM {table} "
+            f"WHERE agent = ? AND {bucket} >= ? AND {bucket} <= ? AND n > 0 "
+            f"ORDER BY bucket", [agent, first, last]).fetchall()
     sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for r in rows:
         sums[r["criterion"]][0] += r["total"]
@@ -835,3 +872,117 @@ def latest_launch(conn: sqlite3.Connection, viewer: Viewer) -> dict[str, Any] | 
         "SELECT path, status, call_id, error, seconds, finished_at FROM run_files "
         "WHERE run_id = ? ORDER BY id", [run["id"]])) if run else []
     return launch
+
+
+# --- calibration: coaches' marks on findings ---------------------------------------------------
+
+def mark_finding(conn: sqlite3.Connection, viewer: Viewer, call_id: str, utterance_idx: int,
+                 label: str, verdict: str) -> None:
+    """A coach's verdict on the machine's label of an agent utterance (``right`` / ``wrong``),
+    or a label the machine missed there (``added``). Marking again replaces the coach's
+    earlier verdict; each coach's marks are kept apart."""
+    _staff_call(conn, viewer, call_id)
+    if label not in EVAL_LABELS:
+        raise ValueError(f"{label!r} is not a label coaches can check")
+    if verdict not in calibration.VERDICTS:
+        raise ValueError(f"a verdict is one of {', '.join(calibration.VERDICTS)}")
+    utt = conn.execute("SELECT speaker FROM utterances WHERE call_id = ? AND idx = ?",
+                       [call_id, utterance_idx]).fetchone()
+    if utt is None or utt["speaker"] != "agent":
+        raise LookupError("that is not one of the agent's utterances on this call")
+    found = conn.execute("SELECT 1 FROM findings WHERE call_id = ? AND utterance_idx = ? "
+                         "AND label = ? AND speaker = 'agent'",
+                         [call_id, utterance_idx, label]).fetchone() is not None
+    if verdict == calibration.ADDED and found:
+        raise ValueError("the machine already found that; mark it right instead")
+    if verdict != calibration.ADDED and not found:
+        raise LookupError("the machine has no such finding on that utterance")
+    with conn:
+        conn.execute(
+            "INSERT INTO finding_marks (call_id, utterance_idx, label, verdict, coach, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, utterance_idx, label, "
+            "coach) DO UPDATE SET verdict = excluded.verdict, created_at = excluded.created_at",
+            [call_id, utterance_idx, label, verdict, viewer.user, store.now()])
+
+
+def remove_mark(conn: sqlite3.Connection, viewer: Viewer, call_id: str, utterance_idx: int,
+                label: str) -> None:
+    """Take back the viewer's own mark on an utterance and label."""
+    _staff_call(conn, viewer, call_id)
+    with conn:
+        conn.execute("DELETE FROM finding_marks WHERE call_id = ? AND utterance_idx = ? "
+                     "AND label = ? AND coach = ?", [call_id, utterance_idx, label, viewer.user])
+
+
+def call_marks(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> list[dict[str, Any]]:
+    """Every coach's marks on one call (staff only: agents never see them)."""
+    _require(viewer, LEAD, COACH)
+    return _rows(conn.execute(
+        "SELECT utterance_idx, label, verdict, coach, created_at FROM finding_marks "
+        "WHERE call_id = ? ORDER BY utterance_idx, label, coach", [call_id]))
+
+
+def _marked_call_facts(conn: sqlite3.Connection, call_ids: Sequence[str]
+                       ) -> list[calibration.CallFacts]:
+    """Agent utterances and machine labels of the given calls, for calibration."""
+    facts: dict[str, calibration.CallFacts] = {
+        c: calibration.CallFacts(c, 0, set()) for c in call_ids}
+    for chunk in range(0, len(call_ids), 500):
+        ids = list(call_ids[chunk:chunk + 500])
+        for r in conn.execute(f"SELECT call_id, idx, text FROM utterances WHERE speaker = "
+                              f"'agent' AND call_id IN ({_in(ids)})", ids):
+            f = facts[r["call_id"]]
+            f.agent_utterances += 1
+            f.texts[r["idx"]] = r["text"]
+        labels = list(EVAL_LABELS)
+        for r in conn.execute(f"SELECT call_id, utterance_idx, label FROM findings "
+                              f"WHERE speaker = 'agent' AND call_id IN ({_in(ids)}) "
+                              f"AND label IN ({_in(labels)})", [*ids, *labels]):
+            facts[r["call_id"]].machine.add((r["utterance_idx"], r["label"]))
+    return [facts[c] for c in call_ids]
+
+
+def _all_marks(conn: sqlite3.Connection) -> list[calibration.Mark]:
+    return [calibration.Mark(r["call_id"], r["utterance_idx"], r["label"], r["verdict"],
+                             r["coach"])
+            for r in conn.execute("SELECT call_id, utterance_idx, label, verdict, coach "
+                                  "FROM finding_marks WHERE call_id IN (SELECT id FROM calls) "
+                                  "ORDER BY call_id")]
+
+
+def calibration_report(conn: sqlite3.Connection, viewer: Viewer) -> calibration.Report:
+    """Agreement between the machine and the coaches, and between coaches (leads only)."""
+    _require(viewer, LEAD)
+    marks = _all_marks(conn)
+    call_ids = sorted({m.call_id for m in marks})
+    return calibration.calibrate(_marked_call_facts(conn, call_ids), marks)
+
+
+def labeled_calls(conn: sqlite3.Connection, viewer: Viewer) -> list[dict[str, Any]]:
+    """Every call a coach marked, as a labeled transcript (docs/labels.md) whose labels are
+    the coach's answers (the most recent marking coach's, where two marked it), so ``qa
+    eval`` runs on a team's own calls."""
+    _require(viewer, LEAD, COACH)
+    marks = _all_marks(conn)
+    latest: dict[str, tuple[str, str]] = {}
+    for r in conn.execute("SELECT call_id, coach, max(created_at) AS at FROM finding_marks "
+                          "GROUP BY call_id, coach"):
+        if r["call_id"] not in latest or r["at"] > latest[r["call_id"]][1]:
+            latest[r["call_id"]] = (r["coach"], r["at"])
+    out = []
+    for facts in _marked_call_facts(conn, sorted(latest)):
+        coach = latest[facts.call_id][0]
+        answer = calibration.coach_answer(
+            facts, [m for m in marks if m.call_id == facts.call_id and m.coach == coach])
+        row = conn.execute("SELECT agent FROM calls WHERE id = ?", [facts.call_id]).fetchone()
+        utterances = []
+        for u in conn.execute("SELECT idx, speaker, start, end, text FROM utterances "
+                              "WHERE call_id = ? ORDER BY idx", [facts.call_id]):
+            item: dict[str, Any] = {"speaker": u["speaker"], "start": u["start"],
+                                    "end": u["end"], "text": u["text"]}
+            if u["speaker"] == "agent":
+                item["labels"] = sorted(lab for i, lab in answer if i == u["idx"])
+            utterances.append(item)
+        out.append({"call_id": facts.call_id, "agent": row["agent"] if row else None,
+                    "labelled_by": coach, "utterances": utterances})
+    return out

@@ -195,12 +195,13 @@ _FACT_TRIGGERS_VERSION = 2
 
 # Tables whose changes invalidate the dashboard's cached figures (see meta.data_version).
 _VERSIONED_TABLES = ("calls", "scores", "reviews", "overrides", "notes", "acknowledgements",
-                     "commitments")
+                     "commitments", "finding_marks")
 
 
 def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
-    """The dashboard's tables (accounts, reviews, notes, overrides, acknowledgements, batch
-    launches) and its fact tables, kept up to date by triggers.
+    """The dashboard's tables (accounts, sign-in attempts for the throttle in ``qa.auth``,
+    reviews, notes, overrides, acknowledgements, coaches' marks on findings, batch launches)
+    and its fact tables, kept up to date by triggers.
 
     None has a foreign key to ``calls``: re-scoring deletes and re-inserts a call, and the
     coach's work on it must survive that (call ids are stable, finding ids are not, so a note
@@ -228,6 +229,17 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
             disabled INTEGER NOT NULL DEFAULT 0,
             CHECK (role != 'agent' OR agent IS NOT NULL)
         );
+        CREATE TABLE IF NOT EXISTS signin_attempts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            client TEXT NOT NULL,
+            at REAL NOT NULL,
+            ok INTEGER
+        );
+        CREATE INDEX IF NOT EXISTS idx_signin_attempts_name
+            ON signin_attempts (name, client, at);
+        CREATE INDEX IF NOT EXISTS idx_signin_attempts_client ON signin_attempts (client, at);
+        CREATE INDEX IF NOT EXISTS idx_signin_attempts_at ON signin_attempts (at);
         CREATE TABLE IF NOT EXISTS reviews (
             call_id TEXT PRIMARY KEY,
             reviewed_by TEXT, reviewed_at TEXT,
@@ -263,6 +275,15 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
             created_at TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS idx_acknowledgements_call_id ON acknowledgements (call_id);
+        CREATE TABLE IF NOT EXISTS finding_marks (
+            call_id TEXT NOT NULL,
+            utterance_idx INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('right', 'wrong', 'added')),
+            coach TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (call_id, utterance_idx, label, coach)
+        );
         CREATE TABLE IF NOT EXISTS launches (
             id INTEGER PRIMARY KEY,
             path TEXT NOT NULL,
@@ -303,6 +324,12 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
         ) WITHOUT ROWID;
         INSERT OR IGNORE INTO meta (key, value) VALUES ('data_version', '0');
     """)
+    # Single sign-on maps an identity to an account only through this exact, configured
+    # e-mail (qa users add --sso-email), never by the account's name; added to older databases.
+    if "sso_email" not in db["users"].columns_dict:
+        db.execute("ALTER TABLE users ADD COLUMN sso_email TEXT COLLATE NOCASE")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_users_sso_email ON users (sso_email) "
+               "WHERE sso_email IS NOT NULL")
     new_ts, old_ts = CALL_TIME_SQL.format(p="NEW."), CALL_TIME_SQL.format(p="")
     new_week, old_week = WEEK_SQL.format(t=new_ts), WEEK_SQL.format(t=old_ts)
     override = ("(SELECT o.score FROM overrides o WHERE o.call_id = {c} "

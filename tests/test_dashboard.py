@@ -18,7 +18,6 @@ from streamlit.testing.v1.element_tree import Button
 from qa import queries, store
 from qa.auth import Viewer, add_user, authenticate
 from qa.cli import main
-from qa.ui import signin
 from qa.ui.components import turn_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +61,6 @@ def dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     conn.close()
     monkeypatch.setenv("QA_DB", str(db_path))
     monkeypatch.setenv("QA_SCORE_ROOT", str(folder))
-    signin._failures().clear()  # the lockout counter is per server process, like here
     return {"db": str(db_path), "mine": mine, "theirs": theirs, "unshared": own_unshared,
             "agent": calls[mine], "other_agent": calls[theirs], "root": str(folder)}
 
@@ -560,7 +558,7 @@ def test_users_add_reads_the_password_from_stdin_and_hashes_it(tmp_path: Path) -
         "maria", "agent", "maria.lopez")
     assert "a long enough password" not in str(conn.execute("SELECT * FROM users").fetchall())
     for args, stdin, message in [
-            (["sam", "--role", "coach"], "\n", "at least 8"),  # no default password
+            (["sam", "--role", "coach"], "\n", "at least 10"),  # no default password
             (["sam", "--role", "agent"], "long password\n", "needs --agent"),
             (["sam", "--role", "boss"], "long password\n", "Invalid value"),
             (["maria", "--role", "coach"], "long password\n", "already an account")]:

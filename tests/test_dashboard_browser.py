@@ -188,3 +188,38 @@ def test_overview_and_agent_page_screenshots(page: object, server: str,
     assert tab.get_by_text("Lovely empathy at the start", exact=False).count() >= 1
     assert tab.get_by_text(CALL).count() == 0  # another agent's call is nowhere
     keep(tab, tmp_path, "agent-feedback.png")
+
+
+def test_coach_marks_a_finding_and_the_lead_sees_calibration(page: object, browser_db: Path,
+                                                             tmp_path: Path) -> None:
+    tab = page
+    conn = sqlite3.connect(browser_db)
+    utterance, label = conn.execute(
+        "SELECT utterance_idx, label FROM findings WHERE call_id = ? AND speaker = 'agent' "
+        "AND label IN ('blame', 'interruption', 'empathy') ORDER BY start LIMIT 1",
+        [CALL]).fetchone()
+    conn.close()
+    sign_in(tab, "coach", "Calls")
+    tab.get_by_role("link", name="Call review").click()
+    tab.get_by_role("textbox", name="Call id").fill(CALL)
+    tab.get_by_role("button", name="Open").click()
+    tab.get_by_role("heading", name="Check the machine's findings").wait_for()
+    settle(tab)
+    tab.locator(f".st-key-mark-{utterance}-{label}").get_by_text(
+        "wrong", exact=True).click()
+    tab.get_by_role("button", name="Save my marks").click()
+    settle(tab)
+    conn = sqlite3.connect(browser_db)
+    assert conn.execute("SELECT utterance_idx, label, verdict, coach FROM finding_marks "
+                        "WHERE call_id = ?", [CALL]).fetchall() == [
+        (utterance, label, "wrong", "coach")]
+    conn.close()
+
+    tab.get_by_role("button", name="Sign out").click()
+    sign_in(tab, "lead", "Team overview")
+    tab.get_by_role("link", name="Calibration").click()
+    tab.get_by_role("heading", name="Machine against coaches").wait_for()
+    settle(tab)
+    assert tab.get_by_text("1 calls checked by coaches", exact=False).count() == 1
+    assert tab.get_by_text("machine: yes", exact=False).count() >= 1
+    keep(tab, tmp_path, "calibration.png")

@@ -59,8 +59,10 @@ def viewer(conn: sqlite3.Connection) -> Viewer | None:
     """Who is signed in, re-read from the accounts table on every render, so a changed role
     or a disabled account takes effect at once. None when nobody is signed in."""
     current = st.session_state.get(VIEWER_KEY)
-    if current is None and _oidc_user() is not None:
-        current = auth.viewer_for_email(conn, _oidc_user() or "")
+    if current is None:
+        claims = _oidc_claims()
+        if claims is not None:
+            current = auth.viewer_for_sso(conn, claims)
     if not isinstance(current, Viewer):
         return None
     fresh = auth.current(conn, current)
@@ -71,13 +73,13 @@ def viewer(conn: sqlite3.Connection) -> Viewer | None:
     return fresh
 
 
-def _oidc_user() -> str | None:
-    """The e-mail of a person signed in through Streamlit's OIDC (st.login), if any."""
+def _oidc_claims() -> dict[str, Any] | None:
+    """The claims of a person signed in through Streamlit's OIDC (st.login), if any; whether
+    they may use an account is ``auth.viewer_for_sso``'s decision."""
     try:
         user = st.user
         if user.get("is_logged_in"):
-            email = user.get("email")
-            return str(email) if email else None
+            return dict(user.to_dict())
     except Exception:  # no [auth] secrets: OIDC is simply not in use
         return None
     return None

@@ -254,6 +254,11 @@ def versus_team(conn: sqlite3.Connection, who: Viewer, agent: str, period: queri
     if not rows:
         st.info("No scored calls in this period.")
         return
+    if not team["period"]:
+        # Fewer colleagues than the minimum: a median would tell one of them their scores.
+        st.info(f"Not enough colleagues to compare: the team median is shown once at least "
+                f"{team['min_colleagues']} other agents have calls shared with them in this "
+                "period.")
     order = common.cached("criteria", conn, who)
     rows.sort(key=lambda r: order.index(r["criterion"]) if r["criterion"] in order else 99)
     table = pd.DataFrame(rows)

@@ -38,8 +38,8 @@ def render() -> None:
     st.subheader("What you do well")
     components.strengths(result, key="feedback-strengths")
     st.subheader("You and the team")
-    st.caption("Your mean score per criterion over all your scored calls in this period, "
-               "against the team median (the middle agent).")
+    st.caption("Your mean score per criterion over the calls shared with you in this period, "
+               "against the median of your colleagues' shared calls (the middle agent).")
     components.versus_team(conn, who, who.agent or "", period, label="You",
                            key="feedback-team")
     st.subheader("Reviews shared with you")

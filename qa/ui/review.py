@@ -1,6 +1,7 @@
 """Coach and lead: one call's review. Audio, the transcript with findings in place (a click
 plays from that moment), scores with reasons, the coaching summary, notes, score overrides,
-marking reviewed and sharing with the agent."""
+marking reviewed and sharing with the agent, and the coach's check of the machine's findings
+(right, wrong, missed) that the Calibration page adds up."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 
 import streamlit as st
 
-from qa import queries, redact, roles
+from qa import calibration, queries, redact, roles
 from qa.auth import COACH, LEAD, Viewer
+from qa.detectors import EVAL_LABELS
 from qa.ui import common, components
 
 
@@ -101,6 +103,7 @@ def render() -> None:
         st.subheader("Notes")
         components.notes(call)
         _note_form(conn, who, call)
+    _check_findings(conn, who, call)
 
 
 def _score(value: float | None) -> str:
@@ -216,6 +219,80 @@ def _note_form(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any]) -> N
             st.error(str(exc))
         else:
             st.toast("Note saved.")
+            st.rerun()
+
+
+UNCHECKED = "not checked"
+
+
+def _check_findings(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any]) -> None:
+    """The coach marks each of the machine's checkable findings right or wrong, and adds the
+    ones it missed; the marks are this coach's own and feed the Calibration page."""
+    found = [f for f in call["findings"]
+             if f["label"] in EVAL_LABELS and f["speaker"] == "agent"]
+    agent_turns = [u for u in call["utterances"] if u["speaker"] == "agent"]
+    if not call["scorable"] or not agent_turns:
+        return
+    mine = {(m["utterance_idx"], m["label"]): m["verdict"]
+            for m in queries.call_marks(conn, who, call["id"]) if m["coach"] == who.user}
+    st.subheader("Check the machine's findings")
+    st.caption("Mark what the machine got right or wrong and add what it missed: your marks "
+               "teach the team how far to trust each criterion (Calibration). Agents never "
+               "see them.")
+    with st.form("marks"):
+        choices: dict[tuple[int, str], str] = {}
+        for f in found:
+            unit = (f["utterance_idx"], f["label"])
+            if unit in choices:
+                continue
+            row = st.columns([1, 3, 2], vertical_alignment="center")
+            row[0].caption(f"{common.clock(f['start'])} · {common.label_text(f['label'])}")
+            with row[1]:
+                components.text(f["quote"] or "", quote=True)
+            options = [UNCHECKED, calibration.RIGHT, calibration.WRONG]
+            current = mine.get(unit, UNCHECKED)
+            choices[unit] = row[2].radio(
+                "Verdict", options, index=options.index(current) if current in options else 0,
+                key=f"mark-{unit[0]}-{unit[1]}", horizontal=True, label_visibility="collapsed")
+        if not found:
+            st.caption("The machine found nothing checkable on this call.")
+        saved = st.form_submit_button("Save my marks", type="primary", disabled=not found)
+    if saved:
+        for (utterance, label), verdict in choices.items():
+            if verdict == UNCHECKED:
+                if (utterance, label) in mine:
+                    queries.remove_mark(conn, who, call["id"], utterance, label)
+            elif mine.get((utterance, label)) != verdict:
+                queries.mark_finding(conn, who, call["id"], utterance, label, verdict)
+        st.toast("Marks saved.")
+        st.rerun()
+    added = [(i, lab) for (i, lab), v in mine.items() if v == calibration.ADDED]
+    texts = {u["idx"]: u for u in agent_turns}
+    for utterance, label in sorted(added):
+        row = st.columns([1, 3, 2], vertical_alignment="center")
+        row[0].caption(f"{common.clock(texts[utterance]['start'])} · missed: "
+                       f"{common.label_text(label)}")
+        with row[1]:
+            components.text(texts[utterance]["text"], quote=True)
+        if row[2].button("Take back", key=f"unadd-{utterance}-{label}"):
+            queries.remove_mark(conn, who, call["id"], utterance, label)
+            st.rerun()
+    with st.form("add-missed", clear_on_submit=True):
+        st.caption("A finding the machine missed")
+        utterance = st.selectbox(
+            "Agent's words", [u["idx"] for u in agent_turns], key="missed-utterance",
+            format_func=lambda i: f"{common.clock(texts[i]['start'])} {texts[i]['text'][:90]}")
+        label = st.selectbox("What it is", list(EVAL_LABELS), key="missed-label",
+                             format_func=common.label_text)
+        add = st.form_submit_button("Add missed finding")
+    if add:
+        try:
+            queries.mark_finding(conn, who, call["id"], int(utterance), label,
+                                 calibration.ADDED)
+        except (ValueError, LookupError) as exc:
+            st.error(common.md(exc))
+        else:
+            st.toast("Added.")
             st.rerun()
 
 

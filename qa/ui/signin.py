@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
+import math
+import os
 
 import streamlit as st
 
@@ -11,20 +11,21 @@ from qa import auth
 from qa.auth import Viewer
 from qa.ui import common
 
-MAX_FAILURES = 5
-LOCKOUT_SECONDS = 300
 
+def client_address() -> str | None:
+    """The address the attempt comes from, for the sign-in throttle.
 
-@st.cache_resource(show_spinner=False)
-def _failures() -> dict[str, deque[float]]:
-    """Recent failed attempts per account name, shared by every session of this server (a
-    reload starts a new session, so a per-session counter would be no brake at all)."""
-    return defaultdict(lambda: deque(maxlen=MAX_FAILURES))
-
-
-def _locked(name: str) -> bool:
-    recent = _failures()[name.strip().lower()]
-    return len(recent) >= MAX_FAILURES and time.time() - recent[0] < LOCKOUT_SECONDS
+    Behind a reverse proxy every request comes from the proxy, so a deployment there sets
+    QA_CLIENT_HEADER to the header the proxy writes the real address into (X-Real-IP, or
+    X-Forwarded-For, whose last entry is the one the proxy added). Without it the connection's
+    own address is used.
+    """
+    header = os.environ.get("QA_CLIENT_HEADER")
+    value = st.context.headers.get(header) if header else st.context.ip_address
+    # Only a real string counts (Streamlit's test harness answers with a stand-in object).
+    if isinstance(value, str) and value.strip():
+        return value.split(",")[-1].strip()[:200]
+    return None
 
 
 def render() -> None:
@@ -37,31 +38,42 @@ def render() -> None:
                                  autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        if _locked(name):
-            st.error("Too many failed attempts for this name. Try again in a few minutes.")
+        conn = common.connect()
+        try:
+            result = auth.sign_in(conn, name, password, client_address())
+        finally:
+            conn.close()
+        if result.status == auth.SIGNED_IN:
+            st.session_state.pop("signin_password", None)
+            st.session_state[common.VIEWER_KEY] = result.viewer
+            st.rerun()
+        elif result.status == auth.THROTTLED:
+            st.error("Too many failed attempts for this name from here. Try again in "
+                     f"{_duration(result.retry_after)}.")
+        elif result.status == auth.BUSY:
+            st.warning("Many people are signing in right now. Try again in a moment.")
         else:
-            conn = common.connect()
-            try:
-                who = auth.authenticate(conn, name, password)
-            finally:
-                conn.close()
-            if who is None:
-                _failures()[name.strip().lower()].append(time.time())
-                st.error("Wrong name or password.")
-            else:
-                _failures().pop(name.strip().lower(), None)
-                st.session_state.pop("signin_password", None)
-                st.session_state[common.VIEWER_KEY] = who
-                st.rerun()
+            st.error("Wrong name or password.")
     if _oidc_configured():
         st.divider()
-        email = common._oidc_user()
-        if email:
-            st.error(f"There is no account for {common.md(email)}. Ask a lead to add one "
-                     "with qa users add.")
+        claims = common._oidc_claims()
+        if claims is not None:
+            email, problem = auth.sso_identity(claims)
+            if problem:
+                st.error(f"Single sign-on cannot be used: {common.md(problem)}.")
+            else:
+                st.error(f"No account signs in as {common.md(email)}. Ask a lead to map it "
+                         "with qa users add --sso-email or qa users sso.")
             st.button("Sign out of single sign-on", on_click=st.logout)
         else:
             st.button("Sign in with single sign-on", on_click=st.login)
+
+
+def _duration(seconds: float) -> str:
+    """A wait in words: "40 seconds", "3 minutes"."""
+    if seconds < 90:
+        return f"{max(1, math.ceil(seconds))} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 def _oidc_configured() -> bool:
@@ -78,7 +90,7 @@ def sidebar(who: Viewer) -> None:
         st.caption(f"Signed in as **{common.md(who.user)}** ({who.role}"
                    + (f", agent {common.md(who.agent)}" if who.agent else "") + ")")
         if st.button("Sign out", key="signout", icon=":material/logout:"):
-            oidc = common._oidc_user() is not None
+            oidc = common._oidc_claims() is not None
             st.session_state.clear()
             if oidc:
                 st.logout()
