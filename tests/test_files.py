@@ -149,3 +149,15 @@ def test_time_is_not_wasted(tmp_path: Path) -> None:
     db = store.open_db(tmp_path / "qa.db")
     assert store.purge_replaced_text(db) is False  # nothing pending: returns at once
     assert time.monotonic() - start < 5
+
+
+def test_the_dashboard_batch_makes_redacted_copies_when_the_rubric_redacts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rubric = tmp_path / "redacting.toml"
+    rubric.write_text((ROOT / "rubrics" / "default.toml").read_text()
+                      .replace("redact = false", "redact = true"))
+    db_path, folder = tmp_path / "qa.db", tmp_path / "in"
+    assert "--redacted-audio" not in ui_batch.score_command(db_path, folder, None)
+    monkeypatch.setenv("QA_RUBRIC", str(rubric))
+    command = ui_batch.score_command(db_path, folder, None)
+    assert command[command.index("--redacted-audio") + 1] == str(tmp_path / "redacted-audio")

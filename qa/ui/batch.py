@@ -108,9 +108,9 @@ def _processes() -> dict[int, subprocess.Popen[bytes]]:
     return {}
 
 
-def start(db: Path, folder: Path, manifest: Path | None,
-          remove_after: bool = False) -> tuple[int, Path]:
-    """Start ``qa score`` on ``folder`` in its own process; returns its pid and log file.
+def score_command(db: Path, folder: Path, manifest: Path | None,
+                  remove_after: bool = False) -> list[str]:
+    """The ``qa score`` command line for a batch started from this page.
 
     ``remove_after``: delete ``folder`` when the batch ends (uploads the lead did not ask to
     keep). When the rubric redacts, a redacted copy of each recording is written beside the
@@ -118,7 +118,6 @@ def start(db: Path, folder: Path, manifest: Path | None,
     """
     from qa.rubric import load_rubric
 
-    log = db.parent / f".qa-batch-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}.log"
     command = [sys.executable, "-m", "qa.cli", "score", str(folder), "--db", str(db)]
     if manifest is not None:
         command += ["--manifest", str(manifest)]
@@ -126,6 +125,15 @@ def start(db: Path, folder: Path, manifest: Path | None,
         command += ["--redacted-audio", str(db.parent / REDACTED_AUDIO_DIR)]
     if remove_after:
         command.append("--remove-after")
+    return command
+
+
+def start(db: Path, folder: Path, manifest: Path | None,
+          remove_after: bool = False) -> tuple[int, Path]:
+    """Start ``qa score`` on ``folder`` in its own process (:func:`score_command`); returns
+    its pid and log file."""
+    log = db.parent / f".qa-batch-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}.log"
+    command = score_command(db, folder, manifest, remove_after)
     # The log names files and reasons: private to the owner, like the database.
     with os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
         # Its own session: the batch keeps going if this page's server process restarts.
