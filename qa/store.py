@@ -460,7 +460,7 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
         kept = {(r["start"], r["quote"]): (r["status"], r["status_note"], r["updated_at"])
                 for r in db.query("SELECT start, quote, status, status_note, updated_at "
                                   "FROM commitments WHERE call_id = ?", [info.call_id])}
-        _delete_call(db, info.call_id, redacting=info.redacted is not None)
+        _replace_call(db, info)
         db["calls"].insert(_call_row(info, call, rubric_name, scored.rubric_label, {
             "scorable": 1, "overall": scored.overall,
             "summary": json.dumps(scored.summary, ensure_ascii=False)}))
@@ -491,7 +491,7 @@ def save_unscorable_call(db: sqlite_utils.Database, info: CallInfo, reason: str,
     """Record a call that cannot be scored fairly, with the reason, instead of a bad score."""
     call = transcript or Transcript(info.call_id, [], agent=info.agent, duration=duration)
     with transaction(db):  # one transaction: see save_scored_call
-        _delete_call(db, info.call_id, redacting=info.redacted is not None)
+        _replace_call(db, info)
         db["calls"].insert(_call_row(info, call, rubric_name, rubric_version, {
             "scorable": 0, "unscorable_reason": reason}))
 
@@ -563,6 +563,46 @@ def _commitment_row(call_id: str, finding: Any,
             "who": detail.get("who"), "what": detail.get("what"),
             "when_text": detail.get("when"), "channel": detail.get("channel"),
             "status": status, "status_note": note, "updated_at": updated}
+
+
+# A call's own rows, deleted and written again whenever it is stored.
+_CALL_DATA = ("calls", "findings", "scores", "utterances", "commitments", "call_facts",
+              "score_facts")
+
+
+def _replace_call(db: sqlite_utils.Database, info: CallInfo) -> None:
+    """Delete what a call's new version replaces. A redacted version may carry another id
+    than the unredacted one stored before (an id holding a phone number is masked): that
+    old version goes too, and the records kept about it (reviews, notes, overrides, run
+    records...) move to the new id, their file names and errors masked."""
+    redacting = info.redacted is not None
+    if redacting:
+        for (old,) in db.execute("SELECT id FROM calls WHERE content_hash = ? AND id != ? "
+                                 "AND redacted IS NULL",
+                                 [info.content_hash, info.call_id]).fetchall():
+            _delete_call(db, old, redacting=True)
+            _move_call_records(db, old, info.call_id)
+    _delete_call(db, info.call_id, redacting)
+
+
+def _move_call_records(db: sqlite_utils.Database, old: str, new: str) -> None:
+    """Give every record about call ``old`` (outside its own rows) the id ``new``."""
+    from qa.redact import scrub
+
+    tables = [name for (name,) in db.execute(
+                  "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE "
+                  "'CREATE VIRTUAL%' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '%_fts%'")
+              if name not in _CALL_DATA and "call_id" in db[name].columns_dict]
+    for table in tables:
+        if table == "run_files":
+            for row_id, path, error in db.execute(
+                    "SELECT id, path, error FROM run_files WHERE call_id = ?", [old]).fetchall():
+                db.execute("UPDATE run_files SET call_id = ?, path = ?, error = ? WHERE id = ?",
+                           [new, scrub(path or ""), error and scrub(error, quoted=True),
+                            row_id])
+            continue
+        db.execute(f"UPDATE OR IGNORE [{table}] SET call_id = ? WHERE call_id = ?", [new, old])
+        db.execute(f"DELETE FROM [{table}] WHERE call_id = ?", [old])  # the new one had its own
 
 
 def _delete_call(db: sqlite_utils.Database, call_id: str, redacting: bool = False) -> None:

@@ -219,3 +219,30 @@ def test_parse_errors_and_names_are_masked_in_the_run_record(tmp_path: Path) -> 
     [(path, error)] = db.execute("SELECT path, error FROM run_files").fetchall()
     assert _found(path) == [] and _found(error) == [], (path, error)
     assert "has no 'start --> end' line" in error  # still says what is wrong
+
+
+def test_redacting_later_replaces_the_call_stored_under_its_unmasked_id(tmp_path: Path) -> None:
+    """Scored first without redaction, then with: the id holding a card number is masked,
+    and the old version under the old id is gone (with its text, after the purge); the
+    coach's review follows the call to its new id."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    call = json.loads((DEVSET / "air_bag_020.json").read_text())
+    call["call_id"] = f"order {CARD_IN_ID}"
+    call["utterances"][1]["text"] += f" My card number is {CARD}."
+    (folder / f"card_{CARD_IN_NAME}.json").write_text(json.dumps(call))
+    db_path = tmp_path / "qa.db"
+    db = store.open_db(db_path)
+    run_batch([str(folder)], Settings(load_rubric(), redact=False), db)
+    queries.set_reviewed(queries.connect(db_path), Viewer("coach", COACH), f"order {CARD_IN_ID}")
+    run_batch([str(folder)], Settings(load_rubric(), redact=True), db)
+    [new_id] = [r[0] for r in db.execute("SELECT id FROM calls")]
+    assert _found(new_id) == [] and new_id.startswith("order [CARD]-")
+    assert [r[0] for r in db.execute("SELECT call_id FROM reviews")] == [new_id]
+    leaks = {table: hits for table, values in _every_table(db_path).items()
+             if (hits := [h for v in values for h in _found(v)])}
+    assert leaks == {}
+    db.conn.close()
+    for path in (db_path, tmp_path / "qa.db-wal"):
+        if path.exists():
+            assert _found_bytes(path.read_bytes()) == [], path
