@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from qa.findings import Finding
 from qa.rubric import CriterionConfig
 from qa.text import (
@@ -10,23 +13,76 @@ from qa.text import (
     find_phrase,
     normalize,
     sentences,
-    shorten,
-    to_second_person,
+    stem,
     tokens,
 )
 from qa.transcript import AGENT, CUSTOMER, Transcript, Utterance
 
 
-def is_listening_cue(text: str, cfg: CriterionConfig) -> bool:
-    """True if the whole utterance is a short listening cue ("mm-hmm", "I see, go on")."""
-    words = tokens(text)
-    if not words or len(words) > cfg["max_cue_words"]:
+def _word_set(text: str) -> frozenset[str]:
+    """The white-space separated words of ``text`` (long word lists read better as text)."""
+    return frozenset(text.split())
+
+
+# The general shape of a listening cue: a short utterance made only of acknowledgement tokens
+# (interjections and agreement words), said in any order or repeated ("oh yeah", "mm, right,
+# right", "huh", "yeah, sure"), besides the rubric's own cue phrases. Multi-word cues whose words
+# mean nothing alone as a cue ("i see", "go on") stay phrases.
+_ACK_TOKENS = _word_set("""
+mm mmm mhm mm-hmm mm-hm mhmm hmm hm uh-huh uh-hum uh um huh ah aha oh ooh ohh yeah yea yah
+yeh ya yes yep yup okay ok 'kay kay alright right sure wow gosh geez jeez boy exactly indeed
+absolutely definitely certainly totally true noted understood gotcha really dear sir ma'am
+madam yeah-yeah okey-dokey
+""")
+_ACK_SHAPE = re.compile(r"^(?:m+|h?m+h?m*|u+h+|u+h-?h?u+h+|a+h+|o+h+|hu+h+|h+m+|mm+-?h+m+)$")
+_CUE_PHRASES = (
+    "i see", "got it", "go on", "go ahead", "i hear you", "i understand", "of course",
+    "all right", "sure thing", "makes sense", "that makes sense", "fair enough", "i know",
+    "that's right", "that's true", "is that right", "is that so", "oh my", "oh my gosh",
+    "oh my goodness", "oh no", "oh dear", "i bet", "no way", "you bet", "i get it",
+    "i see what you mean", "please go on", "please continue", "that's fair", "that's good",
+    "good grief", "uh oh", "i hear ya", "with you", "i'm with you", "fair point", "sure sure",
+    "oh okay", "sounds good", "all right then", "okay then", "right then",
+    "that's understandable", "i can see that", "you're right", "quite right", "very true",
+)
+# Stage directions a transcriber writes inside a line ("<laughter>", "[noise]", "{F uh}").
+_NOISE_RE = re.compile(r"<[^>]*>|\[[^\]]*\]|\{[A-Z] |\}|/|--|#")
+
+
+def is_listening_cue(text: str, cfg: CriterionConfig | None = None) -> bool:
+    """True if the whole utterance is a short listening cue ("mm-hmm", "oh, I see, go on").
+
+    The interruption detector calls this too: a cue said over the customer is not an
+    interruption. ``cfg`` adds the rubric's own cues and its word limit; without it the built-in
+    shape and five words apply.
+    """
+    words = tokens(_NOISE_RE.sub(" ", text))
+    limit = cfg["max_cue_words"] if cfg is not None else 5
+    if not words or len(words) > limit:
         return False
+    phrases = list(_CUE_PHRASES) + (list(cfg["listening_cues"]) if cfg is not None else [])
     remaining = " " + " ".join(words) + " "
-    # Longest cues first so "i see" is consumed before "i".
-    for cue in sorted(cfg["listening_cues"], key=len, reverse=True):
-        remaining = remaining.replace(" " + " ".join(tokens(cue)) + " ", " ")
-    return not remaining.strip()
+    # Longest cues first so "i see what you mean" is consumed before "i see".
+    for cue in sorted({" ".join(tokens(c)) for c in phrases}, key=len, reverse=True):
+        while " " + cue + " " in remaining:
+            remaining = remaining.replace(" " + cue + " ", " ")
+    return all(w in _ACK_TOKENS or _ACK_SHAPE.match(w) for w in remaining.split())
+
+
+def opening_cue(text: str, cfg: CriterionConfig | None = None) -> str | None:
+    """The listening cue that opens a longer turn as its own sentence ("Right. So the refund
+    went to the old card?" -> "Right."), else None.
+
+    Only a cue closed by a full stop, "!" or "?" counts: "Okay, let me pull up your account"
+    uses the word to start a sentence that does something else.
+    """
+    match = re.match(r"\s*([^.!?]+[.!?]+)\s+(\S.*)$", text, re.DOTALL)
+    if not match:
+        return None
+    first, rest = match.group(1), match.group(2)
+    if not tokens(rest) or first.rstrip().endswith("?"):
+        return None
+    return first.strip() if is_listening_cue(first, cfg) else None
 
 
 def previous_customer(call: Transcript, index: int, window: float = 60.0,
@@ -52,43 +108,222 @@ def complaint_utterances(call: Transcript, cfg: CriterionConfig) -> list[tuple[i
             if find_phrase(u.text, cfg["complaint_phrases"])]
 
 
-def problem_clause(text: str, cfg: CriterionConfig) -> str | None:
-    """The clause of ``text`` that states a complaint with the most content, as said."""
-    best: tuple[int, str] | None = None
-    for clause in clauses(text):
-        if find_phrase(clause, cfg["complaint_phrases"]):
-            weight = len(content_stems(clause))
+@dataclass(frozen=True)
+class Problem:
+    """The customer's problem as one clean statement, ready to say back to them."""
+
+    index: int  # the customer utterance it comes from
+    said: str  # the clause as the customer said it ("my order never came")
+    clause: str  # turned to the customer's side ("your order never came")
+    subject: str | None  # its noun subject when it has one ("your order")
+
+
+# A complaint statement opens with its subject: a pronoun, a possessive or a determiner.
+_SUBJECTS = _word_set("""
+i i'm i've i'd it it's its my our we we're we've they they're they've their the this
+that that's there there's these those he she his her he's she's nobody nothing no someone
+somebody everything every all both a an you you've you're your one none mine
+""")
+# A statement has a finite verb: an auxiliary, a negation or a past form.
+_FINITE = _word_set("""
+is isn't was wasn't are aren't were weren't has hasn't have haven't had hadn't did didn't does
+doesn't do don't won't can't cannot couldn't wouldn't shouldn't keeps kept keep never still
+came went broke sent got took left said told gave put lost paid showed arrived stopped
+charged i'm i've it's that's there's they're they've we're we've you've you're he's she's
+""")
+# Plans, wishes and requests are not the problem ("I'm going to turn it off and on again").
+_NOT_PROBLEM = (
+    "going to", "gonna", "i'll", "i will", "let me", "want to", "wanna", "i'd like",
+    "i would like", "see what happens", "i need", "i was wondering", "can you", "could you",
+    "would you", "i'm calling", "i am calling", "calling about", "calling to", "i hope",
+    "i think", "i guess", "maybe", "i suppose", "if", "when i", "you know what",
+    "i don't know", "i'm not sure", "let's", "please", "thank", "thanks",
+)
+# Evaluations that carry feeling but no facts ("this is ridiculous") are not the problem.
+_VERDICT_WORDS = _word_set("""
+ridiculous unacceptable frustrated frustrating annoyed annoying upset angry terrible awful fed
+disappointed disappointing joke crazy insane mess nightmare rubbish useless pathetic sick tired
+shocking appalling horrible bad worse worst happy pleased fine
+""")
+_FILLERS = frozenset({"um", "uh", "erm", "er", "uhm", "hmm", "mm"})
+_DANGLING = _word_set("""
+the a an to of my our your and or but with for on in at from is was are were that like um uh
+because so then just really very this these those it's i'm has have had be been by as
+""")
+_QUESTION_OPENERS = _word_set("""
+what when where which who why how could can would do does did is are was were have has may
+shall should will
+""")
+# The customer speaks of the company as "you": said back by the agent, that is "we".
+_TO_AGENT_SIDE = {
+    "i": "you", "i'm": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll",
+    "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "we": "you",
+    "we're": "you're", "we've": "you've", "we'd": "you'd", "we'll": "you'll", "our": "your",
+    "ours": "yours", "us": "you", "ourselves": "yourselves",
+    "you": "we", "you're": "we're", "you've": "we've", "you'd": "we'd", "you'll": "we'll",
+    "your": "our", "yours": "ours", "yourself": "ourselves",
+}
+_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*|[^\sA-Za-z0-9]+")
+_SUBJECT_END = _word_set("""
+is isn't was wasn't are aren't were weren't has hasn't have haven't had hadn't did didn't does
+doesn't won't can't cannot couldn't never still keeps kept just has been not
+""")
+
+
+def _is_question(sentence: str) -> bool:
+    words = tokens(sentence)
+    return sentence.rstrip().endswith("?") or bool(words and words[0] in _QUESTION_OPENERS
+                                                     and len(words) > 1
+                                                     and words[1] not in {"i", "we", "it"})
+
+
+def _clean_words(clause: str) -> list[str]:
+    """The clause's words with fillers and stray punctuation left out."""
+    words = [w.replace("’", "'") for w in _WORD_RE.findall(clause)]
+    words = [w for w in words if w.lower() not in _FILLERS and re.search(r"[A-Za-z0-9]", w)]
+    # "you know" and "I mean" are fillers mid-clause.
+    out: list[str] = []
+    for w in words:
+        out.append(w)
+        if len(out) >= 2 and " ".join(x.lower() for x in out[-2:]) in {"you know", "i mean"} \
+                and len(out) > 2:
+            del out[-2:]
+    return out
+
+
+def _statement(clause: str, cfg: CriterionConfig) -> list[str] | None:
+    """The clause's words if it states a complaint as a whole clause, else None."""
+    words = _clean_words(clause)
+    lowered = [w.lower() for w in words]
+    if not 3 <= len(words) <= 16:
+        return None
+    if lowered[0] not in _SUBJECTS or lowered[-1] in _DANGLING:
+        return None
+    if not any(w in _FINITE or (w.endswith("ed") and len(w) > 4) or w.endswith("'s")
+               or w in {"broken", "been", "gone"} for w in lowered):
+        return None
+    text = " ".join(lowered)
+    if find_phrase(text, _NOT_PROBLEM):
+        return None
+    negated = any(w in {"never", "not", "no", "nobody", "nothing"} or w.endswith("n't")
+                  for w in lowered)
+    if not (find_phrase(text, cfg["complaint_phrases"]) or negated):
+        return None
+    facts = [w for w in content_stems(text) if w not in {stem(v) for v in _VERDICT_WORDS}]
+    if not facts:
+        return None  # "this is ridiculous": a feeling, not what went wrong
+    return words
+
+
+def _agent_side(words: list[str]) -> list[str]:
+    """The customer's words as the agent says them back: "my order" -> "your order",
+    "you charged me" -> "we charged you", "I was" -> "you were"."""
+    out = []
+    for pos, word in enumerate(words):
+        low = word.lower()
+        swapped = _TO_AGENT_SIDE.get(low)
+        previous = words[pos - 1].lower() if pos else ""
+        if low in {"am", "was", "wasn't"} and previous == "i":
+            swapped = {"am": "are", "was": "were", "wasn't": "weren't"}[low]
+        elif low in {"was", "wasn't"} and previous == "you":
+            swapped = low  # the company "you was" stays rare; keep the customer's verb
+        if swapped is None:
+            out.append(word)
+        elif word[:1].isupper() and pos and low != "i":
+            out.append(swapped.capitalize())
+        else:
+            out.append(swapped)
+    # "me" after a preposition became "you"; after a verb the object "you" is right too.
+    if out and out[0][:1].isupper() and out[0].lower() in _SUBJECTS | set(_TO_AGENT_SIDE.values()):
+        out[0] = out[0][0].lower() + out[0][1:]
+    return out
+
+
+def complaint_statements(text: str, cfg: CriterionConfig) -> list[str]:
+    """Clauses of ``text`` that state a complaint whole, as said (questions and plans left out)."""
+    out = []
+    for sentence in sentences(text):
+        if _is_question(sentence):
+            continue
+        for clause in clauses(sentence):
+            words = _statement(clause, cfg)
+            if words:
+                out.append(" ".join(words))
+    return out
+
+
+def find_problem(call: Transcript, before: int, cfg: CriterionConfig) -> Problem | None:
+    """The customer's problem stated before utterance ``before``, or None if none was found.
+
+    Looks at the first few customer utterances that state a complaint as a whole clause (a
+    subject, a verb, a complaint word or a negation; not a question, a plan or a bare verdict)
+    and keeps the one with the most facts, preferring earlier ones: the problem is usually
+    told first. Never a fragment: a clause that does not stand as a sentence is skipped.
+    """
+    best: tuple[float, int, str] | None = None
+    seen = 0
+    for i, utt in call.by(CUSTOMER):
+        if i >= before or seen >= 4:
+            break
+        found = complaint_statements(utt.text, cfg)
+        if not found:
+            continue
+        for clause in found:
+            weight = (len(content_stems(clause))
+                      + (2 if find_phrase(clause, cfg["complaint_phrases"]) else 0) - seen)
             if best is None or weight > best[0]:
-                best = (weight, clause)
-    return best[1] if best else None
+                best = (weight, i, clause)
+        seen += 1
+    if best is None:
+        return None
+    _, index, said = best
+    words = _agent_side(said.split())
+    subject = None
+    if words[0].lower() in {"your", "the", "our"}:
+        head = []
+        for word in words:
+            low = word.lower()
+            if head and low.endswith("'s") and low not in _FINITE:
+                head.append(word[:-2])  # "your boiler's broken": the subject is "your boiler"
+                break
+            if low in _SUBJECT_END or low in _FINITE or (head and low.endswith("ed")):
+                break
+            head.append(word)
+        if 2 <= len(head) <= 4 and head[-1].lower() not in _DANGLING:
+            subject = " ".join(head)
+    return Problem(index=index, said=said, clause=" ".join(words), subject=subject)
 
 
 def problem_phrase(call: Transcript, before: int, cfg: CriterionConfig,
-                   max_words: int = 12) -> str | None:
-    """The customer's own words for the problem, turned to "you/your", for suggestions.
+                   max_words: int = 16) -> str | None:
+    """The customer's problem as a clause said back to them, or None if none was found.
 
-    Picks, among complaint clauses said before utterance ``before``, the one with the most
-    content words: "I was charged twice for my March bill" -> "you were charged twice for
-    your march bill".
+    "I was charged twice for my March bill" -> "you were charged twice for your March bill".
+    Never cut and never a fragment: a problem longer than ``max_words`` words gives None.
     """
-    best: tuple[int, str] | None = None
-    for i, utt in complaint_utterances(call, cfg):
-        if i >= before:
-            break
-        clause = problem_clause(utt.text, cfg)
-        if clause:
-            weight = len(content_stems(clause))
-            if best is None or weight > best[0]:
-                best = (weight, clause)
-    if best is None:
+    problem = find_problem(call, before, cfg)
+    if problem is None or len(problem.clause.split()) > max_words:
         return None
-    return shorten(to_second_person(best[1]), max_words)
+    return problem.clause
 
 
-def customer_topic(text: str, cfg: CriterionConfig, max_words: int = 10) -> str:
-    """What a customer utterance is about, second person: its complaint clause or last clause."""
-    clause = problem_clause(text, cfg) or (clauses(text) or [text])[-1]
-    return shorten(to_second_person(clause), max_words)
+def problem_noun_phrase(call: Transcript, before: int, cfg: CriterionConfig) -> str | None:
+    """The problem as a noun phrase ("the problem with your order"), or None."""
+    problem = find_problem(call, before, cfg)
+    if problem is None or problem.subject is None:
+        return None
+    return f"the problem with {problem.subject}"
+
+
+def customer_topic(text: str, cfg: CriterionConfig, max_words: int = 14) -> str | None:
+    """What one customer utterance complains of, said back to them ("your order never came"),
+    or None when it states no complaint as a whole clause."""
+    found = complaint_statements(text, cfg)
+    if not found:
+        return None
+    best = max(found, key=lambda c: len(content_stems(c)))
+    clause = " ".join(_agent_side(best.split()))
+    return clause if len(clause.split()) <= max_words else None
 
 
 def agent_finding(call: Transcript, index: int, criterion: str, label: str, polarity: str,

@@ -14,7 +14,7 @@ from qa.detectors.common import (
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
 from qa.rubric import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, tokens
-from qa.transcript import Transcript
+from qa.transcript import CUSTOMER, Transcript
 
 CRITERION = "empathy"
 NEEDS_TIMING = False
@@ -55,14 +55,36 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
                 f"Acknowledged how the customer feels (\"{phrase}\").", quote=sentence))
     complaints = complaint_utterances(call, cfg)
     if complaints and not findings:
-        ci, cu = complaints[0]
-        feeling = find_phrase(cu.text, cfg["feeling_words"]) or "frustrating"
-        problem = problem_phrase(call, ci + 1, cfg) or "this happened"
+        ci, _cu = complaints[0]
         findings.append(agent_finding(
             call, ci, CRITERION, "empathy:missing", COACHING,
             "The customer described a problem and nobody acknowledged how it felt.",
-            suggestion=f"\"I can imagine how {feeling} it is that {problem}.\""))
+            suggestion=missing_suggestion(call, ci, cfg)))
     return findings
+
+
+# What a customer says they feel -> how the agent can name it ("I'm worried" -> "worrying").
+_FEELING_ADJECTIVE = {
+    "frustrated": "frustrating", "frustrating": "frustrating", "annoyed": "annoying",
+    "annoying": "annoying", "stressed": "stressful", "stressful": "stressful",
+    "worried": "worrying", "worrying": "worrying", "upset": "upsetting",
+    "upsetting": "upsetting", "disappointed": "disappointing", "disappointing": "disappointing",
+    "angry": "frustrating", "fed up": "frustrating", "scared": "worrying", "anxious": "worrying",
+    "embarrassed": "embarrassing", "exhausted": "exhausting", "exhausting": "exhausting",
+}
+
+
+def missing_suggestion(call: Transcript, complaint: int, cfg: CriterionConfig) -> str:
+    """What the agent could have said: the customer's feeling and problem in one sentence
+    ("I can imagine how worrying it is that your boiler's broken."), or a general one."""
+    said = " ".join(u.text for i, u in call.by(CUSTOMER) if i <= complaint + 2)
+    feeling = find_phrase(said, list(_FEELING_ADJECTIVE))
+    adjective = _FEELING_ADJECTIVE[feeling] if feeling else "frustrating"
+    # The problem is usually told with the complaint or just after it.
+    problem = problem_phrase(call, complaint + 3, cfg)
+    if problem:
+        return f"\"I can imagine how {adjective} it is that {problem}.\""
+    return f"\"I'm sorry to hear that; that sounds really {adjective}.\""
 
 
 def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:

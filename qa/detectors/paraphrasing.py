@@ -10,8 +10,8 @@ from __future__ import annotations
 from qa.detectors.common import (
     agent_finding,
     complaint_utterances,
-    customer_topic,
     previous_customer,
+    problem_phrase,
 )
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
 from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
@@ -144,23 +144,31 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     complaints = complaint_utterances(call, cfg)
     acted = _first_action(call, complaints[0][0], cfg) if complaints else None
     if complaints and findings and acted is not None and findings[0].utterance > acted:
-        ci, cu = complaints[0]
-        problem = customer_topic(cu.text, cfg, max_words=14)
+        problem = problem_phrase(call, acted, cfg)
         findings.append(agent_finding(
             call, acted, CRITERION, "paraphrase:late", COACHING,
             "The agent started fixing the problem before restating it, so the customer never "
             "heard it had been understood first.",
-            suggestion=f"Restate it before acting: \"So {problem}. Have I got that right?\"",
+            suggestion=(f"Restate it before acting: \"So {problem}. Have I got that right?\""
+                        if problem else "Restate the problem in your own words before acting "
+                        "on it, and check you have it right."),
             restated_at=findings[0].utterance))
     if complaints and not findings:
-        ci, cu = complaints[0]
-        problem = customer_topic(cu.text, cfg, max_words=14)
+        ci, _cu = complaints[0]
+        problem = problem_phrase(call, _next_agent(call, ci), cfg)
         findings.append(agent_finding(
             call, ci, CRITERION, "paraphrase:missing", COACHING,
             "The customer described a problem and the agent never restated it.",
-            suggestion=f"Before solving, show you heard it: \"So if I've got this right, "
-                       f"{problem}. Is that right?\""))
+            suggestion=(f"Before solving, show you heard it: \"So if I've got this right, "
+                        f"{problem}. Is that right?\"" if problem else
+                        "Before solving, say the problem back in your own words and ask "
+                        "\"Have I got that right?\"")))
     return findings
+
+
+def _next_agent(call: Transcript, index: int) -> int:
+    """The first agent utterance after ``index`` (the end of the call if none)."""
+    return next((i for i, _ in call.by(AGENT) if i > index), len(call.utterances))
 
 
 def _first_action(call: Transcript, after: int, cfg: CriterionConfig) -> int | None:
