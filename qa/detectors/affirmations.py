@@ -51,6 +51,8 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
             # "Sure. Have a great day." after "thanks" is "you're welcome"; a turn that starts
             # over the customer takes the floor rather than acknowledging it.
             continue
+        if opener is None and not _acknowledges(call, i):
+            continue
         cue = opener or utt.text
         findings.append(agent_finding(
             call, i, CRITERION, "affirmation", STRENGTH,
@@ -80,11 +82,39 @@ def _asks(text: str, whole: bool = False) -> bool:
         while words and words[0] in _LEAD_WORDS:
             words = words[1:]
         bare = " ".join(words)
-        if is_question(sentence) or (bare and is_question(bare)) \
+        closed = sentence.rstrip().endswith((".", "!"))
+        if is_question(sentence) or (bare and not closed and is_question(bare)) \
                 or any(bare.endswith(t.rstrip("?")) for t in _TAG_QUESTIONS[:5]) \
                 or any(bare.startswith(t) for t in _TAG_QUESTIONS[7:]):
             return True
     return False
+
+
+# Said alone these agree or react ("exactly", "wow", "oh no") rather than signal listening: never
+# an interruption (see is_listening_cue) but not counted as a listening cue either.
+_REACTIONS = frozenset({"exactly", "absolutely", "definitely", "certainly", "indeed", "totally",
+                        "wow", "no", "dear", "precisely"})
+_ANSWERS = frozenset({"yes", "no", "yep", "nope"})
+
+
+def _acknowledges(call: Transcript, index: int) -> bool:
+    """True if a whole-utterance cue acknowledges the customer rather than reacting, answering
+    or starting the agent's own next sentence.
+
+    "Yeah," between two of the agent's own utterances begins its next sentence; "Yes." followed
+    by more of the agent's talk answers; "Exactly." or "Wow." agrees or reacts.
+    """
+    utt = call.utterances[index]
+    words = [w for w in tokens(utt.text) if w not in {"oh", "um", "uh", "well"}]
+    if words and all(w in _REACTIONS for w in words):
+        return False
+    before = call.utterances[index - 1] if index else None
+    after = call.utterances[index + 1] if index + 1 < len(call.utterances) else None
+    agent_next = after is not None and after.speaker == AGENT
+    if agent_next and utt.text.rstrip().endswith(",") and before is not None \
+            and before.speaker == AGENT:
+        return False
+    return not (agent_next and words and set(words) <= _ANSWERS)
 
 
 def _answers_customer(call: Transcript, index: int) -> bool:

@@ -30,21 +30,20 @@ def _word_set(text: str) -> frozenset[str]:
 # mean nothing alone as a cue ("i see", "go on") stay phrases.
 _ACK_TOKENS = _word_set("""
 mm mmm mhm mm-hmm mm-hm mhmm hmm hm uh-huh uh-hum uh um huh ah aha oh ooh ohh yeah yea yah
-yeh ya yes yep yup okay ok 'kay kay alright right sure wow gosh geez jeez boy exactly indeed
-absolutely definitely certainly totally true noted understood gotcha really dear sir ma'am
+yeh ya yes yep yup okay ok 'kay kay alright right sure wow exactly indeed
+absolutely definitely certainly totally noted understood gotcha really dear sir ma'am
 madam yeah-yeah okey-dokey
 """)
 _ACK_SHAPE = re.compile(r"^(?:m+|h?m+h?m*|u+h+|u+h-?h?u+h+|a+h+|o+h+|hu+h+|h+m+|mm+-?h+m+)$")
 _CUE_PHRASES = (
     "i see", "got it", "go on", "go ahead", "i hear you", "i understand", "of course",
-    "all right", "sure thing", "makes sense", "that makes sense", "fair enough", "i know",
-    "that's right", "that's true", "is that right", "is that so", "oh my", "oh my gosh",
-    "oh my goodness", "oh no", "oh dear", "i bet", "no way", "you bet", "i get it",
-    "i see what you mean", "please go on", "please continue", "that's fair", "that's good",
-    "good grief", "uh oh", "i hear ya", "with you", "i'm with you", "fair point", "sure sure",
-    "oh okay", "sounds good", "all right then", "okay then", "right then",
-    "that's understandable", "i can see that", "you're right", "quite right", "very true",
+    "all right", "sure thing", "makes sense", "that makes sense", "fair enough",
+    "is that right", "is that so", "oh no", "oh dear", "i get it", "i see what you mean",
+    "please go on", "please continue", "uh oh", "i hear ya", "i'm with you", "sure sure",
+    "oh okay", "all right then", "okay then", "right then", "that's understandable",
 )
+# Hesitation sounds alone ("um,", "uh") hold the floor; they acknowledge nothing.
+_HESITATIONS = frozenset({"um", "uh", "er", "erm", "uhm"})
 # Stage directions a transcriber writes inside a line ("<laughter>", "[noise]", "{F uh}").
 _NOISE_RE = re.compile(r"<[^>]*>|\[[^\]]*\]|\{[A-Z] |\}|/|--|#")
 
@@ -66,6 +65,8 @@ def is_listening_cue(text: str, cfg: CriterionConfig | None = None) -> bool:
     for cue in sorted({" ".join(tokens(c)) for c in phrases}, key=len, reverse=True):
         while " " + cue + " " in remaining:
             remaining = remaining.replace(" " + cue + " ", " ")
+    if all(w in _HESITATIONS for w in words):
+        return False
     return all(w in _ACK_TOKENS or _ACK_SHAPE.match(w) for w in remaining.split())
 
 
