@@ -7,6 +7,8 @@ Judged by content, not by a marker phrase: the agent's words must carry over the
 
 from __future__ import annotations
 
+import re
+
 from qa.detectors.common import (
     agent_finding,
     complaint_utterances,
@@ -15,7 +17,7 @@ from qa.detectors.common import (
 )
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
 from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
-from qa.text import content_stems, find_phrase, numbers, sentences, tokens
+from qa.text import content_stems, find_phrase, numbers, sentences, stem, tokens
 from qa.transcript import AGENT, Transcript, Utterance
 
 CRITERION = "paraphrasing"
@@ -28,6 +30,9 @@ PARAMS = {
     "min_context_words": INTEGER,
     "min_shared": INTEGER,
     "min_shared_with_marker": INTEGER,
+    "reflective_markers": PHRASES,
+    "check_back_phrases": PHRASES,
+    "min_shared_reflective": INTEGER,
     "min_share_of_words": NUMBER,
     "context_utterances": INTEGER,
     "context_seconds": NUMBER,
@@ -53,7 +58,8 @@ def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str,
         return None
     said = sentences(text)
     opener_excluded = bool(said) and _opens_with(said[0], cfg["not_restatement_openers"])
-    earlier_marker = None  # "Let me make sure I have it right. The adjuster..." carries over
+    # "..., is that right?" checks a restatement back with the customer: the strongest marker.
+    earlier_marker = "check" if find_phrase(text, cfg["check_back_phrases"]) else None
     for position, sentence in enumerate(said):
         found = _restates(sentence, context, cfg, allow_unmarked=not opener_excluded,
                           marker=earlier_marker)
@@ -70,6 +76,37 @@ def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str,
                 return found
         earlier_marker = earlier_marker or marker
     return None
+
+
+_INTERJECTIONS = frozenset({"oh", "ah", "ok", "okay", "well", "right", "yeah", "ooh", "hmm", "and",
+                            "so", "alright", "i", "see", "mm", "wow", "ouch", "yes"})
+
+
+def _reflective_opener(sentence: str, cfg: CriterionConfig) -> str | None:
+    """The reflective frame a sentence opens with ("it sounds like you", "so you feel"), after
+    interjections ("Oh, so it's the public speaking..."), else None."""
+    words = tokens(sentence)
+    for start in range(min(4, len(words))):
+        if start and words[start - 1] not in _INTERJECTIONS:
+            break
+        rest = " ".join(words[start:])
+        for phrase in cfg["reflective_markers"]:
+            bare = " ".join(tokens(phrase))
+            if rest == bare or rest.startswith(bare + " "):
+                return phrase
+    return None
+
+
+def _reflects(sentence: str, cfg: CriterionConfig) -> bool:
+    """True if the word right after a "so" opener is the customer ("so you", "so your")."""
+    words = tokens(sentence)
+    for opener in sorted((" ".join(tokens(p)) for p in cfg["marker_openers"]), key=len,
+                         reverse=True):
+        size = len(opener.split())
+        if " ".join(words[:size]) == opener:
+            return words[size:size + 1] in (["you"], ["your"], ["you're"], ["you've"],
+                                            ["you'd"])
+    return False
 
 
 def _opens_with(sentence: str, phrases: list[str]) -> bool:
@@ -92,10 +129,39 @@ _FIRST_PERSON = frozenset({"i", "i'm", "i've", "i'll", "i'd", "me", "my", "we", 
                            "we've", "we'll", "we'd", "our", "us"})
 
 
+# Sentences that ask, advise or announce are not restatements even when they echo the
+# customer's words: "Have you talked to your manager about the schedule?", "You could ask your
+# bank", "You'll get a text when the engineer is on the way".
+_ASKS_OR_ADVISES = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|well|right|oh|yeah|alright|also|then|now)\s+)*(?:"
+    r"(?:do|does|did|is|are|was|were|have|has|had|can|could|would|will|should|shall|may|might"
+    r"|how|what|when|where|which|who|why)\b(?! you're saying| i'm hearing| you need is"
+    r"| you want is| you mean| matters)"
+    r"|you(?:'ll| will| could| should| can| might| may want| may wish| need to| have to"
+    r"| must)\b"
+    r"|(?:maybe|perhaps|try|why don't|it might help|it may help|sometimes|don't|please|let's"
+    r"|i (?:think|suggest|recommend|would|'d) (?:you|that you|trying)|next time|if you"
+    r"|you're (?:booked|all set|welcome|right)|it(?:'s| is) (?:good|great|nice) (?:that|to))\b)")
+# Words that name one thing for sure: days, months, and numbers. One of them carried over counts
+# as much as two ordinary words ("the main thing for you is having it before Monday").
+_ENTITY_WORDS = frozenset(stem(w) for w in (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "june", "july", "august", "september", "october", "november",
+    "december", "weekend", "tomorrow", "tonight"))
+
+
+def _asks_or_advises(sentence: str) -> bool:
+    """True for a question, a suggestion or an announcement (see ``_ASKS_OR_ADVISES``)."""
+    return bool(_ASKS_OR_ADVISES.match(" ".join(tokens(sentence))))
+
+
 def _restates(sentence: str, context: list[tuple[int, Utterance]], cfg: CriterionConfig,
               allow_unmarked: bool, marker: str | None = None) -> dict[str, object] | None:
     mine = content_stems(sentence, cfg.synonym_map, skip_numbers=True)
     if not mine:
+        return None
+    phrase_marker = find_phrase(sentence, cfg["marker_phrases"])
+    if not phrase_marker and _asks_or_advises(sentence):
         return None
     theirs: set[str] = set()
     best: tuple[int, int] | None = None
@@ -107,13 +173,27 @@ def _restates(sentence: str, context: list[tuple[int, Utterance]], cfg: Criterio
             best = (ci, overlap)
     their_numbers = set().union(*(numbers(cu.text) for _, cu in context))
     shared = sorted(mine & theirs)
+    entities = {w for w in shared if w in _ENTITY_WORDS}
     # Numbers carried over help, but a read-back of digits alone is not a restatement.
     shared_numbers = {n for n in numbers(sentence) & their_numbers if n not in (0, 1)}
-    carried = len(shared) + min(1, len(shared_numbers))
-    marker = (find_phrase(sentence, cfg["marker_phrases"]) or marker
+    carried = len(shared) + min(1, len(shared_numbers)) + min(1, len(entities))
+    marker = (phrase_marker or marker
               or ("so" if _opens_with(sentence, cfg["marker_openers"]) else None))
+    if marker == "so" and _reflects(sentence, cfg):
+        marker = "so you"  # "So you were charged twice": the opener addresses the customer
+    reflective = _reflective_opener(sentence, cfg)
+    if reflective or marker in ("so you", "check"):
+        marker = reflective or marker
     share = carried / len(mine)
-    if marker and marker != "so":
+    if marker and (reflective or marker in ("so you", "check")):
+        # "It sounds like you didn't feel heard" or "So you're nervous about ...": the frame
+        # itself says "this is what I heard you say"; one word of theirs carried over suffices.
+        # After the frame the sentence is about the customer: "it sounds like I need to ..."
+        # describes the agent's own next step.
+        after = tokens(sentence)[len(tokens(reflective)):] if reflective else tokens(sentence)
+        ok = (carried >= cfg["min_shared_reflective"] and len(shared) >= 1
+              and not set(after) & _AGENT_SINGULAR)
+    elif marker and marker != "so":
         ok = carried >= cfg["min_shared_with_marker"] and len(shared) >= 1
     elif marker:  # "so ..." restates only about the customer and with plenty carried over
         words = set(tokens(sentence))
