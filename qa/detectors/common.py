@@ -137,18 +137,19 @@ _NOT_PROBLEM = (
     "going to", "gonna", "i'll", "i will", "let me", "want to", "wanna", "i'd like",
     "i would like", "see what happens", "i need", "i was wondering", "can you", "could you",
     "would you", "i'm calling", "i am calling", "calling about", "calling to", "i hope",
-    "i think", "i guess", "maybe", "i suppose", "if", "when i", "you know what",
+    "i think", "i guess", "maybe", "i suppose", "you know what",
     "i don't know", "i'm not sure", "let's", "please", "thank", "thanks",
 )
 # Evaluations that carry feeling but no facts ("this is ridiculous") are not the problem.
 _VERDICT_WORDS = _word_set("""
 ridiculous unacceptable frustrated frustrating annoyed annoying upset angry terrible awful fed
 disappointed disappointing joke crazy insane mess nightmare rubbish useless pathetic sick tired
-shocking appalling horrible bad worse worst happy pleased fine
+shocking appalling horrible bad worse worst happy pleased fine seems seem sounds looks feels
+feel
 """)
 _FILLERS = frozenset({"um", "uh", "erm", "er", "uhm", "hmm", "mm"})
 _DANGLING = _word_set("""
-the a an to of my our your and or but with for on in at from is was are were that like um uh
+the a an to of my our your and or but with for in at from is was are were that like um uh
 because so then just really very this these those it's i'm has have had be been by as
 """)
 _QUESTION_OPENERS = _word_set("""
@@ -171,17 +172,32 @@ doesn't won't can't cannot couldn't never still keeps kept just has been not
 """)
 
 
+_TAGS = ("you know", "right", "okay", "ok", "yeah", "you see", "like")
+
+
 def _is_question(sentence: str) -> bool:
     words = tokens(sentence)
-    return sentence.rstrip().endswith("?") or bool(words and words[0] in _QUESTION_OPENERS
-                                                     and len(words) > 1
-                                                     and words[1] not in {"i", "we", "it"})
+    asked = sentence.rstrip().endswith("?")
+    # "... never showed up, you know?" is a statement with a tag, not a question.
+    if asked and any(" ".join(words).endswith(" " + tag) for tag in _TAGS):
+        asked = False
+    return asked or bool(words and words[0] in _QUESTION_OPENERS and len(words) > 1
+                         and words[1] not in {"i", "we", "it"})
 
 
 def _clean_words(clause: str) -> list[str]:
-    """The clause's words with fillers and stray punctuation left out."""
+    """The clause's words with fillers, stray punctuation and restarts ("at the... at the")
+    left out."""
     words = [w.replace("’", "'") for w in _WORD_RE.findall(clause)]
     words = [w for w in words if w.lower() not in _FILLERS and re.search(r"[A-Za-z0-9]", w)]
+    for size in (3, 2, 1):  # a repeated run of one to three words is a restart
+        pos = 0
+        while pos + 2 * size <= len(words):
+            if [w.lower() for w in words[pos:pos + size]] == \
+                    [w.lower() for w in words[pos + size:pos + 2 * size]]:
+                del words[pos + size:pos + 2 * size]
+            else:
+                pos += 1
     # "you know" and "I mean" are fillers mid-clause.
     out: list[str] = []
     for w in words:
@@ -195,25 +211,61 @@ def _clean_words(clause: str) -> list[str]:
 def _statement(clause: str, cfg: CriterionConfig) -> list[str] | None:
     """The clause's words if it states a complaint as a whole clause, else None."""
     words = _clean_words(clause)
+    # "today I got a charge...": a time word before the subject is dropped.
+    while len(words) > 3 and words[0].lower() in _LEADING_ADVERBS:
+        words = words[1:]
     lowered = [w.lower() for w in words]
-    if not 3 <= len(words) <= 16:
+    if not 3 <= len(words) <= 16 or lowered[0] in _SUBORDINATORS:
         return None
     if lowered[0] not in _SUBJECTS or lowered[-1] in _DANGLING:
         return None
+    if lowered[-2] in _DETERMINERS and lowered[-1] in _NEEDS_NOUN:
+        return None  # "it was left at the wrong": cut before its noun
     if not any(w in _FINITE or (w.endswith("ed") and len(w) > 4) or w.endswith("'s")
-               or w in {"broken", "been", "gone"} for w in lowered):
+               or w in {"broken", "been", "gone"} for w in lowered) and not _present_verb(lowered):
         return None
     text = " ".join(lowered)
     if find_phrase(text, _NOT_PROBLEM):
         return None
     negated = any(w in {"never", "not", "no", "nobody", "nothing"} or w.endswith("n't")
                   for w in lowered)
-    if not (find_phrase(text, cfg["complaint_phrases"]) or negated):
+    complaint = find_phrase(text, cfg["complaint_phrases"])
+    if not complaint and (not negated or " ".join(lowered[:2]) in _OWN_DOINGS
+                          or " ".join(lowered[:3]) in _OWN_DOINGS):
+        # A negation alone makes a complaint ("the engineer never came"), but not the
+        # customer's account of their own doing ("no, I did not take photos").
         return None
     facts = [w for w in content_stems(text) if w not in {stem(v) for v in _VERDICT_WORDS}]
     if not facts:
         return None  # "this is ridiculous": a feeling, not what went wrong
     return words
+
+
+_DETERMINERS = frozenset({"the", "a", "an", "my", "our", "your", "their", "this", "that", "his",
+                          "her"})
+_NEEDS_NOUN = frozenset({"wrong", "same", "other", "new", "old", "right", "first", "last", "next",
+                         "whole", "entire", "second", "third"})
+
+
+_LEADING_ADVERBS = frozenset({"today", "yesterday", "tonight", "now", "then", "also", "still",
+                              "and", "but", "plus", "basically", "honestly", "apparently"})
+# A clause that opens with these depends on another one ("when I try to log in").
+_SUBORDINATORS = frozenset({"if", "when", "whenever", "once", "after", "before", "unless",
+                            "because", "since", "while", "until", "although", "though"})
+_OWN_DOINGS = frozenset({
+    "i didn't", "i did not", "i don't", "i do not", "i haven't", "i have not", "i never",
+    "i wasn't", "i was not", "i can't remember", "we didn't", "we did not", "we don't",
+    "we haven't", "i'm not", "i am not", "we never", "i won't", "i will not",
+})
+
+
+def _present_verb(lowered: list[str]) -> bool:
+    """A present-tense verb right after a short subject: "the app crashes", "it keeps"."""
+    at = 1 if lowered[0] in {"it", "he", "she", "this", "that", "everything", "nothing"} else 2
+    if lowered[0] in {"it", "he", "she", "this", "that"} or lowered[0] in _DETERMINERS:
+        verb = lowered[at] if at < len(lowered) else ""
+        return len(verb) > 3 and verb.endswith("s") and not verb.endswith(("ss", "us", "is"))
+    return False
 
 
 def _agent_side(words: list[str]) -> list[str]:
@@ -240,13 +292,22 @@ def _agent_side(words: list[str]) -> list[str]:
     return out
 
 
+_RESTART_RE = re.compile(r"\b(\w+(?:\s+\w+){0,2})\s*(?:\.\.\.|…|-|—)\s+\1\b", re.IGNORECASE)
+
+
 def complaint_statements(text: str, cfg: CriterionConfig) -> list[str]:
     """Clauses of ``text`` that state a complaint whole, as said (questions and plans left out)."""
     out = []
-    for sentence in sentences(text):
+    # "declined at the... at the shop": the restart is dropped before splitting sentences.
+    text = _RESTART_RE.sub(r"\1", text)
+    said = sentences(text)
+    for position, sentence in enumerate(said):
         if _is_question(sentence):
             continue
-        for clause in clauses(sentence):
+        parts = clauses(sentence)
+        if position == len(said) - 1 and re.search(r"(?:…|\.\.\.|-|—)\s*$", text):
+            parts = parts[:-1]  # the speaker was cut off: the last clause is unfinished
+        for clause in parts:
             words = _statement(clause, cfg)
             if words:
                 out.append(" ".join(words))
