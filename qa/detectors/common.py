@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qa.findings import Finding
 from qa.rubric import CriterionConfig
@@ -48,6 +49,14 @@ _HESITATIONS = frozenset({"um", "uh", "er", "erm", "uhm"})
 _NOISE_RE = re.compile(r"<[^>]*>|\[[^\]]*\]|\{[A-Z] |\}|/|--|#")
 
 
+@lru_cache(maxsize=16)
+def _cue_phrases(extra: tuple[str, ...]) -> tuple[str, ...]:
+    """Built-in and rubric cue phrases, tokenised, longest first so "i see what you mean" is
+    consumed before "i see"."""
+    return tuple(sorted({" ".join(tokens(c)) for c in (*_CUE_PHRASES, *extra)}, key=len,
+                        reverse=True))
+
+
 def is_listening_cue(text: str, cfg: CriterionConfig | None = None) -> bool:
     """True if the whole utterance is a short listening cue ("mm-hmm", "oh, I see, go on").
 
@@ -59,10 +68,9 @@ def is_listening_cue(text: str, cfg: CriterionConfig | None = None) -> bool:
     limit = cfg["max_cue_words"] if cfg is not None else 5
     if not words or len(words) > limit:
         return False
-    phrases = list(_CUE_PHRASES) + (list(cfg["listening_cues"]) if cfg is not None else [])
     remaining = " " + " ".join(words) + " "
-    # Longest cues first so "i see what you mean" is consumed before "i see".
-    for cue in sorted({" ".join(tokens(c)) for c in phrases}, key=len, reverse=True):
+    extra = tuple(cfg["listening_cues"]) if cfg is not None else ()
+    for cue in _cue_phrases(extra):
         while " " + cue + " " in remaining:
             remaining = remaining.replace(" " + cue + " ", " ")
     if all(w in _HESITATIONS for w in words):
@@ -314,6 +322,25 @@ def complaint_statements(text: str, cfg: CriterionConfig) -> list[str]:
     return out
 
 
+# The last few calls' complaint statements per customer utterance: several detectors ask for
+# the problem of the same call many times. Holding the call keeps its id from being reused.
+_STATEMENTS: dict[tuple[int, tuple[str, ...]], tuple[Transcript, list[list[str]]]] = {}
+
+
+def _call_statements(call: Transcript, cfg: CriterionConfig) -> list[list[str]]:
+    """complaint_statements of every utterance of ``call`` (empty for the agent's)."""
+    key = (id(call), tuple(cfg["complaint_phrases"]))
+    held = _STATEMENTS.get(key)
+    if held is not None and held[0] is call and len(held[1]) == len(call.utterances):
+        return held[1]
+    found = [complaint_statements(u.text, cfg) if u.speaker == CUSTOMER else []
+             for u in call.utterances]
+    if len(_STATEMENTS) >= 32:
+        _STATEMENTS.clear()
+    _STATEMENTS[key] = (call, found)
+    return found
+
+
 def find_problem(call: Transcript, before: int, cfg: CriterionConfig) -> Problem | None:
     """The customer's problem stated before utterance ``before``, or None if none was found.
 
@@ -324,10 +351,11 @@ def find_problem(call: Transcript, before: int, cfg: CriterionConfig) -> Problem
     """
     best: tuple[float, int, str] | None = None
     seen = 0
-    for i, utt in call.by(CUSTOMER):
+    statements = _call_statements(call, cfg)
+    for i, _utt in call.by(CUSTOMER):
         if i >= before or seen >= 4:
             break
-        found = complaint_statements(utt.text, cfg)
+        found = statements[i]
         if not found:
             continue
         for clause in found:

@@ -61,9 +61,13 @@ _GOOD_FEELINGS = (
 )
 
 
-def _feelings(cfg: CriterionConfig) -> str:
-    """One regular-expression alternation of the rubric's feeling words."""
-    return "|".join(re.escape(w) for w in sorted(cfg["feeling_words"], key=len, reverse=True))
+@lru_cache(maxsize=16)
+def _compiled_frames(feeling_words: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The frames with {F} and {G} filled from the rubric's feeling words, compiled once."""
+    feelings = "|".join(re.escape(w) for w in sorted(feeling_words, key=len, reverse=True))
+    good = feelings + "|" + "|".join(_GOOD_FEELINGS)
+    return tuple((why, re.compile(pattern.replace("{F}", feelings).replace("{G}", good)))
+                 for why, pattern in _FRAMES)
 
 
 # The grammar of empathy, beyond the rubric's phrases: each frame is (why, pattern). {F} is a
@@ -140,18 +144,11 @@ _FRAMES: tuple[tuple[str, str], ...] = (
 def _frame(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
     """(why, words) for the first empathy frame the sentence matches, else None."""
     text = " ".join(normalize(sentence).split())
-    feelings = _feelings(cfg)
-    good = feelings + "|" + "|".join(_GOOD_FEELINGS)
-    for why, pattern in _FRAMES:
-        match = _compiled(pattern, feelings, good).search(text)
+    for why, pattern in _compiled_frames(tuple(cfg["feeling_words"])):
+        match = pattern.search(text)
         if match:
             return why, match.group(0).strip()
     return None
-
-
-@lru_cache(maxsize=64)
-def _compiled(pattern: str, feelings: str, good: str) -> re.Pattern[str]:
-    return re.compile(pattern.replace("{F}", feelings).replace("{G}", good))
 
 
 # Asking about a feeling is not acknowledging it ("how do you feel about the new plan?").

@@ -18,7 +18,7 @@ from qa.detectors.common import (
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
 from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, numbers, sentences, stem, tokens
-from qa.transcript import AGENT, Transcript, Utterance
+from qa.transcript import AGENT, Transcript
 
 CRITERION = "paraphrasing"
 NEEDS_TIMING = False
@@ -42,7 +42,9 @@ PARAMS = {
 }
 
 
-def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str, object] | None:
+def restatement(call: Transcript, index: int, cfg: CriterionConfig,
+                memo: dict[int, tuple[set[str], set[int | float]]] | None = None,
+                ) -> dict[str, object] | None:
     """How utterance ``index`` restates the customer, or None if it does not.
 
     Each sentence is judged on its own: "It is. So what you need is..." restates in its
@@ -56,12 +58,18 @@ def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str,
                if len(u.text.split()) >= cfg["min_context_words"]][-cfg["context_utterances"]:]
     if not context:
         return None
+    # Each customer utterance's stems and numbers once, not once per agent sentence.
+    memo = {} if memo is None else memo  # one call's detect passes one memo for all turns
+    for ci, cu in context:
+        if ci not in memo:
+            memo[ci] = (content_stems(cu.text, cfg.synonym_map), numbers(cu.text))
+    prepared = [(ci, *memo[ci]) for ci, _cu in context]
     said = sentences(text)
     opener_excluded = bool(said) and _opens_with(said[0], cfg["not_restatement_openers"])
     # "..., is that right?" checks a restatement back with the customer: the strongest marker.
     earlier_marker = "check" if find_phrase(text, cfg["check_back_phrases"]) else None
     for position, sentence in enumerate(said):
-        found = _restates(sentence, context, cfg, allow_unmarked=not opener_excluded,
+        found = _restates(sentence, prepared, cfg, allow_unmarked=not opener_excluded,
                           marker=earlier_marker)
         if found:
             return found
@@ -71,7 +79,7 @@ def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str,
             # A restatement can run over a few short sentences: "So you cancelled in January.
             # You have the email. And we still charged you $99."
             run = " ".join(said[position:position + 3])
-            found = _restates(run, context, cfg, allow_unmarked=False, marker=marker)
+            found = _restates(run, prepared, cfg, allow_unmarked=False, marker=marker)
             if found:
                 return found
         earlier_marker = earlier_marker or marker
@@ -155,7 +163,10 @@ def _asks_or_advises(sentence: str) -> bool:
     return bool(_ASKS_OR_ADVISES.match(" ".join(tokens(sentence))))
 
 
-def _restates(sentence: str, context: list[tuple[int, Utterance]], cfg: CriterionConfig,
+Context = list[tuple[int, set[str], set[int | float]]]  # utterance, its stems, its numbers
+
+
+def _restates(sentence: str, context: Context, cfg: CriterionConfig,
               allow_unmarked: bool, marker: str | None = None) -> dict[str, object] | None:
     mine = content_stems(sentence, cfg.synonym_map, skip_numbers=True)
     if not mine:
@@ -165,13 +176,12 @@ def _restates(sentence: str, context: list[tuple[int, Utterance]], cfg: Criterio
         return None
     theirs: set[str] = set()
     best: tuple[int, int] | None = None
-    for ci, cu in context:
-        stems = content_stems(cu.text, cfg.synonym_map)
+    for ci, stems, _numbers in context:
         theirs |= stems
         overlap = len(mine & stems)
         if best is None or overlap >= best[1]:
             best = (ci, overlap)
-    their_numbers = set().union(*(numbers(cu.text) for _, cu in context))
+    their_numbers = set().union(*(found for _, _, found in context))
     shared = sorted(mine & theirs)
     entities = {w for w in shared if w in _ENTITY_WORDS}
     # Numbers carried over help, but a read-back of digits alone is not a restatement.
@@ -212,8 +222,9 @@ def _restates(sentence: str, context: list[tuple[int, Utterance]], cfg: Criterio
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """A strength for each restatement; a coaching point if a problem was never restated."""
     findings = []
+    memo: dict[int, tuple[set[str], set[int | float]]] = {}
     for i, _utt in call.by(AGENT):
-        found = restatement(call, i, cfg)
+        found = restatement(call, i, cfg, memo)
         if found is None:
             continue
         shared = ", ".join(found["shared"][:5])  # type: ignore[index]
