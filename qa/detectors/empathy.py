@@ -124,6 +124,10 @@ _FRAMES: tuple[tuple[str, str], ...] = (
     ("acknowledged how hard the situation is",
      r"\b(?:that's|that is|it's|this is) (?:quite |such |so much )?a lot\b(?! of)"),
     ("acknowledged how hard the situation is",
+     r"\b(?:that's|that is|it's|this is|that was|what) (?:really |just |so |definitely |such )?"
+     r"(?:not on|not fair|unfair|not good enough|no fun|no joke|(?:such )?(?:bad|rotten|hard"
+     r"|tough|terrible|awful) luck|a big deal|not what you need|the last thing you need)\b"),
+    ("acknowledged how hard the situation is",
      r"\b(?:that's|that is|it's been|that's been) (?:such |quite |a really |a very |so )?"
      r"(?:a )?long (?:time|wait|while|way)\b"),
     # Sympathy for the customer's state, not an apology for a fault.

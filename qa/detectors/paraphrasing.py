@@ -86,6 +86,8 @@ def restatement(call: Transcript, index: int, cfg: CriterionConfig,
     return None
 
 
+# "So your engineer will come on Friday" announces an outcome; it restates nothing.
+_OUTCOME_WORDS = frozenset({"will", "you'll", "it'll", "they'll", "we'll", "gonna", "shall"})
 _INTERJECTIONS = frozenset({"oh", "ah", "ok", "okay", "well", "right", "yeah", "ooh", "hmm", "and",
                             "so", "alright", "i", "see", "mm", "wow", "ouch", "yes"})
 
@@ -201,8 +203,11 @@ def _restates(sentence: str, context: Context, cfg: CriterionConfig,
         # After the frame the sentence is about the customer: "it sounds like I need to ..."
         # describes the agent's own next step.
         after = tokens(sentence)[len(tokens(reflective)):] if reflective else tokens(sentence)
+        # Only its first clause says whether it announces an outcome: "so your flight was
+        # cancelled, and the app will not let you change it" is still a restatement.
+        first = tokens(re.split(r",|;|\band\b|\bbut\b", sentence)[0])
         ok = (carried >= cfg["min_shared_reflective"] and len(shared) >= 1
-              and not set(after) & _AGENT_SINGULAR)
+              and not set(after) & _AGENT_SINGULAR and not set(first) & _OUTCOME_WORDS)
     elif marker and marker != "so":
         ok = carried >= cfg["min_shared_with_marker"] and len(shared) >= 1
     elif marker:  # "so ..." restates only about the customer and with plenty carried over
