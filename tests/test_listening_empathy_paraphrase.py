@@ -183,6 +183,8 @@ REFUND = ("c", 0.0, 9.0, "I don't want a voucher, I want my money back, and I ne
     "It sounds like the rent going out on Monday is the worry.",
     "So you'd rather have your money back than a voucher, is that right?",
     "Just so I understand, you want the money itself, before Monday.",
+    "It sounds like you're counting on that money for the rent.",
+    "So your rent goes out on Monday, and a voucher won't help with that.",
 ])
 def test_restatements_carry_the_customers_content(rubric: Rubric, text: str) -> None:
     call = make_call(REFUND, ("a", 9.5, 14.0, text))
@@ -197,6 +199,9 @@ def test_restatements_carry_the_customers_content(rubric: Rubric, text: str) -> 
     "Have you had a voucher from us before?",  # a question
     "You could ask your bank about the rent.",  # advice
     "It sounds like I need to check the voucher rules.",
+    "So your refund will reach the card on Monday.",  # announces an outcome
+    "So you just need to fill in the refund form.",  # an instruction
+    "So you're all set for Monday.",
 ])
 def test_look_alikes_are_not_restatements(rubric: Rubric, text: str) -> None:
     call = make_call(REFUND, ("a", 9.5, 14.0, text))

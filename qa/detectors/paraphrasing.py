@@ -86,6 +86,7 @@ def restatement(call: Transcript, index: int, cfg: CriterionConfig,
     return None
 
 
+_HEARD = re.compile(r"\b(?:sounds?|seems?|hear|feel)\b")
 # "So your engineer will come on Friday" announces an outcome; it restates nothing.
 _OUTCOME_WORDS = frozenset({"will", "you'll", "it'll", "they'll", "we'll", "gonna", "shall"})
 _INTERJECTIONS = frozenset({"oh", "ah", "ok", "okay", "well", "right", "yeah", "ooh", "hmm", "and",
@@ -147,7 +148,8 @@ _ASKS_OR_ADVISES = re.compile(
     r"(?:do|does|did|is|are|was|were|have|has|had|can|could|would|will|should|shall|may|might"
     r"|how|what|when|where|which|who|why)\b(?! you're saying| i'm hearing| you need is"
     r"| you want is| you mean| matters)"
-    r"|you(?:'ll| will| could| should| can| might| may want| may wish| need to| have to"
+    r"|you(?: just| only| simply| really| still| also)?(?:'ll| will| could| should| can| might"
+    r"| may want| may wish| need to| have to"
     r"| must)\b"
     r"|(?:maybe|perhaps|try|why don't|it might help|it may help|sometimes|don't|please|let's"
     r"|i (?:think|suggest|recommend|would|'d) (?:you|that you|trying)|next time|if you"
@@ -206,7 +208,12 @@ def _restates(sentence: str, context: Context, cfg: CriterionConfig,
         # Only its first clause says whether it announces an outcome: "so your flight was
         # cancelled, and the app will not let you change it" is still a restatement.
         first = tokens(re.split(r",|;|\band\b|\bbut\b", sentence)[0])
-        ok = (carried >= cfg["min_shared_reflective"] and len(shared) >= 1
+        # "It sounds like you didn't feel heard" reflects in new words: a frame that names
+        # hearing or feeling needs no word of theirs; "so your ..." needs one.
+        # "So you ..." about the customer themself is a restatement in form too.
+        needed = (0 if (reflective and _HEARD.search(reflective)) or marker == "so you"
+                  else cfg["min_shared_reflective"])
+        ok = (carried >= needed and len(shared) >= min(1, needed)
               and not set(after) & _AGENT_SINGULAR and not set(first) & _OUTCOME_WORDS)
     elif marker and marker != "so":
         ok = carried >= cfg["min_shared_with_marker"] and len(shared) >= 1
