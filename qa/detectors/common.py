@@ -145,7 +145,7 @@ _NOT_PROBLEM = (
     "going to", "gonna", "i'll", "i will", "let me", "want to", "wanna", "i'd like",
     "i would like", "see what happens", "i need", "i was wondering", "can you", "could you",
     "would you", "i'm calling", "i am calling", "calling about", "calling to", "i hope",
-    "i think", "i guess", "maybe", "i suppose", "you know what",
+    "i think", "i guess", "maybe", "i suppose", "you know what", "can't wait", "cannot wait",
     "i don't know", "i'm not sure", "let's", "please", "thank", "thanks",
 )
 # Evaluations that carry feeling but no facts ("this is ridiculous") are not the problem.
@@ -206,12 +206,12 @@ def _clean_words(clause: str) -> list[str]:
                 del words[pos + size:pos + 2 * size]
             else:
                 pos += 1
-    # "you know" and "I mean" are fillers mid-clause.
+    # "you know", "I mean", "sort of" and "kind of" are fillers mid-clause.
     out: list[str] = []
     for w in words:
         out.append(w)
-        if len(out) >= 2 and " ".join(x.lower() for x in out[-2:]) in {"you know", "i mean"} \
-                and len(out) > 2:
+        if len(out) > 2 and " ".join(x.lower() for x in out[-2:]) in {
+                "you know", "i mean", "sort of", "kind of"}:
             del out[-2:]
     return out
 
@@ -219,9 +219,16 @@ def _clean_words(clause: str) -> list[str]:
 def _statement(clause: str, cfg: CriterionConfig) -> list[str] | None:
     """The clause's words if it states a complaint as a whole clause, else None."""
     words = _clean_words(clause)
-    # "today I got a charge...": a time word before the subject is dropped.
-    while len(words) > 3 and words[0].lower() in _LEADING_ADVERBS:
-        words = words[1:]
+    # "today I got a charge...", "the thing is my card...": what leads up to the subject goes.
+    lead = True
+    while lead and len(words) > 3:
+        lead = False
+        if words[0].lower() in _LEADING_ADVERBS:
+            words, lead = words[1:], True
+        for phrase in _LEADING_PHRASES:
+            size = len(phrase)
+            if [w.lower() for w in words[:size]] == list(phrase) and len(words) > size + 2:
+                words, lead = words[size:], True
     lowered = [w.lower() for w in words]
     if not 3 <= len(words) <= 16 or lowered[0] in _SUBORDINATORS:
         return None
@@ -255,6 +262,9 @@ _NEEDS_NOUN = frozenset({"wrong", "same", "other", "new", "old", "right", "first
                          "whole", "entire", "second", "third"})
 
 
+_LEADING_PHRASES = (("the", "thing", "is"), ("the", "problem", "is"), ("the", "issue", "is"),
+                    ("what", "happened", "is"), ("it's", "just", "that"), ("it's", "that"),
+                    ("the", "problem", "is", "that"), ("the", "issue", "is", "that"))
 _LEADING_ADVERBS = frozenset({"today", "yesterday", "tonight", "now", "then", "also", "still",
                               "and", "but", "plus", "basically", "honestly", "apparently"})
 # A clause that opens with these depends on another one ("when I try to log in").
