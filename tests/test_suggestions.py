@@ -329,3 +329,25 @@ def test_splice_check_catches_the_issue_examples() -> None:
     assert not _problems(restate("your parcel hasn't arrived"))
     assert not _problems("\"I'm sorry that happened. That's on us.\"")
     assert not _problems("\"Let's sort out the problem with your order together.\"")
+
+
+def test_greeting_never_takes_a_word_for_a_name(rubric: Rubric) -> None:
+    """"I'm gonna" is not a name ("Thanks for calling, this is gonna." on a real call)."""
+    the_call = Transcript("t", [
+        Utterance("agent", 0.0, 2.0, "hello, i'm gonna need your account number"),
+        Utterance("customer", 2.5, 5.0, "It's 5512."),
+        Utterance("agent", 5.5, 7.0, "Thanks, one moment."),
+    ], agent=None, speaker_timing=True)
+    [got] = [f.suggestion for f in score_call(the_call, rubric).findings
+             if f.label == "greeting:incomplete"]
+    assert got == ("Open with a greeting, your first name and an offer to help, as in \"Thanks "
+                   "for calling, this is Sam. How can I help you today?\" with your own name.")
+
+
+def test_negative_language_names_the_option_without_a_placeholder(rubric: Rubric) -> None:
+    the_call = call(("c", "I need to move my delivery to Saturday."),
+                    ("a", "I can't change the date."))
+    [got] = [f.suggestion for f in score_call(the_call, rubric).findings
+             if f.label == "negative_language"]
+    assert got == ("Lead with what you can do: say \"Here's what I can do\" and name the option "
+                   "you can offer, rather than \"I can't change the date.\"")
