@@ -253,3 +253,14 @@ def test_problem_as_a_noun_phrase(rubric: Rubric) -> None:
     assert problem_noun_phrase(call, 2, cfg) == "the problem with your boiler"
     found = find_problem(call, 2, cfg)
     assert found is not None and found.index == 1 and found.said == "My boiler's broken"
+
+
+def test_problem_follows_a_call_changed_in_place(rubric: Rubric) -> None:
+    """Swapping roles edits the call in place; the problem is found again, not remembered."""
+    call = make_call(("a", 0.0, 2.0, "My parcel never arrived."),
+                     ("c", 2.5, 5.0, "Thanks for calling, how can I help?"))
+    cfg = rubric.criteria["empathy"]
+    assert problem_phrase(call, 2, cfg) is None
+    for utt in call.utterances:
+        utt.speaker = "customer" if utt.speaker == "agent" else "agent"
+    assert problem_phrase(call, 2, cfg) == "your parcel never arrived"

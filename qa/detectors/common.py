@@ -333,21 +333,23 @@ def complaint_statements(text: str, cfg: CriterionConfig) -> list[str]:
 
 
 # The last few calls' complaint statements per customer utterance: several detectors ask for
-# the problem of the same call many times. Holding the call keeps its id from being reused.
-_STATEMENTS: dict[tuple[int, tuple[str, ...]], tuple[Transcript, list[list[str]]]] = {}
+# the problem of the same call many times. Holding the call keeps its id from being reused; the
+# fingerprint of speakers and texts notices a call changed in place (roles swapped).
+_STATEMENTS: dict[tuple[int, tuple[str, ...]], tuple[Transcript, int, list[list[str]]]] = {}
 
 
 def _call_statements(call: Transcript, cfg: CriterionConfig) -> list[list[str]]:
     """complaint_statements of every utterance of ``call`` (empty for the agent's)."""
     key = (id(call), tuple(cfg["complaint_phrases"]))
+    fingerprint = hash(tuple((u.speaker, u.text) for u in call.utterances))
     held = _STATEMENTS.get(key)
-    if held is not None and held[0] is call and len(held[1]) == len(call.utterances):
-        return held[1]
+    if held is not None and held[0] is call and held[1] == fingerprint:
+        return held[2]
     found = [complaint_statements(u.text, cfg) if u.speaker == CUSTOMER else []
              for u in call.utterances]
     if len(_STATEMENTS) >= 32:
         _STATEMENTS.clear()
-    _STATEMENTS[key] = (call, found)
+    _STATEMENTS[key] = (call, fingerprint, found)
     return found
 
 
