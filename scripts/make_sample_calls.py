@@ -253,7 +253,7 @@ CALLS: tuple[Call, ...] = (
                  "there are two payments for the same amount."),
             cut("Yeah, okay. Can I get your full name?", overlap=1.4),
             cust("James Walker."),
-            agent("Right. I have your account open."),
+            agent("Right. I have your account open.", "affirmation"),
             cust("Yes, and both of them are exactly the same amount, so it is obviously a "
                  "mistake. I called the store first, and they told me to call you because "
                  "the charges come from the bank."),

@@ -11,10 +11,11 @@ from qa.detectors.common import (
     customer_topic,
     is_listening_cue,
     last_customer_before,
+    opening_cue,
 )
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
 from qa.rubric import INTEGER, NUMBER, CriterionConfig
-from qa.text import is_question, normalize
+from qa.text import find_phrase, is_question, normalize, sentences, tokens
 from qa.transcript import AGENT, CUSTOMER, Transcript
 
 CRITERION = "affirmations"
@@ -35,21 +36,91 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """One strength finding per listening cue; a coaching point for a long turn met in silence."""
     findings = []
     for i, utt in call.by(AGENT):
-        if not is_listening_cue(utt.text, cfg):
+        opener = None if is_listening_cue(utt.text, cfg) else opening_cue(utt.text, cfg)
+        if opener is None and not is_listening_cue(utt.text, cfg):
             continue
         previous = last_customer_before(call, i)
         if previous is None:
             continue  # a cue before the customer said anything acknowledges nothing
-        if is_question(previous[1].text) and previous[1].end <= utt.start:
+        if _asks(previous[1].text, whole=opener is not None) and previous[1].end <= utt.start:
             continue  # "yes" answering the customer's question is an answer, not a cue
+        if opener is not None and (not _answers_customer(call, i)
+                                   or previous[1].end > utt.start + 0.3
+                                   or find_phrase(previous[1].text, _THANKS)):
+            # "Okay. Next question..." after the agent's own turn acknowledges nothing, and
+            # "Sure. Have a great day." after "thanks" is "you're welcome"; a turn that starts
+            # over the customer takes the floor rather than acknowledging it.
+            continue
+        if opener is None and not _acknowledges(call, i):
+            continue
+        cue = opener or utt.text
         findings.append(agent_finding(
             call, i, CRITERION, "affirmation", STRENGTH,
-            "Listening cue that keeps the customer talking.",
-            cue=normalize(utt.text).strip(".!?, "),
+            "Listening cue that keeps the customer talking." if opener is None else
+            "Opened the answer by acknowledging what the customer said.",
+            quote=cue, cue=normalize(cue).strip(".!?, "),
         ))
     findings.extend(_mechanical_runs(call, cfg, findings))
     findings.extend(_silent_long_turns(call, cfg, {f.utterance for f in findings}))
     return findings
+
+
+_THANKS = ("thank you", "thanks", "cheers", "that's helpful", "that's really helpful",
+           "appreciate it")
+# Questions asked without a question mark: "so can you send another one", "... is that right".
+_TAG_QUESTIONS = ("is that right", "is that correct", "right?", "correct?", "yeah?", "okay?",
+                  "isn't it", "can you", "could you", "will you", "would you", "please")
+_LEAD_WORDS = {"so", "and", "but", "okay", "ok", "well", "um", "uh", "oh", "right", "then"}
+
+
+def _asks(text: str, whole: bool = False) -> bool:
+    """True if the customer asked something: the utterance ends as a question (or, with
+    ``whole``, any of its sentences is one), even behind "so ..." or without a question mark."""
+    said = sentences(text) or [text]
+    for sentence in said if whole else said[-1:]:
+        words = tokens(sentence)
+        while words and words[0] in _LEAD_WORDS:
+            words = words[1:]
+        bare = " ".join(words)
+        closed = sentence.rstrip().endswith((".", "!"))
+        if is_question(sentence) or (bare and not closed and is_question(bare)) \
+                or any(bare.endswith(t.rstrip("?")) for t in _TAG_QUESTIONS[:5]) \
+                or any(bare.startswith(t) for t in _TAG_QUESTIONS[7:]):
+            return True
+    return False
+
+
+# Said alone these agree or react ("exactly", "wow", "oh no") rather than signal listening: never
+# an interruption (see is_listening_cue) but not counted as a listening cue either.
+_REACTIONS = frozenset({"exactly", "absolutely", "definitely", "certainly", "indeed", "totally",
+                        "wow", "no", "dear", "precisely"})
+_ANSWERS = frozenset({"yes", "no", "yep", "nope"})
+
+
+def _acknowledges(call: Transcript, index: int) -> bool:
+    """True if a whole-utterance cue acknowledges the customer rather than reacting, answering
+    or starting the agent's own next sentence.
+
+    "Yeah," between two of the agent's own utterances begins its next sentence; "Yes." followed
+    by more of the agent's talk answers; "Exactly." or "Wow." agrees or reacts.
+    """
+    utt = call.utterances[index]
+    words = [w for w in tokens(utt.text) if w not in {"oh", "um", "uh", "well"}]
+    if words and all(w in _REACTIONS for w in words):
+        return False
+    before = call.utterances[index - 1] if index else None
+    after = call.utterances[index + 1] if index + 1 < len(call.utterances) else None
+    agent_next = after is not None and after.speaker == AGENT
+    if agent_next and utt.text.rstrip().endswith(",") and before is not None \
+            and before.speaker == AGENT:
+        return False
+    return not (agent_next and words and set(words) <= _ANSWERS)
+
+
+def _answers_customer(call: Transcript, index: int) -> bool:
+    """True if the customer spoke last before agent utterance ``index`` (its cue answers them)."""
+    earlier = [u for u in call.utterances[:index] if u.start < call.utterances[index].start]
+    return bool(earlier) and earlier[-1].speaker == CUSTOMER
 
 
 def _mechanical_runs(call: Transcript, cfg: CriterionConfig,
@@ -88,11 +159,12 @@ def _silent_long_turns(call: Transcript, cfg: CriterionConfig,
         if any(utt.start <= t <= utt.end + 2.0 for t in cue_times):
             continue
         topic = customer_topic(utt.text, cfg)
+        show = (f"then show you heard it: \"Right, so {topic}.\"" if topic
+                else "then say back what you heard in a sentence.")
         out.append(agent_finding(
             call, i, CRITERION, "affirmation:missing", COACHING,
             f"The customer spoke for {utt.duration:.0f} s with no sign that anyone was listening.",
-            suggestion=f"Drop in a short cue while they explain (\"I see\", \"go on\"), then "
-                       f"show you heard it: \"I hear you, {topic}.\"",
+            suggestion=f"Drop in a short cue while they explain (\"I see\", \"go on\"), {show}",
         ))
     return out
 

@@ -33,12 +33,13 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     complaints = complaint_utterances(call, cfg)
     if complaints and not findings:
         ci, _ = complaints[0]
-        problem = problem_phrase(call, ci + 1, cfg) or "this"
+        problem = problem_phrase(call, ci + 1, cfg)
+        ask = (f"When did you first notice that {problem}, and what have you tried so far?"
+               if problem else "When did this start, and what have you tried so far?")
         findings.append(agent_finding(
             call, ci, CRITERION, "clarifying_question:missing", COACHING,
             "The agent went to a fix without asking a single question about the problem.",
-            suggestion=f"Ask before solving: \"When did you first notice that {problem}, and "
-                       "what have you tried so far?\""))
+            suggestion=f"Ask before solving: \"{ask}\""))
     return findings
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
 from qa.findings import Finding
 from qa.rubric import CriterionConfig
 from qa.text import (
@@ -10,23 +14,84 @@ from qa.text import (
     find_phrase,
     normalize,
     sentences,
-    shorten,
-    to_second_person,
+    stem,
     tokens,
 )
 from qa.transcript import AGENT, CUSTOMER, Transcript, Utterance
 
 
-def is_listening_cue(text: str, cfg: CriterionConfig) -> bool:
-    """True if the whole utterance is a short listening cue ("mm-hmm", "I see, go on")."""
-    words = tokens(text)
-    if not words or len(words) > cfg["max_cue_words"]:
+def _word_set(text: str) -> frozenset[str]:
+    """The white-space separated words of ``text`` (long word lists read better as text)."""
+    return frozenset(text.split())
+
+
+# The general shape of a listening cue: a short utterance made only of acknowledgement tokens
+# (interjections and agreement words), said in any order or repeated ("oh yeah", "mm, right,
+# right", "huh", "yeah, sure"), besides the rubric's own cue phrases. Multi-word cues whose words
+# mean nothing alone as a cue ("i see", "go on") stay phrases.
+_ACK_TOKENS = _word_set("""
+mm mmm mhm mm-hmm mm-hm mhmm hmm hm uh-huh uh-hum uh um huh ah aha oh ooh ohh yeah yea yah
+yeh ya yes yep yup okay ok 'kay kay alright right sure wow exactly indeed
+absolutely definitely certainly totally noted understood gotcha really dear sir ma'am
+madam yeah-yeah okey-dokey
+""")
+_ACK_SHAPE = re.compile(r"^(?:m+|h?m+h?m*|u+h+|u+h-?h?u+h+|a+h+|o+h+|hu+h+|h+m+|mm+-?h+m+)$")
+_CUE_PHRASES = (
+    "i see", "got it", "go on", "go ahead", "i hear you", "i understand", "of course",
+    "all right", "sure thing", "makes sense", "that makes sense", "fair enough",
+    "is that right", "is that so", "oh no", "oh dear", "i get it", "i see what you mean",
+    "please go on", "please continue", "uh oh", "i hear ya", "i'm with you", "sure sure",
+    "oh okay", "all right then", "okay then", "right then", "that's understandable",
+)
+# Hesitation sounds alone ("um,", "uh") hold the floor; they acknowledge nothing.
+_HESITATIONS = frozenset({"um", "uh", "er", "erm", "uhm"})
+# Stage directions a transcriber writes inside a line ("<laughter>", "[noise]", "{F uh}").
+_NOISE_RE = re.compile(r"<[^>]*>|\[[^\]]*\]|\{[A-Z] |\}|/|--|#")
+
+
+@lru_cache(maxsize=16)
+def _cue_phrases(extra: tuple[str, ...]) -> tuple[str, ...]:
+    """Built-in and rubric cue phrases, tokenised, longest first so "i see what you mean" is
+    consumed before "i see"."""
+    return tuple(sorted({" ".join(tokens(c)) for c in (*_CUE_PHRASES, *extra)}, key=len,
+                        reverse=True))
+
+
+def is_listening_cue(text: str, cfg: CriterionConfig | None = None) -> bool:
+    """True if the whole utterance is a short listening cue ("mm-hmm", "oh, I see, go on").
+
+    The interruption detector calls this too: a cue said over the customer is not an
+    interruption. ``cfg`` adds the rubric's own cues and its word limit; without it the built-in
+    shape and five words apply.
+    """
+    words = tokens(_NOISE_RE.sub(" ", text))
+    limit = cfg["max_cue_words"] if cfg is not None else 5
+    if not words or len(words) > limit:
         return False
     remaining = " " + " ".join(words) + " "
-    # Longest cues first so "i see" is consumed before "i".
-    for cue in sorted(cfg["listening_cues"], key=len, reverse=True):
-        remaining = remaining.replace(" " + " ".join(tokens(cue)) + " ", " ")
-    return not remaining.strip()
+    extra = tuple(cfg["listening_cues"]) if cfg is not None else ()
+    for cue in _cue_phrases(extra):
+        while " " + cue + " " in remaining:
+            remaining = remaining.replace(" " + cue + " ", " ")
+    if all(w in _HESITATIONS for w in words):
+        return False
+    return all(w in _ACK_TOKENS or _ACK_SHAPE.match(w) for w in remaining.split())
+
+
+def opening_cue(text: str, cfg: CriterionConfig | None = None) -> str | None:
+    """The listening cue that opens a longer turn as its own sentence ("Right. So the refund
+    went to the old card?" -> "Right."), else None.
+
+    Only a cue closed by a full stop, "!" or "?" counts: "Okay, let me pull up your account"
+    uses the word to start a sentence that does something else.
+    """
+    match = re.match(r"\s*([^.!?]+[.!?]+)\s+(\S.*)$", text, re.DOTALL)
+    if not match:
+        return None
+    first, rest = match.group(1), match.group(2)
+    if not tokens(rest) or first.rstrip().endswith("?"):
+        return None
+    return first.strip() if is_listening_cue(first, cfg) else None
 
 
 def previous_customer(call: Transcript, index: int, window: float = 60.0,
@@ -52,43 +117,315 @@ def complaint_utterances(call: Transcript, cfg: CriterionConfig) -> list[tuple[i
             if find_phrase(u.text, cfg["complaint_phrases"])]
 
 
-def problem_clause(text: str, cfg: CriterionConfig) -> str | None:
-    """The clause of ``text`` that states a complaint with the most content, as said."""
-    best: tuple[int, str] | None = None
-    for clause in clauses(text):
-        if find_phrase(clause, cfg["complaint_phrases"]):
-            weight = len(content_stems(clause))
+@dataclass(frozen=True)
+class Problem:
+    """The customer's problem as one clean statement, ready to say back to them."""
+
+    index: int  # the customer utterance it comes from
+    said: str  # the clause as the customer said it ("my order never came")
+    clause: str  # turned to the customer's side ("your order never came")
+    subject: str | None  # its noun subject when it has one ("your order")
+
+
+# A complaint statement opens with its subject: a pronoun, a possessive or a determiner.
+_SUBJECTS = _word_set("""
+i i'm i've i'd it it's its my our we we're we've they they're they've their the this
+that that's there there's these those he she his her he's she's nobody nothing no someone
+somebody everything every all both a an you you've you're your one none mine
+""")
+# A statement has a finite verb: an auxiliary, a negation or a past form.
+_FINITE = _word_set("""
+is isn't was wasn't are aren't were weren't has hasn't have haven't had hadn't did didn't does
+doesn't do don't won't can't cannot couldn't wouldn't shouldn't keeps kept keep never still
+came went broke sent got took left said told gave put lost paid showed arrived stopped
+charged i'm i've it's that's there's they're they've we're we've you've you're he's she's
+""")
+# Plans, wishes and requests are not the problem ("I'm going to turn it off and on again").
+_NOT_PROBLEM = (
+    "going to", "gonna", "i'll", "i will", "let me", "want to", "wanna", "i'd like",
+    "i would like", "see what happens", "i need", "i was wondering", "can you", "could you",
+    "would you", "i'm calling", "i am calling", "calling about", "calling to", "i hope",
+    "i think", "i guess", "maybe", "i suppose", "you know what", "can't wait", "cannot wait",
+    "i don't know", "i'm not sure", "let's", "please", "thank", "thanks",
+)
+# Evaluations that carry feeling but no facts ("this is ridiculous") are not the problem.
+_VERDICT_WORDS = _word_set("""
+ridiculous unacceptable frustrated frustrating annoyed annoying upset angry terrible awful fed
+disappointed disappointing joke crazy insane mess nightmare rubbish useless pathetic sick tired
+shocking appalling horrible bad worse worst happy pleased fine seems seem sounds looks feels
+feel
+""")
+_FILLERS = frozenset({"um", "uh", "erm", "er", "uhm", "hmm", "mm"})
+_DANGLING = _word_set("""
+the a an to of my our your and or but with for in at from is was are were that like um uh
+because so then just really very this these those it's i'm has have had be been by as
+""")
+_QUESTION_OPENERS = _word_set("""
+what when where which who why how could can would do does did is are was were have has may
+shall should will
+""")
+# The customer speaks of the company as "you": said back by the agent, that is "we".
+_TO_AGENT_SIDE = {
+    "i": "you", "i'm": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll",
+    "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "we": "you",
+    "we're": "you're", "we've": "you've", "we'd": "you'd", "we'll": "you'll", "our": "your",
+    "ours": "yours", "us": "you", "ourselves": "yourselves",
+    "you": "we", "you're": "we're", "you've": "we've", "you'd": "we'd", "you'll": "we'll",
+    "your": "our", "yours": "ours", "yourself": "ourselves",
+}
+_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*|[^\sA-Za-z0-9]+")
+_SUBJECT_END = _word_set("""
+is isn't was wasn't are aren't were weren't has hasn't have haven't had hadn't did didn't does
+doesn't won't can't cannot couldn't never still keeps kept just has been not
+""")
+
+
+_TAGS = ("you know", "right", "okay", "ok", "yeah", "you see", "like")
+
+
+def _is_question(sentence: str) -> bool:
+    words = tokens(sentence)
+    asked = sentence.rstrip().endswith("?")
+    # "... never showed up, you know?" is a statement with a tag, not a question.
+    if asked and any(" ".join(words).endswith(" " + tag) for tag in _TAGS):
+        asked = False
+    return asked or bool(words and words[0] in _QUESTION_OPENERS and len(words) > 1
+                         and words[1] not in {"i", "we", "it"})
+
+
+def _clean_words(clause: str) -> list[str]:
+    """The clause's words with fillers, stray punctuation and restarts ("at the... at the")
+    left out."""
+    words = [w.replace("’", "'") for w in _WORD_RE.findall(clause)]
+    words = [w for w in words if w.lower() not in _FILLERS and re.search(r"[A-Za-z0-9]", w)]
+    for size in (3, 2, 1):  # a repeated run of one to three words is a restart
+        pos = 0
+        while pos + 2 * size <= len(words):
+            if [w.lower() for w in words[pos:pos + size]] == \
+                    [w.lower() for w in words[pos + size:pos + 2 * size]]:
+                del words[pos + size:pos + 2 * size]
+            else:
+                pos += 1
+    # "you know", "I mean", "sort of" and "kind of" are fillers mid-clause.
+    out: list[str] = []
+    for w in words:
+        out.append(w)
+        if len(out) > 2 and " ".join(x.lower() for x in out[-2:]) in {
+                "you know", "i mean", "sort of", "kind of"}:
+            del out[-2:]
+    return out
+
+
+def _statement(clause: str, cfg: CriterionConfig) -> list[str] | None:
+    """The clause's words if it states a complaint as a whole clause, else None."""
+    words = _clean_words(clause)
+    # "today I got a charge...", "the thing is my card...": what leads up to the subject goes.
+    lead = True
+    while lead and len(words) > 3:
+        lead = False
+        if words[0].lower() in _LEADING_ADVERBS:
+            words, lead = words[1:], True
+        for phrase in _LEADING_PHRASES:
+            size = len(phrase)
+            if [w.lower() for w in words[:size]] == list(phrase) and len(words) > size + 2:
+                words, lead = words[size:], True
+    lowered = [w.lower() for w in words]
+    if not 3 <= len(words) <= 16 or lowered[0] in _SUBORDINATORS:
+        return None
+    if lowered[0] not in _SUBJECTS or lowered[-1] in _DANGLING:
+        return None
+    if lowered[-2] in _DETERMINERS and lowered[-1] in _NEEDS_NOUN:
+        return None  # "it was left at the wrong": cut before its noun
+    if not any(w in _FINITE or (w.endswith("ed") and len(w) > 4) or w.endswith("'s")
+               or w in {"broken", "been", "gone"} for w in lowered) and not _present_verb(lowered):
+        return None
+    text = " ".join(lowered)
+    if find_phrase(text, _NOT_PROBLEM):
+        return None
+    negated = any(w in {"never", "not", "no", "nobody", "nothing"} or w.endswith("n't")
+                  for w in lowered)
+    complaint = find_phrase(text, cfg["complaint_phrases"])
+    if not complaint and (not negated or " ".join(lowered[:2]) in _OWN_DOINGS
+                          or " ".join(lowered[:3]) in _OWN_DOINGS):
+        # A negation alone makes a complaint ("the engineer never came"), but not the
+        # customer's account of their own doing ("no, I did not take photos").
+        return None
+    facts = [w for w in content_stems(text) if w not in {stem(v) for v in _VERDICT_WORDS}]
+    if not facts:
+        return None  # "this is ridiculous": a feeling, not what went wrong
+    return words
+
+
+_DETERMINERS = frozenset({"the", "a", "an", "my", "our", "your", "their", "this", "that", "his",
+                          "her"})
+_NEEDS_NOUN = frozenset({"wrong", "same", "other", "new", "old", "right", "first", "last", "next",
+                         "whole", "entire", "second", "third"})
+
+
+_LEADING_PHRASES = (("the", "thing", "is"), ("the", "problem", "is"), ("the", "issue", "is"),
+                    ("what", "happened", "is"), ("it's", "just", "that"), ("it's", "that"),
+                    ("the", "problem", "is", "that"), ("the", "issue", "is", "that"))
+_LEADING_ADVERBS = frozenset({"today", "yesterday", "tonight", "now", "then", "also", "still",
+                              "and", "but", "plus", "basically", "honestly", "apparently"})
+# A clause that opens with these depends on another one ("when I try to log in").
+_SUBORDINATORS = frozenset({"if", "when", "whenever", "once", "after", "before", "unless",
+                            "because", "since", "while", "until", "although", "though"})
+_OWN_DOINGS = frozenset({
+    "i didn't", "i did not", "i don't", "i do not", "i haven't", "i have not", "i never",
+    "i wasn't", "i was not", "i can't remember", "we didn't", "we did not", "we don't",
+    "we haven't", "i'm not", "i am not", "we never", "i won't", "i will not",
+})
+
+
+def _present_verb(lowered: list[str]) -> bool:
+    """A present-tense verb right after a short subject: "the app crashes", "it keeps"."""
+    at = 1 if lowered[0] in {"it", "he", "she", "this", "that", "everything", "nothing"} else 2
+    if lowered[0] in {"it", "he", "she", "this", "that"} or lowered[0] in _DETERMINERS:
+        verb = lowered[at] if at < len(lowered) else ""
+        return len(verb) > 3 and verb.endswith("s") and not verb.endswith(("ss", "us", "is"))
+    return False
+
+
+def _agent_side(words: list[str]) -> list[str]:
+    """The customer's words as the agent says them back: "my order" -> "your order",
+    "you charged me" -> "we charged you", "I was" -> "you were"."""
+    out = []
+    for pos, word in enumerate(words):
+        low = word.lower()
+        swapped = _TO_AGENT_SIDE.get(low)
+        previous = words[pos - 1].lower() if pos else ""
+        if low in {"am", "was", "wasn't"} and previous == "i":
+            swapped = {"am": "are", "was": "were", "wasn't": "weren't"}[low]
+        elif low in {"was", "wasn't"} and previous == "you":
+            swapped = low  # the company "you was" stays rare; keep the customer's verb
+        if swapped is None:
+            out.append(word)
+        elif word[:1].isupper() and pos and low != "i":
+            out.append(swapped.capitalize())
+        else:
+            out.append(swapped)
+    # "me" after a preposition became "you"; after a verb the object "you" is right too.
+    if out and out[0][:1].isupper() and out[0].lower() in _SUBJECTS | set(_TO_AGENT_SIDE.values()):
+        out[0] = out[0][0].lower() + out[0][1:]
+    return out
+
+
+_RESTART_RE = re.compile(r"\b(\w+(?:\s+\w+){0,2})\s*(?:\.\.\.|…|-|—)\s+\1\b", re.IGNORECASE)
+
+
+def complaint_statements(text: str, cfg: CriterionConfig) -> list[str]:
+    """Clauses of ``text`` that state a complaint whole, as said (questions and plans left out)."""
+    out = []
+    # "declined at the... at the shop": the restart is dropped before splitting sentences.
+    text = _RESTART_RE.sub(r"\1", text)
+    said = sentences(text)
+    for position, sentence in enumerate(said):
+        if _is_question(sentence):
+            continue
+        parts = clauses(sentence)
+        if position == len(said) - 1 and re.search(r"(?:…|\.\.\.|-|—)\s*$", text):
+            parts = parts[:-1]  # the speaker was cut off: the last clause is unfinished
+        for clause in parts:
+            words = _statement(clause, cfg)
+            if words:
+                out.append(" ".join(words))
+    return out
+
+
+# The last few calls' complaint statements per customer utterance: several detectors ask for
+# the problem of the same call many times. Holding the call keeps its id from being reused; the
+# fingerprint of speakers and texts notices a call changed in place (roles swapped).
+_STATEMENTS: dict[tuple[int, tuple[str, ...]], tuple[Transcript, int, list[list[str]]]] = {}
+
+
+def _call_statements(call: Transcript, cfg: CriterionConfig) -> list[list[str]]:
+    """complaint_statements of every utterance of ``call`` (empty for the agent's)."""
+    key = (id(call), tuple(cfg["complaint_phrases"]))
+    fingerprint = hash(tuple((u.speaker, u.text) for u in call.utterances))
+    held = _STATEMENTS.get(key)
+    if held is not None and held[0] is call and held[1] == fingerprint:
+        return held[2]
+    found = [complaint_statements(u.text, cfg) if u.speaker == CUSTOMER else []
+             for u in call.utterances]
+    if len(_STATEMENTS) >= 32:
+        _STATEMENTS.clear()
+    _STATEMENTS[key] = (call, fingerprint, found)
+    return found
+
+
+def find_problem(call: Transcript, before: int, cfg: CriterionConfig) -> Problem | None:
+    """The customer's problem stated before utterance ``before``, or None if none was found.
+
+    Looks at the first few customer utterances that state a complaint as a whole clause (a
+    subject, a verb, a complaint word or a negation; not a question, a plan or a bare verdict)
+    and keeps the one with the most facts, preferring earlier ones: the problem is usually
+    told first. Never a fragment: a clause that does not stand as a sentence is skipped.
+    """
+    best: tuple[float, int, str] | None = None
+    seen = 0
+    statements = _call_statements(call, cfg)
+    for i, _utt in call.by(CUSTOMER):
+        if i >= before or seen >= 4:
+            break
+        found = statements[i]
+        if not found:
+            continue
+        for clause in found:
+            weight = (len(content_stems(clause))
+                      + (2 if find_phrase(clause, cfg["complaint_phrases"]) else 0) - seen)
             if best is None or weight > best[0]:
-                best = (weight, clause)
-    return best[1] if best else None
+                best = (weight, i, clause)
+        seen += 1
+    if best is None:
+        return None
+    _, index, said = best
+    words = _agent_side(said.split())
+    subject = None
+    if words[0].lower() in {"your", "the", "our"}:
+        head = []
+        for word in words:
+            low = word.lower()
+            if head and low.endswith("'s") and low not in _FINITE:
+                head.append(word[:-2])  # "your boiler's broken": the subject is "your boiler"
+                break
+            if low in _SUBJECT_END or low in _FINITE or (head and low.endswith("ed")):
+                break
+            head.append(word)
+        if 2 <= len(head) <= 4 and head[-1].lower() not in _DANGLING:
+            subject = " ".join(head)
+    return Problem(index=index, said=said, clause=" ".join(words), subject=subject)
 
 
 def problem_phrase(call: Transcript, before: int, cfg: CriterionConfig,
-                   max_words: int = 12) -> str | None:
-    """The customer's own words for the problem, turned to "you/your", for suggestions.
+                   max_words: int = 16) -> str | None:
+    """The customer's problem as a clause said back to them, or None if none was found.
 
-    Picks, among complaint clauses said before utterance ``before``, the one with the most
-    content words: "I was charged twice for my March bill" -> "you were charged twice for
-    your march bill".
+    "I was charged twice for my March bill" -> "you were charged twice for your March bill".
+    Never cut and never a fragment: a problem longer than ``max_words`` words gives None.
     """
-    best: tuple[int, str] | None = None
-    for i, utt in complaint_utterances(call, cfg):
-        if i >= before:
-            break
-        clause = problem_clause(utt.text, cfg)
-        if clause:
-            weight = len(content_stems(clause))
-            if best is None or weight > best[0]:
-                best = (weight, clause)
-    if best is None:
+    problem = find_problem(call, before, cfg)
+    if problem is None or len(problem.clause.split()) > max_words:
         return None
-    return shorten(to_second_person(best[1]), max_words)
+    return problem.clause
 
 
-def customer_topic(text: str, cfg: CriterionConfig, max_words: int = 10) -> str:
-    """What a customer utterance is about, second person: its complaint clause or last clause."""
-    clause = problem_clause(text, cfg) or (clauses(text) or [text])[-1]
-    return shorten(to_second_person(clause), max_words)
+def problem_noun_phrase(call: Transcript, before: int, cfg: CriterionConfig) -> str | None:
+    """The problem as a noun phrase ("the problem with your order"), or None."""
+    problem = find_problem(call, before, cfg)
+    if problem is None or problem.subject is None:
+        return None
+    return f"the problem with {problem.subject}"
+
+
+def customer_topic(text: str, cfg: CriterionConfig, max_words: int = 14) -> str | None:
+    """What one customer utterance complains of, said back to them ("your order never came"),
+    or None when it states no complaint as a whole clause."""
+    found = complaint_statements(text, cfg)
+    if not found:
+        return None
+    best = max(found, key=lambda c: len(content_stems(c)))
+    clause = " ".join(_agent_side(best.split()))
+    return clause if len(clause.split()) <= max_words else None
 
 
 def agent_finding(call: Transcript, index: int, criterion: str, label: str, polarity: str,

@@ -4,6 +4,9 @@ frustrating", "I can imagine how stressful that is").
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from qa.detectors.common import (
     agent_finding,
     agent_sentences,
@@ -13,8 +16,8 @@ from qa.detectors.common import (
 )
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
 from qa.rubric import NUMBER, PHRASES, CriterionConfig
-from qa.text import find_phrase, tokens
-from qa.transcript import Transcript
+from qa.text import find_phrase, normalize, tokens
+from qa.transcript import CUSTOMER, Transcript
 
 CRITERION = "empathy"
 NEEDS_TIMING = False
@@ -37,9 +40,146 @@ def _named_feeling(sentence: str, cfg: CriterionConfig, reach: int = 6) -> str |
                 continue
             near = words[pos + size:pos + size + reach]
             feeling = next((w for w in near if w in feelings), None)
-            if feeling:
-                return " ".join(words[pos:pos + size + near.index(feeling) + 1])
+            if not feeling:
+                continue
+            at = pos + size + near.index(feeling)
+            if opener in _IMPERSONAL and feeling in _TASK_WORDS and words[at + 1:at + 2] == ["to"]:
+                continue  # "it's hard to say when" judges a task, not the customer's situation
+            if words[at - 1] in {"i'm", "am"}:
+                continue  # "that's the process, I'm afraid": the agent's own feeling
+            return " ".join(words[pos:pos + size + near.index(feeling) + 1])
     return None
+
+
+_IMPERSONAL = {"it's", "it is", "that's", "that is", "how"}
+_TASK_WORDS = {"hard", "difficult", "tough", "tricky", "easy"}
+# Feelings a customer can have that are not complaints: named back to them they are empathy
+# too ("it sounds like you're relieved it's sorted").
+_GOOD_FEELINGS = (
+    "happy", "relieved", "excited", "glad", "proud", "calm", "calmer", "hopeful", "pleased",
+    "grateful", "better", "comfortable", "confident",
+)
+
+
+@lru_cache(maxsize=16)
+def _compiled_frames(feeling_words: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The frames with {F} and {G} filled from the rubric's feeling words, compiled once."""
+    feelings = "|".join(re.escape(w) for w in sorted(feeling_words, key=len, reverse=True))
+    good = feelings + "|" + "|".join(_GOOD_FEELINGS)
+    return tuple((why, re.compile(pattern.replace("{F}", feelings).replace("{G}", good)))
+                 for why, pattern in _FRAMES)
+
+
+# The grammar of empathy, beyond the rubric's phrases: each frame is (why, pattern). {F} is a
+# feeling or situation word from the rubric; {G} adds the good feelings. Patterns run on
+# lower-case text with straight apostrophes.
+_FRAMES: tuple[tuple[str, str], ...] = (
+    # Perspective: "I'd be fuming too", "anyone would be upset", "I'd feel the same".
+    ("put themselves in the customer's place",
+     r"\b(?:i'd|i would|i'd have|i would have|anyone would|anybody would|everyone would"
+     r"|most people would|who wouldn't|any of us would)(?: have)? (?:be|feel|been|felt)\b"
+     r"(?:(?! to )[^.!?]){0,30}?\b(?:too|as well|the same|that way|{F})\b"),
+    ("put themselves in the customer's place",
+     r"\b(?:in your (?:shoes|position|place|situation)|how anyone would feel"
+     r"|i(?:'ve| have) been there|i know (?:the|that) feeling|i'd feel exactly the same"
+     r"|anyone (?:would|'d) (?:feel|react|be)|i can relate|i can only imagine"
+     r"|i can't imagine|i cannot imagine|i can't even imagine)\b"),
+    # Naming the customer's state: "you must be exhausted", "it sounds like you're worried",
+    # "I can tell you're upset", "you seem really stressed".
+    ("named how the customer feels",
+     r"\byou(?:'re| are)? (?:must|might|may|probably|clearly|obviously|really|seem to)?\s?"
+     r"(?:be |have been |'ve been )?(?:so |really |very |quite |pretty |a bit |a little |just )?"
+     r"(?:feel|feeling|felt|seem|seemed|sound|sounded)\b(?! free)"
+     r"(?:(?! to )[^.!?]){0,60}?\b(?:{G}|like|that|as though|as if|about)\b"),
+    ("named how the customer feels",
+     r"\byou(?:'re| are|'ve been| have been| were| must be| must have been| might be| seem| seemed)"
+     r" (?:so |really |very |quite |pretty |a bit |a little |feeling |getting |understandably "
+     r"|much )*(?:{G})\b"),
+    ("named how the customer feels",
+     r"\byou(?:'re| are| must be| might be| may be| must| might)? (?:feeling|feel|don't feel"
+     r"|do not feel|didn't feel)\b(?! free| like (?:a |an |the |it |this |that |some))"
+     r"(?!\s*(?:it|that|the|this)\b)"),
+    ("named how the customer feels",
+     r"\bi can (?:tell|see|hear|sense|feel)(?: that| how| why| just how)? (?:you|this|that)"
+     r"(?:(?! to )[^.!?]){0,50}?\b(?:{G}|feel|feeling|means a lot|matters|important|weigh"
+     r"|care)\b"),
+    # What weighs on the customer: "sounds like the cost is what's weighing on you".
+    ("named what is weighing on the customer",
+     r"\b(?:weighing on you|on your mind|bothering you|getting to you|eating at you"
+     r"|stressing you|worrying you|upsetting you|matters to you|means a lot to you"
+     r"|the last thing you (?:need|want|needed|wanted)|what you're going through"
+     r"|what you've been through|you're going through|you've been through|you've had to deal"
+     r"|you're dealing with|you've been dealing with)\b"),
+    # The situation: "that's a rough week you've had", "what a week", "that can be daunting".
+    ("acknowledged how hard the situation is",
+     r"\b(?:that's|that is|that was|it's been|that's been|you've had|you have had|what)"
+     r" (?:quite |such |a really |a very |a |an |one )+(?:(?:rough|tough|hard|long|bad|awful"
+     r"|horrible|difficult|stressful|terrible|nightmare|crazy|rotten|miserable) )*"
+     r"(?:week|day|month|year|morning|time|few days|ride|experience|situation|journey|night)\b"
+     r"(?! to| for you to| for us)"),
+    ("acknowledged how hard the situation is",
+     r"\b(?:that|it|this|which|such things|those things|things|\w+s) (?:can|could|would|will)"
+     r" (?:really |totally |definitely |be so |certainly )?(?:be |feel |get )"
+     r"(?:so |really |very |quite |pretty |incredibly )?(?:{F})\b"),
+    ("acknowledged how hard the situation is",
+     r"\b(?:that's|that is|it's|this is) (?:quite |such |so much )?a lot\b(?! of)"),
+    ("acknowledged how hard the situation is",
+     r"\b(?:that's|that is|it's|this is|that was|what) (?:really |just |so |definitely |such )?"
+     r"(?:not on|not fair|unfair|not good enough|no fun|no joke|(?:such )?(?:bad|rotten|hard"
+     r"|tough|terrible|awful) luck|a big deal|not what you need|the last thing you need)\b"),
+    ("acknowledged how hard the situation is",
+     r"\b(?:that's|that is|it's been|that's been) (?:such |quite |a really |a very |so )?"
+     r"(?:a )?long (?:time|wait|while|way)\b"),
+    # Sympathy for the customer's state, not an apology for a fault.
+    ("showed sympathy for what the customer is going through",
+     r"\bsorry (?:that )?you(?:'re| are|'ve been| have been| had| were| feel|'ve had| have had)"
+     r" (?:to deal with|going through|dealing with|been through|such a|a (?:rough"
+     r"|tough|hard|difficult|bad|horrible))|\bsorry for your loss\b"),
+    # The reaction makes sense: "that's completely understandable", "I understand why".
+    ("said the customer's reaction makes sense",
+     r"\b(?:(?:that's|that is|it's|it is) (?:completely |totally |perfectly |very |so |quite )?"
+     r"(?:understandable|natural|normal|fair) (?:to feel|to be|that you|you'd|you would)"
+     r"|(?:that's|that is) (?:completely |totally |perfectly |very |so )?understandable"
+     r"|no wonder|of course you(?:'re| are| feel| would)|you have every reason"
+     r"|i can understand(?! your (?:account|order|number)))\b"),
+)
+
+
+def _frame(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
+    """(why, words) for the first empathy frame the sentence matches, else None."""
+    text = " ".join(normalize(sentence).split())
+    for why, pattern in _compiled_frames(tuple(cfg["feeling_words"])):
+        match = pattern.search(text)
+        if match:
+            return why, match.group(0).strip()
+    return None
+
+
+# Asking about a feeling is not acknowledging it ("how do you feel about the new plan?").
+_ASKING = re.compile(r"^(?:so |and |but |okay |ok |well )*(?:do|does|did|how|what|are|is|have|"
+                     r"would|could|can|will|why|when|where|which|anything|any)\b(?! a )")
+_NOT_EMPATHY = re.compile(r"\b(?:if you feel|if you're feeling|feel free|you'll feel|you will feel"
+                          r"|make you feel|i'd be (?:happy|glad|delighted|pleased) to)\b"
+                          # "I'm sorry you're disappointed" regrets the customer's reaction: a
+                          # scripted apology, not empathy.
+                          r"|\bsorry (?:that )?you(?:'re| are| feel| felt| were) (?!going through"
+                          r"|dealing with|having|been through)")
+
+
+def empathy_in(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
+    """(why, words) if ``sentence`` acknowledges the customer's feeling or situation, else None.
+
+    A rubric phrase ("I'm sorry to hear that") or a frame of the grammar above ("I'd be fuming
+    too", "sounds like the cost is what's weighing on you", "that's a rough week you've had").
+    A question about feelings, "feel free" and "if you feel" are not empathy.
+    """
+    text = normalize(sentence)
+    if _ASKING.match(text) or _NOT_EMPATHY.search(text):
+        return None
+    phrase = find_phrase(sentence, cfg["empathy_phrases"]) or _named_feeling(sentence, cfg)
+    if phrase:
+        return "acknowledged how the customer feels", phrase
+    return _frame(sentence, cfg)
 
 
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
@@ -48,21 +188,44 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     for i, utt, sentence in agent_sentences(call):
         if is_listening_cue(utt.text, cfg):
             continue  # a bare "I understand." is a listening cue, not empathy
-        phrase = find_phrase(sentence, cfg["empathy_phrases"]) or _named_feeling(sentence, cfg)
-        if phrase:
+        found = empathy_in(sentence, cfg)
+        if found:
+            why, phrase = found
             findings.append(agent_finding(
                 call, i, CRITERION, "empathy", STRENGTH,
-                f"Acknowledged how the customer feels (\"{phrase}\").", quote=sentence))
+                f"{why[0].upper()}{why[1:]} (\"{phrase}\").", quote=sentence, phrase=phrase))
     complaints = complaint_utterances(call, cfg)
     if complaints and not findings:
-        ci, cu = complaints[0]
-        feeling = find_phrase(cu.text, cfg["feeling_words"]) or "frustrating"
-        problem = problem_phrase(call, ci + 1, cfg) or "this happened"
+        ci, _cu = complaints[0]
         findings.append(agent_finding(
             call, ci, CRITERION, "empathy:missing", COACHING,
             "The customer described a problem and nobody acknowledged how it felt.",
-            suggestion=f"\"I can imagine how {feeling} it is that {problem}.\""))
+            suggestion=missing_suggestion(call, ci, cfg)))
     return findings
+
+
+# What a customer says they feel -> how the agent can name it ("I'm worried" -> "worrying").
+_FEELING_ADJECTIVE = {
+    "frustrated": "frustrating", "frustrating": "frustrating", "annoyed": "annoying",
+    "annoying": "annoying", "stressed": "stressful", "stressful": "stressful",
+    "worried": "worrying", "worrying": "worrying", "upset": "upsetting",
+    "upsetting": "upsetting", "disappointed": "disappointing", "disappointing": "disappointing",
+    "angry": "frustrating", "fed up": "frustrating", "scared": "worrying", "anxious": "worrying",
+    "embarrassed": "embarrassing", "exhausted": "exhausting", "exhausting": "exhausting",
+}
+
+
+def missing_suggestion(call: Transcript, complaint: int, cfg: CriterionConfig) -> str:
+    """What the agent could have said: the customer's feeling and problem in one sentence
+    ("I can imagine how worrying it is that your boiler's broken."), or a general one."""
+    said = " ".join(u.text for i, u in call.by(CUSTOMER) if i <= complaint + 2)
+    feeling = find_phrase(said, list(_FEELING_ADJECTIVE))
+    adjective = _FEELING_ADJECTIVE[feeling] if feeling else "frustrating"
+    # The problem is usually told with the complaint or just after it.
+    problem = problem_phrase(call, complaint + 3, cfg)
+    if problem:
+        return f"\"I can imagine how {adjective} it is that {problem}.\""
+    return f"\"I'm sorry to hear that; that sounds really {adjective}.\""
 
 
 def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:

@@ -25,7 +25,8 @@ PARAMS = {
 }
 
 # "this is Maria", "my name is Dan", "Sam speaking": the word after the pattern is the name.
-_NAME_AFTER = re.compile(r"(?i)\b(?:this is|my name is|my name's|i'm|you're speaking with|"
+# The phrase in any case, the name capitalised: "i'm gonna" holds no name.
+_NAME_AFTER = re.compile(r"\b(?i:this is|my name is|my name's|i'm|you're speaking with|"
                          r"you've reached)\s+([A-Z][a-z]+)")
 _NAME_BEFORE = re.compile(r"\b([A-Z][a-z]+)\s+(?:speaking|here)\b")
 
@@ -57,12 +58,15 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     }
     missing = [k for k, v in parts.items() if not v]
     first = opening[0][0]
-    name = agent_name(call, cfg) or (call.agent or "").split(".")[0].title() or "<your name>"
+    name = agent_name(call, cfg) or (call.agent or "").split(".")[0].title() or None
     if missing:
         findings.append(agent_finding(
             call, first, CRITERION, "greeting:incomplete", COACHING,
             f"The opening has no {' and no '.join(missing)}.",
-            suggestion=f"\"Thanks for calling, this is {name}. How can I help you today?\"",
+            suggestion=(f"\"Thanks for calling, this is {name}. How can I help you today?\""
+                        if name else "Open with a greeting, your first name and an offer to "
+                        "help, as in \"Thanks for calling, this is Sam. How can I help you "
+                        "today?\" with your own name."),
             missing=missing))
     else:
         findings.append(agent_finding(call, first, CRITERION, "greeting", STRENGTH,
@@ -78,7 +82,7 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
             call, last, CRITERION, "closing:incomplete", COACHING,
             f"The call ends with no {' and no '.join(gaps)}.",
             suggestion="\"Is there anything else I can help you with today? Thanks for calling, "
-                       f"and have a good day.\" ({name})", missing=gaps))
+                       "and have a good day.\"", missing=gaps))
     else:
         findings.append(agent_finding(call, last, CRITERION, "closing", STRENGTH,
                                       "Closed by offering more help and thanking the customer."))

@@ -103,7 +103,7 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     for i, utt, overlap, kept_going in _talked_over(call, AGENT, CUSTOMER, cfg):
         over = _talked_over_utterance(call, i, CUSTOMER)
         cut_words = tail(over.text, 8) if over else ""
-        topic = customer_topic(over.text, cfg) if over else "that"
+        topic = customer_topic(over.text, cfg) if over else None
         opening = sentences(utt.text)[0] if utt.text else ""
         kind = "cooperative" if kept_going else "competitive"
         recovery = _recovered(call, i, cfg)
@@ -116,8 +116,9 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
             f"Started talking {overlap:.1f} s before the customer finished "
             f"(\"{cut_words}\"): {how}.",
             suggestion=(
-                f"Let the customer finish (\"{cut_words}\"), then acknowledge before answering: "
-                f"\"Thanks for explaining: {topic}. {opening}\""
+                "Let the customer finish, then acknowledge before answering: "
+                + (f"\"Thanks for explaining. So {topic}. {opening}\"" if topic
+                   else f"\"Thanks for explaining. {opening}\"")
             ),
             overlap_ms=round(overlap * 1000), kind=kind, recovered=recovery,
             customer_quote=over.text if over else None,

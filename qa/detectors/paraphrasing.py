@@ -7,16 +7,18 @@ Judged by content, not by a marker phrase: the agent's words must carry over the
 
 from __future__ import annotations
 
+import re
+
 from qa.detectors.common import (
     agent_finding,
     complaint_utterances,
-    customer_topic,
     previous_customer,
+    problem_phrase,
 )
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
 from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
-from qa.text import content_stems, find_phrase, numbers, sentences, tokens
-from qa.transcript import AGENT, Transcript, Utterance
+from qa.text import content_stems, find_phrase, numbers, sentences, stem, tokens
+from qa.transcript import AGENT, Transcript
 
 CRITERION = "paraphrasing"
 NEEDS_TIMING = False
@@ -28,6 +30,9 @@ PARAMS = {
     "min_context_words": INTEGER,
     "min_shared": INTEGER,
     "min_shared_with_marker": INTEGER,
+    "reflective_markers": PHRASES,
+    "check_back_phrases": PHRASES,
+    "min_shared_reflective": INTEGER,
     "min_share_of_words": NUMBER,
     "context_utterances": INTEGER,
     "context_seconds": NUMBER,
@@ -37,7 +42,9 @@ PARAMS = {
 }
 
 
-def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str, object] | None:
+def restatement(call: Transcript, index: int, cfg: CriterionConfig,
+                memo: dict[int, tuple[set[str], set[int | float]]] | None = None,
+                ) -> dict[str, object] | None:
     """How utterance ``index`` restates the customer, or None if it does not.
 
     Each sentence is judged on its own: "It is. So what you need is..." restates in its
@@ -51,11 +58,18 @@ def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str,
                if len(u.text.split()) >= cfg["min_context_words"]][-cfg["context_utterances"]:]
     if not context:
         return None
+    # Each customer utterance's stems and numbers once, not once per agent sentence.
+    memo = {} if memo is None else memo  # one call's detect passes one memo for all turns
+    for ci, cu in context:
+        if ci not in memo:
+            memo[ci] = (content_stems(cu.text, cfg.synonym_map), numbers(cu.text))
+    prepared = [(ci, *memo[ci]) for ci, _cu in context]
     said = sentences(text)
     opener_excluded = bool(said) and _opens_with(said[0], cfg["not_restatement_openers"])
-    earlier_marker = None  # "Let me make sure I have it right. The adjuster..." carries over
+    # "..., is that right?" checks a restatement back with the customer: the strongest marker.
+    earlier_marker = "check" if find_phrase(text, cfg["check_back_phrases"]) else None
     for position, sentence in enumerate(said):
-        found = _restates(sentence, context, cfg, allow_unmarked=not opener_excluded,
+        found = _restates(sentence, prepared, cfg, allow_unmarked=not opener_excluded,
                           marker=earlier_marker)
         if found:
             return found
@@ -65,11 +79,45 @@ def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str,
             # A restatement can run over a few short sentences: "So you cancelled in January.
             # You have the email. And we still charged you $99."
             run = " ".join(said[position:position + 3])
-            found = _restates(run, context, cfg, allow_unmarked=False, marker=marker)
+            found = _restates(run, prepared, cfg, allow_unmarked=False, marker=marker)
             if found:
                 return found
         earlier_marker = earlier_marker or marker
     return None
+
+
+_HEARD = re.compile(r"\b(?:sounds?|seems?|hear|feel)\b")
+# "So your engineer will come on Friday" announces an outcome; it restates nothing.
+_OUTCOME_WORDS = frozenset({"will", "you'll", "it'll", "they'll", "we'll", "gonna", "shall"})
+_INTERJECTIONS = frozenset({"oh", "ah", "ok", "okay", "well", "right", "yeah", "ooh", "hmm", "and",
+                            "so", "alright", "i", "see", "mm", "wow", "ouch", "yes"})
+
+
+def _reflective_opener(sentence: str, cfg: CriterionConfig) -> str | None:
+    """The reflective frame a sentence opens with ("it sounds like you", "so you feel"), after
+    interjections ("Oh, so it's the public speaking..."), else None."""
+    words = tokens(sentence)
+    for start in range(min(4, len(words))):
+        if start and words[start - 1] not in _INTERJECTIONS:
+            break
+        rest = " ".join(words[start:])
+        for phrase in cfg["reflective_markers"]:
+            bare = " ".join(tokens(phrase))
+            if rest == bare or rest.startswith(bare + " "):
+                return phrase
+    return None
+
+
+def _reflects(sentence: str, cfg: CriterionConfig) -> bool:
+    """True if the word right after a "so" opener is the customer ("so you", "so your")."""
+    words = tokens(sentence)
+    for opener in sorted((" ".join(tokens(p)) for p in cfg["marker_openers"]), key=len,
+                         reverse=True):
+        size = len(opener.split())
+        if " ".join(words[:size]) == opener:
+            return words[size:size + 1] in (["you"], ["your"], ["you're"], ["you've"],
+                                            ["you'd"])
+    return False
 
 
 def _opens_with(sentence: str, phrases: list[str]) -> bool:
@@ -92,28 +140,82 @@ _FIRST_PERSON = frozenset({"i", "i'm", "i've", "i'll", "i'd", "me", "my", "we", 
                            "we've", "we'll", "we'd", "our", "us"})
 
 
-def _restates(sentence: str, context: list[tuple[int, Utterance]], cfg: CriterionConfig,
+# Sentences that ask, advise or announce are not restatements even when they echo the
+# customer's words: "Have you talked to your manager about the schedule?", "You could ask your
+# bank", "You'll get a text when the engineer is on the way".
+_ASKS_OR_ADVISES = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|well|right|oh|yeah|alright|also|then|now)\s+)*(?:"
+    r"(?:do|does|did|is|are|was|were|have|has|had|can|could|would|will|should|shall|may|might"
+    r"|how|what|when|where|which|who|why)\b(?! you're saying| i'm hearing| you need is"
+    r"| you want is| you mean| matters)"
+    r"|you(?: just| only| simply| really| still| also)?(?:'ll| will| could| should| can| might"
+    r"| may want| may wish| need to| have to"
+    r"| must)\b"
+    r"|(?:maybe|perhaps|try|why don't|it might help|it may help|sometimes|don't|please|let's"
+    r"|i (?:think|suggest|recommend|would|'d) (?:you|that you|trying)|next time|if you"
+    r"|you're (?:booked|all set|welcome|right)|it(?:'s| is) (?:good|great|nice) (?:that|to))\b)")
+# Words that name one thing for sure: days, months, and numbers. One of them carried over counts
+# as much as two ordinary words ("the main thing for you is having it before Monday").
+_ENTITY_WORDS = frozenset(stem(w) for w in (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "june", "july", "august", "september", "october", "november",
+    "december", "weekend", "tomorrow", "tonight"))
+
+
+def _asks_or_advises(sentence: str) -> bool:
+    """True for a question, a suggestion or an announcement (see ``_ASKS_OR_ADVISES``)."""
+    return bool(_ASKS_OR_ADVISES.match(" ".join(tokens(sentence))))
+
+
+Context = list[tuple[int, set[str], set[int | float]]]  # utterance, its stems, its numbers
+
+
+def _restates(sentence: str, context: Context, cfg: CriterionConfig,
               allow_unmarked: bool, marker: str | None = None) -> dict[str, object] | None:
     mine = content_stems(sentence, cfg.synonym_map, skip_numbers=True)
     if not mine:
         return None
+    phrase_marker = find_phrase(sentence, cfg["marker_phrases"])
+    if not phrase_marker and _asks_or_advises(sentence):
+        return None
     theirs: set[str] = set()
     best: tuple[int, int] | None = None
-    for ci, cu in context:
-        stems = content_stems(cu.text, cfg.synonym_map)
+    for ci, stems, _numbers in context:
         theirs |= stems
         overlap = len(mine & stems)
         if best is None or overlap >= best[1]:
             best = (ci, overlap)
-    their_numbers = set().union(*(numbers(cu.text) for _, cu in context))
+    their_numbers = set().union(*(found for _, _, found in context))
     shared = sorted(mine & theirs)
+    entities = {w for w in shared if w in _ENTITY_WORDS}
     # Numbers carried over help, but a read-back of digits alone is not a restatement.
     shared_numbers = {n for n in numbers(sentence) & their_numbers if n not in (0, 1)}
-    carried = len(shared) + min(1, len(shared_numbers))
-    marker = (find_phrase(sentence, cfg["marker_phrases"]) or marker
+    carried = len(shared) + min(1, len(shared_numbers)) + min(1, len(entities))
+    marker = (phrase_marker or marker
               or ("so" if _opens_with(sentence, cfg["marker_openers"]) else None))
+    if marker == "so" and _reflects(sentence, cfg):
+        marker = "so you"  # "So you were charged twice": the opener addresses the customer
+    reflective = _reflective_opener(sentence, cfg)
+    if reflective or marker in ("so you", "check"):
+        marker = reflective or marker
     share = carried / len(mine)
-    if marker and marker != "so":
+    if marker and (reflective or marker in ("so you", "check")):
+        # "It sounds like you didn't feel heard" or "So you're nervous about ...": the frame
+        # itself says "this is what I heard you say"; one word of theirs carried over suffices.
+        # After the frame the sentence is about the customer: "it sounds like I need to ..."
+        # describes the agent's own next step.
+        after = tokens(sentence)[len(tokens(reflective)):] if reflective else tokens(sentence)
+        # Only its first clause says whether it announces an outcome: "so your flight was
+        # cancelled, and the app will not let you change it" is still a restatement.
+        first = tokens(re.split(r",|;|\band\b|\bbut\b", sentence)[0])
+        # "It sounds like you didn't feel heard" reflects in new words: a frame that names
+        # hearing or feeling needs no word of theirs; "so your ..." needs one.
+        # "So you ..." about the customer themself is a restatement in form too.
+        needed = (0 if (reflective and _HEARD.search(reflective)) or marker == "so you"
+                  else cfg["min_shared_reflective"])
+        ok = (carried >= needed and len(shared) >= min(1, needed)
+              and not set(after) & _AGENT_SINGULAR and not set(first) & _OUTCOME_WORDS)
+    elif marker and marker != "so":
         ok = carried >= cfg["min_shared_with_marker"] and len(shared) >= 1
     elif marker:  # "so ..." restates only about the customer and with plenty carried over
         words = set(tokens(sentence))
@@ -132,8 +234,9 @@ def _restates(sentence: str, context: list[tuple[int, Utterance]], cfg: Criterio
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """A strength for each restatement; a coaching point if a problem was never restated."""
     findings = []
+    memo: dict[int, tuple[set[str], set[int | float]]] = {}
     for i, _utt in call.by(AGENT):
-        found = restatement(call, i, cfg)
+        found = restatement(call, i, cfg, memo)
         if found is None:
             continue
         shared = ", ".join(found["shared"][:5])  # type: ignore[index]
@@ -144,23 +247,31 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     complaints = complaint_utterances(call, cfg)
     acted = _first_action(call, complaints[0][0], cfg) if complaints else None
     if complaints and findings and acted is not None and findings[0].utterance > acted:
-        ci, cu = complaints[0]
-        problem = customer_topic(cu.text, cfg, max_words=14)
+        problem = problem_phrase(call, acted, cfg)
         findings.append(agent_finding(
             call, acted, CRITERION, "paraphrase:late", COACHING,
             "The agent started fixing the problem before restating it, so the customer never "
             "heard it had been understood first.",
-            suggestion=f"Restate it before acting: \"So {problem}. Have I got that right?\"",
+            suggestion=(f"Restate it before acting: \"So {problem}. Have I got that right?\""
+                        if problem else "Restate the problem in your own words before acting "
+                        "on it, and check you have it right."),
             restated_at=findings[0].utterance))
     if complaints and not findings:
-        ci, cu = complaints[0]
-        problem = customer_topic(cu.text, cfg, max_words=14)
+        ci, _cu = complaints[0]
+        problem = problem_phrase(call, _next_agent(call, ci), cfg)
         findings.append(agent_finding(
             call, ci, CRITERION, "paraphrase:missing", COACHING,
             "The customer described a problem and the agent never restated it.",
-            suggestion=f"Before solving, show you heard it: \"So if I've got this right, "
-                       f"{problem}. Is that right?\""))
+            suggestion=(f"Before solving, show you heard it: \"So if I've got this right, "
+                        f"{problem}. Is that right?\"" if problem else
+                        "Before solving, say the problem back in your own words and ask "
+                        "\"Have I got that right?\"")))
     return findings
+
+
+def _next_agent(call: Transcript, index: int) -> int:
+    """The first agent utterance after ``index`` (the end of the call if none)."""
+    return next((i for i, _ in call.by(AGENT) if i > index), len(call.utterances))
 
 
 def _first_action(call: Transcript, after: int, cfg: CriterionConfig) -> int | None:

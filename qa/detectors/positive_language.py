@@ -32,10 +32,22 @@ def rewrite(sentence: str, phrase: str, cfg: CriterionConfig) -> str:
     replacement = (cfg["rewrites"].get(phrase) or ["here's what I can do:"])[0]
     pattern = re.compile(r"(?i)\b" + r"\s+".join(map(re.escape, phrase.split())) + r"\b")
     if replacement.endswith(":"):
-        text = f"{replacement} <the option you can offer>"
+        # The agent has to name the option: say so in words, never with a placeholder.
+        text = f"{replacement[:-1]}, and name the option you can offer"
     else:
         text = pattern.sub(replacement, sentence.strip(), count=1)
     return text[:1].upper() + text[1:]
+
+
+def _suggestion(sentence: str, phrase: str, cfg: CriterionConfig) -> str:
+    """The coaching line: the rewrite quoted when it is a sentence, described when the agent
+    still has to name the option ("say \"here's what I can do\" and name the option")."""
+    better = rewrite(sentence, phrase, cfg)
+    if better.endswith("name the option you can offer"):
+        opener = better.split(",", 1)[0]
+        return (f"Lead with what you can do: say \"{opener}\" and name the option you can offer, "
+                f"rather than \"{sentence.strip()}\"")
+    return f"Lead with what you can do: \"{better}\" rather than \"{sentence.strip()}\""
 
 
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
@@ -48,8 +60,7 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
             findings.append(agent_finding(
                 call, i, CRITERION, "negative_language", COACHING,
                 f"Negative framing (\"{negative}\") tells the customer what can't happen.",
-                suggestion=f"Lead with what you can do: \"{rewrite(sentence, negative, cfg)}\" "
-                           f"rather than \"{sentence.strip()}\"",
+                suggestion=_suggestion(sentence, negative, cfg),
                 quote=sentence, phrase=negative))
             continue
         positive = find_phrase(sentence, cfg["positive_phrases"])
