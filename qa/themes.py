@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,7 +66,7 @@ _CHATTER = frozenset({
 class Settings:
     """How close a call must be to join a theme, and how clusters become themes."""
 
-    assign_threshold: float = 0.3
+    assign_threshold: float = 0.2
     cluster_distance: float = 0.9
     min_size: int = 8
     max_cluster: int = 4000  # larger remainders: cluster a sample, assign the rest
@@ -278,7 +279,9 @@ def _cluster(x: sparse.csr_matrix, settings: Settings) -> np.ndarray:
         return np.zeros(n, dtype=int)
     components = min(settings.lsa_components, n - 1, x.shape[1] - 1)
     if components >= 2:
-        reduced = TruncatedSVD(components, random_state=settings.seed).fit_transform(x)
+        with warnings.catch_warnings():  # identical statements: zero variance, harmless
+            warnings.simplefilter("ignore", RuntimeWarning)
+            reduced = TruncatedSVD(components, random_state=settings.seed).fit_transform(x)
         reduced = normalize(reduced)
     else:
         reduced = x.toarray()
