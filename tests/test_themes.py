@@ -222,3 +222,30 @@ def test_queue_filter_says_when_there_is_no_queue(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "no 'queue' column" in result.output
     assert "repeat contacts: not known" in result.output
+
+
+def test_themes_are_in_the_leads_navigation_only(db_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    db = store.open_db(db_path)
+    themes.update(db)
+    db.close()
+    conn = sqlite3.connect(db_path)
+    add_user(conn, "lead", "lead", PASSWORD)
+    add_user(conn, "agent", "agent", PASSWORD, "maria.lopez")
+    conn.close()
+    monkeypatch.setenv("QA_DB", str(db_path))
+
+    def sign_in(name: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        at.text_input(key="signin_name").input(name)
+        at.text_input(key="signin_password").input(PASSWORD)
+        next(b for b in at.button if b.label == "Sign in").click()
+        return at.run()
+
+    lead = sign_in("lead")
+    lead.switch_page("qa/ui/themes.py").run()
+    assert not lead.exception
+    assert [t.value for t in lead.title] == ["Complaint themes"] and lead.dataframe
+    agent = sign_in("agent")
+    with pytest.raises(ValueError):  # not in an agent's navigation
+        agent.switch_page("qa/ui/themes.py")
