@@ -110,8 +110,23 @@ def big_db(path: Path) -> None:
         seconds = time.perf_counter() - started
         verdict = "ok" if seconds < 1 else "TOO SLOW"
         print(f"themes page query, last {days} days: {seconds * 1000:.0f} ms "
-              f"({len(report.themes)} themes, {report.calls} calls) {verdict}")
+              f"({len(report.themes)} themes, {report.calls} calls) {verdict}", flush=True)
+    first = queries.date_range(conn, LEAD_VIEWER)
     conn.close()
+    # The whole page, as a browser session runs it (dashboard_bench.render: app.py, the
+    # lead's navigation, the page script and every query), median of three cold renders.
+    import os
+    import statistics
+
+    from dashboard_bench import render
+    os.environ["QA_DB"] = str(path)
+    render("qa/ui/themes.py", "lead", "", {}, {}, clear=True)  # warm the imports
+    for label, state in (("last 90 days", {}),
+                         ("two years", {"themes-period": first} if first else {})):
+        seconds = statistics.median(render("qa/ui/themes.py", "lead", "", state, {},
+                                           clear=True) for _ in range(3))
+        print(f"themes page render (lead, {label}): {seconds:.3f} s "
+              f"{'ok' if seconds < 1 else 'TOO SLOW'}", flush=True)
 
 
 def main() -> None:
@@ -122,7 +137,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--big-db", type=Path)
     parser.add_argument("--show", action="store_true", help="list the themes found")
+    parser.add_argument("--big-only", action="store_true", help="only the --big-db part")
     args = parser.parse_args()
+    if args.big_only and args.big_db:
+        big_db(args.big_db)
+        return
     end = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "themes.db"

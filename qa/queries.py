@@ -989,7 +989,7 @@ class ThemeReport:
 
 def _theme_filter(period: Period, queue: str | None) -> tuple[str, list[Any]]:
     start, end = period.bounds()
-    sql, params = "f.ts >= ? AND f.ts < ?", [start, end]
+    sql, params = "t.ts >= ? AND t.ts < ?", [start, end]
     if queue:
         sql += " AND t.queue = ?"
         params.append(queue)
@@ -1007,22 +1007,24 @@ def themes(conn: sqlite3.Connection, viewer: Viewer, period: Period,
            queue: str | None = None) -> ThemeReport:
     """Each theme's size, weekly trend, share of repeat contacts, mean score, two example
     quotes (the stored, so for a redacted call redacted, words) and whether it is new or
-    growing fast, over the calls of ``period`` (and ``queue``). Leads and coaches only."""
+    growing fast, over the calls of ``period`` (and ``queue``). Leads and coaches only.
+
+    Reads ``theme_calls`` alone (each call's time, week and score are copied there when it is
+    themed), through its (status, ts, ...) index."""
     _require(viewer, *STAFF)
     queues = theme_queues(conn, viewer)
-    if queue and queue not in queues:
-        queue = None if not queues else queue
+    if queue and not queues:
+        queue = None  # no manifest had a queue: the filter cannot apply (the caller says so)
     cond, params = _theme_filter(period, queue)
-    counts = {r[0]: r[1] for r in conn.execute(
-        f"SELECT t.status, count(*) FROM theme_calls t JOIN call_facts f "
-        f"ON f.call_id = t.call_id WHERE {cond} GROUP BY t.status", params)}
-    names = {r["id"]: dict(r) for r in conn.execute("SELECT id, name, words FROM themes")}
+    counts = {status: conn.execute(
+        f"SELECT count(*) FROM theme_calls t WHERE t.status = ? AND {cond}",
+        [status, *params]).fetchone()[0] for status in ("themed", "pending", "none")}
+    names = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, name, words FROM themes")}
     stats: dict[int, dict[str, Any]] = {}
     for r in conn.execute(
-            "SELECT t.theme_id, f.week, count(*), sum(f.overall), count(f.overall), "
-            "sum(t.repeat), count(t.repeat) FROM theme_calls t JOIN call_facts f "
-            f"ON f.call_id = t.call_id WHERE t.status = 'themed' AND {cond} "
-            "GROUP BY t.theme_id, f.week", params):
+            "SELECT t.theme_id, t.week, count(*), sum(t.overall), count(t.overall), "
+            "sum(t.repeat), count(t.repeat) FROM theme_calls t "
+            f"WHERE t.status = 'themed' AND {cond} GROUP BY t.theme_id, t.week", params):
         s = stats.setdefault(r[0], {"size": 0, "total": 0.0, "scored": 0, "repeats": 0,
                                     "known": 0, "weeks": {}})
         s["size"] += r[2]
@@ -1031,55 +1033,59 @@ def themes(conn: sqlite3.Connection, viewer: Viewer, period: Period,
         s["repeats"] += r[5] or 0
         s["known"] += r[6]
         s["weeks"][r[1]] = r[2]
-    first = dict(conn.execute(
-        "SELECT t.theme_id, min(f.ts) FROM theme_calls t JOIN call_facts f "
-        "ON f.call_id = t.call_id WHERE t.status = 'themed' GROUP BY t.theme_id").fetchall())
-    examples: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in conn.execute(
-            "SELECT theme_id, call_id, utterances FROM (SELECT t.theme_id, t.call_id, "
-            "t.utterances, row_number() OVER (PARTITION BY t.theme_id "
-            "ORDER BY t.similarity DESC, t.call_id) AS rn FROM theme_calls t "
-            f"JOIN call_facts f ON f.call_id = t.call_id WHERE t.status = 'themed' AND {cond}"
-            ") WHERE rn <= 2", params):
-        idx = json.loads(r["utterances"] or "[]")
-        # The text as stored now: for a redacted call, the redacted words.
-        row = conn.execute("SELECT text FROM utterances WHERE call_id = ? AND idx = ?",
-                           [r["call_id"], idx[0]]).fetchone() if idx else None
-        if row is not None:
-            examples[r["theme_id"]].append({"call_id": r["call_id"], "quote": row["text"]})
     recent_from = (period.end - timedelta(days=NEW_DAYS - 1)).isoformat()
     base_from = (period.end - timedelta(days=NEW_DAYS + GROWING_BASE - 1)).isoformat()
     recent: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     end = period.bounds()[1]
     q_sql, q_params = (" AND t.queue = ?", [queue]) if queue else ("", [])
     for r in conn.execute(
-            "SELECT t.theme_id, f.ts >= ?, count(*) FROM theme_calls t JOIN call_facts f "
-            "ON f.call_id = t.call_id WHERE t.status = 'themed' AND f.ts >= ? AND f.ts < ?"
+            "SELECT t.theme_id, t.ts >= ?, count(*) FROM theme_calls t "
+            "WHERE t.status = 'themed' AND t.ts >= ? AND t.ts < ?"
             f"{q_sql} GROUP BY 1, 2", [recent_from, base_from, end, *q_params]):
         recent[r[0]][0 if r[1] else 1] = r[2]
+    start = period.bounds()[0]
     out = []
     for theme_id, s in stats.items():
         if theme_id not in names:
             continue
+        first = conn.execute("SELECT min(ts) FROM theme_calls WHERE theme_id = ? "
+                             "AND status = 'themed'", [theme_id]).fetchone()[0]
         now_n, before_n = recent[theme_id]
         rate_before = before_n * NEW_DAYS / GROWING_BASE
-        is_new = bool(first.get(theme_id)) and first[theme_id][:10] >= recent_from
+        is_new = bool(first) and first[:10] >= recent_from
         out.append({
-            "id": theme_id, "name": names[theme_id]["name"],
-            "words": json.loads(names[theme_id]["words"]), "size": s["size"],
+            "id": theme_id, "name": names[theme_id][0], "words": json.loads(names[theme_id][1]),
+            "size": s["size"],
             "mean_score": s["total"] / s["scored"] if s["scored"] else None,
             "repeat_share": s["repeats"] / s["known"] if s["known"] else None,
             "repeat_known": s["known"], "weeks": dict(sorted(s["weeks"].items())),
-            "first_seen": first.get(theme_id), "recent": now_n,
-            "new": is_new,
+            "first_seen": first, "recent": now_n, "new": is_new,
             "growing": (not is_new and now_n >= GROWING_MIN and now_n >= 2 * rate_before),
-            "examples": examples.get(theme_id, []),
+            "examples": _theme_examples(conn, theme_id, start, end, queue),
         })
     out.sort(key=lambda t: (-t["size"], t["id"]))
     updated = conn.execute("SELECT max(started_at) FROM theme_updates").fetchone()[0]
-    return ThemeReport(out, counts.get("themed", 0), counts.get("pending", 0),
-                       counts.get("none", 0), queue, queues,
+    return ThemeReport(out, counts["themed"], counts["pending"], counts["none"], queue, queues,
                        any(t["repeat_known"] for t in out), updated)
+
+
+def _theme_examples(conn: sqlite3.Connection, theme_id: int, start: str, end: str,
+                    queue: str | None, count: int = 2) -> list[dict[str, Any]]:
+    """The theme's calls nearest its centroid in the period: call id and first problem
+    statement, read from the stored utterances (so a redacted call's text is redacted)."""
+    out: list[dict[str, Any]] = []
+    for r in conn.execute("SELECT call_id, utterances, ts, queue FROM theme_calls "
+                          "WHERE theme_id = ? ORDER BY similarity DESC", [theme_id]):
+        if not (r[2] and start <= r[2] < end) or (queue and r[3] != queue):
+            continue
+        idx = json.loads(r[1] or "[]")
+        row = conn.execute("SELECT text FROM utterances WHERE call_id = ? AND idx = ?",
+                           [r[0], idx[0]]).fetchone() if idx else None
+        if row is not None:
+            out.append({"call_id": r[0], "quote": row[0]})
+        if len(out) == count:
+            break
+    return out
 
 
 def theme_calls(conn: sqlite3.Connection, viewer: Viewer, theme_id: int, period: Period,
@@ -1088,10 +1094,10 @@ def theme_calls(conn: sqlite3.Connection, viewer: Viewer, theme_id: int, period:
     _require(viewer, *STAFF)
     cond, params = _theme_filter(period, queue)
     return _rows(conn.execute(
-        "SELECT t.call_id, f.ts, f.agent, f.overall, t.similarity, t.repeat "
-        "FROM theme_calls t JOIN call_facts f ON f.call_id = t.call_id "
+        "SELECT t.call_id, t.ts, f.agent, t.overall, t.similarity, t.repeat "
+        "FROM theme_calls t LEFT JOIN call_facts f ON f.call_id = t.call_id "
         f"WHERE t.theme_id = ? AND t.status = 'themed' AND {cond} "
-        "ORDER BY f.ts DESC, t.call_id LIMIT ?", [theme_id, *params, limit]))
+        "ORDER BY t.ts DESC, t.call_id LIMIT ?", [theme_id, *params, limit]))
 
 
 def update_themes(conn: sqlite3.Connection, viewer: Viewer) -> Any:

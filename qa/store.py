@@ -143,10 +143,12 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 # (has a problem statement but no theme yet: clustered again with the next batch) or 'none'
 # (no problem statement); ``utterances`` the JSON indexes of its statements (the text is read
 # from ``utterances`` when shown, so a redacted call is only ever shown redacted);
-# ``scored_at`` the call's version, so a re-scored call is seen again; ``repeat`` 1 if the
-# same customer called in the 30 days before, 0 if not, NULL if the customer is unknown;
-# ``queue`` the manifest's queue column, if any. ``theme_terms``: document frequency of each
-# term over every statement seen (the IDF of the vectors). ``theme_updates``: one row per run.
+# ``scored_at`` the call's version, so a re-scored call is seen again; ``ts``, ``week`` and
+# ``overall`` copied from ``call_facts`` then, so the Themes page reads one narrow table;
+# ``repeat`` 1 if the same customer called in the 30 days before, 0 if not, NULL if the
+# customer is unknown; ``queue`` the manifest's queue column, if any. ``theme_terms``:
+# document frequency of each term over every statement seen (the IDF of the vectors).
+# ``theme_updates``: one row per run.
 THEMES_SCHEMA = """
     CREATE TABLE IF NOT EXISTS themes (
         id INTEGER PRIMARY KEY,
@@ -164,13 +166,19 @@ THEMES_SCHEMA = """
         similarity REAL,
         utterances TEXT NOT NULL,
         scored_at TEXT,
+        ts TEXT,
+        week TEXT,
+        overall REAL,
         repeat INTEGER,
         queue TEXT,
         update_id INTEGER
     ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS idx_theme_calls_period
+        ON theme_calls (status, ts, theme_id, week, overall, repeat, queue);
     CREATE INDEX IF NOT EXISTS idx_theme_calls_theme
-        ON theme_calls (theme_id, similarity, call_id);
-    CREATE INDEX IF NOT EXISTS idx_theme_calls_status ON theme_calls (status);
+        ON theme_calls (theme_id, status, ts);
+    CREATE INDEX IF NOT EXISTS idx_theme_calls_similar
+        ON theme_calls (theme_id, similarity);
     CREATE TABLE IF NOT EXISTS theme_terms (
         term TEXT PRIMARY KEY,
         df INTEGER NOT NULL

@@ -471,7 +471,8 @@ def _new_themes(db: sqlite_utils.Database, pool: list[Doc], weights: list[dict[s
 def _write_members(db: sqlite_utils.Database, docs: list[Doc], pool: list[Doc],
                    assignment: dict[str, tuple[int, float]],
                    repeats: dict[str, int | None], update_id: int) -> None:
-    """Store each call's theme (or that it waits, or has no problem statement)."""
+    """Store each call's theme (or that it waits, or has no problem statement), with the
+    call's time, week and overall score for the Themes page."""
     fresh = {d.call_id for d in docs}
     rows = []
     for d in docs:
@@ -488,6 +489,9 @@ def _write_members(db: sqlite_utils.Database, docs: list[Doc], pool: list[Doc],
         "update_id = ? WHERE call_id = ?",
         [(assignment[d.call_id][0], assignment[d.call_id][1], update_id, d.call_id)
          for d in pool if d.call_id not in fresh and d.call_id in assignment])
+    db.execute("UPDATE theme_calls SET (ts, week, overall) = (SELECT f.ts, f.week, f.overall "
+               "FROM call_facts f WHERE f.call_id = theme_calls.call_id) WHERE update_id = ?",
+               [update_id])
 
 
 def theme_names(db: sqlite_utils.Database) -> dict[int, str]:
