@@ -330,58 +330,99 @@ def _name(centroid: dict[str, float], background: dict[str, float],
 
 # --- the update -----------------------------------------------------------------------------
 
+@dataclass
+class _NewTheme:
+    """A cluster about to become a theme: its name, words, centroid and calls."""
+
+    name: str
+    words: list[str]
+    centroid: dict[str, float]
+    members: list[tuple[str, float]]  # (call id, cosine with the centroid)
+
+
 def update(db: sqlite_utils.Database, rubric: Rubric | None = None,
            settings: Settings | None = None) -> UpdateResult:
-    """Bring the themes up to date with every scored call (incremental; see the module)."""
+    """Bring the themes up to date with every scored call (incremental; see the module).
+
+    Everything is read and computed first, outside any transaction (a batch scoring calls
+    meanwhile is not held up), then written in one short transaction. If another update
+    finished in between, this one starts again from what that one wrote.
+    """
     settings = settings or Settings()
     started = time.perf_counter()
     cfg = statement_config(rubric)
+    for _ in range(3):
+        result = _update_once(db, cfg, settings, started)
+        if result is not None:
+            return result
+    raise RuntimeError("themes are being updated by another process; try again")
+
+
+def _last_update(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT coalesce(max(id), 0) FROM theme_updates").fetchone()[0]
+
+
+def _update_once(db: sqlite_utils.Database, cfg: CriterionConfig, settings: Settings,
+                 started: float) -> UpdateResult | None:
+    """One attempt: compute, then write unless another update got there first (None)."""
+    last = _last_update(db)
+    new_ids = _new_calls(db)
+    docs = read_docs(db, new_ids, cfg)
+    repeats = _repeats(db, docs)
+    df = dict(db.execute("SELECT term, df FROM theme_terms").fetchall())
+    row = db.execute("SELECT value FROM meta WHERE key = 'theme_docs'").fetchone()
+    n_docs = int(row[0]) if row else 0
+    with_text = [d for d in docs if d.terms]
+    for d in with_text:
+        for t in set(d.terms):
+            df[t] = df.get(t, 0) + 1
+    n_docs += len(with_text)
+    space = Space(df, n_docs)
+    # The calls waiting from earlier batches are clustered again with this one.
+    seen = set(new_ids)
+    pending_ids = [r[0] for r in db.execute(
+        "SELECT call_id FROM theme_calls WHERE status = 'pending' ORDER BY call_id")
+        if r[0] not in seen]
+    pool = with_text + [d for d in read_docs(db, pending_ids, cfg) if d.terms]
+    themes = [{"id": r[0], "name": r[1], "centroid": json.loads(r[2]), "n": r[3]}
+              for r in db.execute("SELECT id, name, centroid, n FROM themes ORDER BY id")]
+    weights = [space.weights(d.terms) for d in pool]
+    assignment: dict[str, tuple[int, float]] = {}
+    moved: list[tuple[str, int, int]] = []
+    if pool and themes:
+        x = space.matrix(weights)
+        c = _normalise_rows(space.matrix([t["centroid"] for t in themes]))
+        sims = _cosines(x, c)
+        best = sims.argmax(axis=1)
+        for i, d in enumerate(pool):
+            score = float(sims[i, best[i]])
+            if score >= settings.assign_threshold:
+                assignment[d.call_id] = (themes[best[i]]["id"], score)
+        moved = _moved_centroids(themes, pool, weights, assignment, settings)
+    assigned_existing = len(assignment)
+    rest = [i for i, d in enumerate(pool) if d.call_id not in assignment]
+    planned = _new_themes(pool, weights, rest, space, settings, {t["name"] for t in themes})
     with db.atomic():
+        if _last_update(db) != last:
+            return None
+        update_id = db["theme_updates"].insert({"started_at": store.now()}).last_pk
         # Calls deleted since: drop them (their themes keep id and name).
         db.execute("DELETE FROM theme_calls WHERE call_id NOT IN (SELECT id FROM calls)")
-        update_id = db["theme_updates"].insert({"started_at": store.now()}).last_pk
-        new_ids = _new_calls(db)
-        docs = read_docs(db, new_ids, cfg)
-        repeats = _repeats(db, docs)
-        df = dict(db.execute("SELECT term, df FROM theme_terms").fetchall())
-        row = db.execute("SELECT value FROM meta WHERE key = 'theme_docs'").fetchone()
-        n_docs = int(row[0]) if row else 0
-        with_text = [d for d in docs if d.terms]
-        for d in with_text:
-            for t in set(d.terms):
-                df[t] = df.get(t, 0) + 1
-        n_docs += len(with_text)
         db.conn.executemany("INSERT INTO theme_terms (term, df) VALUES (?, ?) "
                             "ON CONFLICT (term) DO UPDATE SET df = excluded.df",
-                            [(t, df[t]) for d in with_text for t in set(d.terms)])
+                            [(t, df[t]) for t in {t for d in with_text for t in d.terms}])
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('theme_docs', ?)",
                    [str(n_docs)])
-        space = Space(df, n_docs)
-        # The calls waiting from earlier batches are clustered again with this one.
-        pending_ids = [r[0] for r in db.execute(
-            "SELECT call_id FROM theme_calls WHERE status = 'pending' ORDER BY call_id")
-            if r[0] not in set(new_ids)]
-        pool = with_text + [d for d in read_docs(db, pending_ids, cfg) if d.terms]
-        themes = [dict(zip(("id", "name", "centroid", "n"), r, strict=True)) for r in
-                  db.execute("SELECT id, name, centroid, n FROM themes ORDER BY id")]
-        for t in themes:
-            t["centroid"] = json.loads(t["centroid"])
-        weights = [space.weights(d.terms) for d in pool]
-        assignment: dict[str, tuple[int, float]] = {}
-        if pool and themes:
-            x = space.matrix(weights)
-            c = _normalise_rows(space.matrix([t["centroid"] for t in themes]))
-            sims = _cosines(x, c)
-            best = sims.argmax(axis=1)
-            for i, d in enumerate(pool):
-                score = float(sims[i, best[i]])
-                if score >= settings.assign_threshold:
-                    assignment[d.call_id] = (themes[best[i]]["id"], score)
-            _move_centroids(db, themes, pool, weights, assignment, space, settings)
-        assigned_existing = len(assignment)
-        rest = [i for i, d in enumerate(pool) if d.call_id not in assignment]
-        created = _new_themes(db, pool, weights, rest, space, settings, update_id,
-                              {t["name"] for t in themes}, assignment)
+        db.conn.executemany("UPDATE themes SET centroid = ?, n = ? WHERE id = ?", moved)
+        created = []
+        for plan in planned:
+            theme_id = db["themes"].insert({
+                "name": plan.name, "words": json.dumps(plan.words),
+                "centroid": json.dumps(plan.centroid), "n": len(plan.members),
+                "created_at": store.now(), "update_id": update_id}).last_pk
+            created.append(theme_id)
+            for call_id, sim in plan.members:
+                assignment[call_id] = (theme_id, sim)
         _write_members(db, docs, pool, assignment, repeats, update_id)
         pending = db.execute("SELECT count(*) FROM theme_calls WHERE status = 'pending'"
                              ).fetchone()[0]
@@ -393,15 +434,17 @@ def update(db: sqlite_utils.Database, rubric: Rubric | None = None,
                         pending, seconds)
 
 
-def _move_centroids(db: sqlite_utils.Database, themes: list[dict[str, Any]], pool: list[Doc],
-                    weights: list[dict[str, float]], assignment: dict[str, tuple[int, float]],
-                    space: Space, settings: Settings) -> None:
-    """Each existing theme's centroid becomes the running mean with its new calls (the name
-    and id stay as they are)."""
+def _moved_centroids(themes: list[dict[str, Any]], pool: list[Doc],
+                     weights: list[dict[str, float]],
+                     assignment: dict[str, tuple[int, float]],
+                     settings: Settings) -> list[tuple[str, int, int]]:
+    """(centroid JSON, n, theme id) for each existing theme that gained calls: the running
+    mean with its new calls (the name and id stay as they are)."""
     joined: dict[int, list[int]] = defaultdict(list)
     for i, d in enumerate(pool):
         if d.call_id in assignment:
             joined[assignment[d.call_id][0]].append(i)
+    out = []
     for t in themes:
         members = joined.get(t["id"])
         if not members:
@@ -412,13 +455,12 @@ def _move_centroids(db: sqlite_utils.Database, themes: list[dict[str, Any]], poo
                 total[k] = total.get(k, 0.0) + v
         n = t["n"] + len(members)
         top = sorted(total.items(), key=lambda kv: -kv[1])[:settings.centroid_terms]
-        db.execute("UPDATE themes SET centroid = ?, n = ? WHERE id = ?",
-                   [json.dumps({k: round(v / n, 6) for k, v in top}), n, t["id"]])
+        out.append((json.dumps({k: round(v / n, 6) for k, v in top}), n, t["id"]))
+    return out
 
 
-def _new_themes(db: sqlite_utils.Database, pool: list[Doc], weights: list[dict[str, float]],
-                rest: list[int], space: Space, settings: Settings, update_id: int,
-                taken: set[str], assignment: dict[str, tuple[int, float]]) -> list[int]:
+def _new_themes(pool: list[Doc], weights: list[dict[str, float]], rest: list[int],
+                space: Space, settings: Settings, taken: set[str]) -> list[_NewTheme]:
     """Cluster the calls no theme took; clusters of ``min_size`` or more become themes."""
     if len(rest) < settings.min_size:
         return []
@@ -450,7 +492,7 @@ def _new_themes(db: sqlite_utils.Database, pool: list[Doc], weights: list[dict[s
             if sims[j, k] < settings.assign_threshold:
                 continue
         members[k].append(j)
-    created = []
+    out = []
     for k in range(len(centroids)):
         rows = members[k]
         surface: Counter[tuple[str, str]] = Counter()
@@ -459,13 +501,9 @@ def _new_themes(db: sqlite_utils.Database, pool: list[Doc], weights: list[dict[s
         final = _centroid(everyone[rows], space, settings.centroid_terms)
         name, words = _name(final, background, surface, taken)
         taken.add(name)
-        theme_id = db["themes"].insert({
-            "name": name, "words": json.dumps(words), "centroid": json.dumps(final),
-            "n": len(rows), "created_at": store.now(), "update_id": update_id}).last_pk
-        created.append(theme_id)
-        for j in rows:
-            assignment[pool[rest[j]].call_id] = (theme_id, float(sims[j, k]))
-    return created
+        out.append(_NewTheme(name, words, final,
+                             [(pool[rest[j]].call_id, float(sims[j, k])) for j in rows]))
+    return out
 
 
 def _write_members(db: sqlite_utils.Database, docs: list[Doc], pool: list[Doc],
