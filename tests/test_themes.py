@@ -249,3 +249,18 @@ def test_themes_are_in_the_leads_navigation_only(db_path: Path,
     agent = sign_in("agent")
     with pytest.raises(ValueError):  # not in an agent's navigation
         agent.switch_page("qa/ui/themes.py")
+
+
+def test_lead_updates_themes_from_the_page(db_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = sqlite3.connect(db_path)
+    add_user(conn, "lead", "lead", PASSWORD)
+    conn.close()
+    at = _page(db_path, LEAD, monkeypatch)
+    assert not at.dataframe and "No themes" in at.info[0].value
+    next(b for b in at.button if b.label == "Update themes").click()
+    at.run()
+    assert not at.exception and at.dataframe
+    db = store.open_db(db_path)
+    assert set(at.dataframe[0].value["Name"]) == set(themes.theme_names(db).values())
+    db.close()
