@@ -70,6 +70,9 @@ class Settings:
     cluster_distance: float = 0.9
     min_size: int = 8
     max_cluster: int = 4000  # larger remainders: cluster a sample, assign the rest
+    # Calls left without a theme are retried with later batches, the latest this many (so
+    # an update stays quick however many have piled up).
+    max_pending: int = 5000
     lsa_components: int = 100
     linkage: str = "average"
     centroid_terms: int = 300
@@ -381,8 +384,8 @@ def _update_once(db: sqlite_utils.Database, cfg: CriterionConfig, settings: Sett
     # The calls waiting from earlier batches are clustered again with this one.
     seen = set(new_ids)
     pending_ids = [r[0] for r in db.execute(
-        "SELECT call_id FROM theme_calls WHERE status = 'pending' ORDER BY call_id")
-        if r[0] not in seen]
+        "SELECT call_id FROM theme_calls WHERE status = 'pending' ORDER BY ts DESC, call_id "
+        "LIMIT ?", [settings.max_pending]) if r[0] not in seen]
     pool = with_text + [d for d in read_docs(db, pending_ids, cfg) if d.terms]
     themes = [{"id": r[0], "name": r[1], "centroid": json.loads(r[2]), "n": r[3]}
               for r in db.execute("SELECT id, name, centroid, n FROM themes ORDER BY id")]

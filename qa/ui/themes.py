@@ -65,6 +65,7 @@ def render() -> None:
     st.dataframe(table, hide_index=True, key="themes-table", column_config={
         "Repeat contacts": st.column_config.NumberColumn(format="percent"),
         "Trend by week": st.column_config.LineChartColumn(y_min=0)})
+    st.subheader("Examples")
     for t in report.themes[:MAX_SHOWN]:
         flag = _flag(t)
         title = f"{t['id']} · {t['name']} ({t['size']:,} calls)" + (f" · {flag}" if flag else "")
@@ -72,19 +73,23 @@ def render() -> None:
             for example in t["examples"]:
                 components.text(example["quote"], quote=True)
                 st.caption(common.md(example["call_id"]))
-            rows = queries.theme_calls(conn, who, t["id"], period, queue, limit=200)
-            line = st.columns([4, 1], vertical_alignment="bottom")
-            chosen = line[0].selectbox(
-                "Calls", [r["call_id"] for r in rows], key=f"themes-calls-{t['id']}",
-                format_func=lambda c, rows=rows: next(
-                    f"{c} · {common.day(r['ts'])} · {r['agent'] or '-'}" for r in rows
-                    if r["call_id"] == c))
-            if chosen:
-                line[1].button("Open", key=f"themes-open-{t['id']}", on_click=_open,
-                               args=(chosen,))
     if len(report.themes) > MAX_SHOWN:
         st.caption(f"and {len(report.themes) - MAX_SHOWN} smaller themes (qa themes lists "
                    "them all)")
+    st.subheader("Calls of a theme")
+    by_id = {t["id"]: t for t in report.themes}
+    line = st.columns([3, 4, 1], vertical_alignment="bottom")
+    theme_id = line[0].selectbox("Theme", list(by_id), key="themes-theme",
+                                 format_func=lambda i: f"{i} · {by_id[i]['name']}")
+    rows = queries.theme_calls(conn, who, theme_id, period, queue, limit=500)
+    labels = {r["call_id"]: f"{r['call_id']} · {common.day(r['ts'])} · {r['agent'] or '-'} · "
+              + ("-" if r["overall"] is None else f"{r['overall']:.0f}") for r in rows}
+    chosen = line[1].selectbox("Call (latest first)", list(labels), key="themes-call",
+                               format_func=labels.__getitem__)
+    if chosen:
+        line[2].button("Open", key="themes-open-call", on_click=_open, args=(chosen,))
+    if len(rows) == 500:
+        st.caption("The latest 500 calls; `qa themes --theme ID` lists them all.")
 
 
 if __name__ == "__main__":
