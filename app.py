@@ -37,7 +37,9 @@ else:
                        icon=":material/thumb_up:")
     calibration = st.Page("qa/ui/calibration.py", title="Calibration", url_path="calibration",
                           icon=":material/balance:")
-    pages = {LEAD: [overview, calls, review, coaching, calibration, batch],
+    themes = st.Page("qa/ui/themes.py", title="Themes", url_path="themes",
+                     icon=":material/category:")
+    pages = {LEAD: [overview, calls, review, coaching, themes, calibration, batch],
              COACH: [calls, review, coaching],
              AGENT: [feedback]}[who.role]
     page = st.navigation(pages)

@@ -364,6 +364,61 @@ def _export_labeled(db_path: str, folder: str | None) -> None:
     click.echo(f"{len(calls)} labeled calls written to {out}")
 
 
+@main.command("themes")
+@_db_option
+@click.option("--period", "days", type=click.IntRange(min=1), default=90, show_default=True,
+              help="the last DAYS days with calls")
+@click.option("--queue", help="only calls whose manifest's queue column is this")
+@click.option("--theme", "theme_id", type=int, help="list every call of this theme")
+@click.option("--no-update", is_flag=True, help="report the themes as stored, without first "
+              "adding the calls scored since the last update")
+def themes_command(db_path: str, days: int, queue: str | None, theme_id: int | None,
+                   no_update: bool) -> None:
+    """Complaint themes: the customers' problem statements grouped into root causes."""
+    from datetime import timedelta
+
+    from qa import themes as theme_lib
+    db = store.open_db(db_path)
+    if not no_update:
+        done = theme_lib.update(db)
+        click.echo(f"themes updated in {done.seconds:.1f} s: {done.calls} new or re-scored "
+                   f"calls, {done.assigned} joined existing themes, {len(done.new_themes)} "
+                   f"new themes, {done.pending} calls waiting for a theme")
+    db.close()
+    conn = queries.connect(db_path)
+    bounds = queries.date_range(conn, CLI_VIEWER)
+    if bounds is None:
+        click.echo("no calls")
+        return
+    period = queries.Period(max(bounds[0], bounds[1] - timedelta(days=days - 1)), bounds[1])
+    if theme_id is not None:
+        for r in queries.theme_calls(conn, CLI_VIEWER, theme_id, period, queue, limit=10**9):
+            score = "-" if r["overall"] is None else f"{r['overall']:.0f}"
+            click.echo(f"{r['call_id']}\t{(r['ts'] or '')[:16]}\t{r['agent'] or '-'}\t{score}")
+        return
+    report = queries.themes(conn, CLI_VIEWER, period, queue)
+    click.echo(f"{period.start} to {period.end}: {report.calls} calls in {len(report.themes)} "
+               f"themes, {report.waiting} waiting for a theme, {report.no_statement} with no "
+               "problem statement found")
+    if queue and not report.queues:
+        click.echo("no call has a queue (no 'queue' column in the manifests): --queue ignored")
+    elif queue:
+        click.echo(f"queue: {queue}")
+    if not report.repeat_known:
+        click.echo("repeat contacts: not known (no call has a customer id)")
+    for t in report.themes:
+        flags = " NEW" if t["new"] else (" GROWING" if t["growing"] else "")
+        score = "-" if t["mean_score"] is None else f"{t['mean_score']:.0f}"
+        repeat = "" if t["repeat_share"] is None else f", repeat contacts {t['repeat_share']:.0%}"
+        weeks = " ".join(str(n) for n in list(t["weeks"].values())[-8:])
+        click.echo(f"\n[{t['id']}] {t['name']}{flags}\n    {t['size']} calls, mean score "
+                   f"{score}{repeat}; by week (last 8): {weeks}")
+        for ex in t["examples"]:
+            click.echo(f"    {ex['call_id']}: \u201c{ex['quote']}\u201d")
+    if report.themes:
+        click.echo("\n(qa themes --theme ID lists a theme's calls)")
+
+
 @main.command()
 @_db_option
 @click.option("--mistakes", is_flag=True, help="also list each disagreement")

@@ -986,3 +986,149 @@ def labeled_calls(conn: sqlite3.Connection, viewer: Viewer) -> list[dict[str, An
         out.append({"call_id": facts.call_id, "agent": row["agent"] if row else None,
                     "labelled_by": coach, "utterances": utterances})
     return out
+
+
+# --- lead: complaint themes (qa/themes.py) ------------------------------------------------------
+
+# A theme is new when its first call falls in the last NEW_DAYS days of the period, and fast
+# growing when those days hold at least GROWING_MIN of its calls and at least twice its rate
+# over the GROWING_BASE days before.
+NEW_DAYS = 14
+GROWING_BASE = 28
+GROWING_MIN = 5
+
+
+@dataclass
+class ThemeReport:
+    """The themes of the calls in a period (and queue): one dict per theme, largest first."""
+
+    themes: list[dict[str, Any]]
+    calls: int  # calls in the period with a theme
+    waiting: int  # calls in the period with a problem statement but no theme yet
+    no_statement: int  # calls in the period in which no problem statement was found
+    queue: str | None = None
+    queues: list[str] = field(default_factory=list)  # queues in the data (manifest column)
+    repeat_known: bool = False  # whether any call has a known customer
+    updated_at: str | None = None
+
+
+def _theme_filter(period: Period, queue: str | None) -> tuple[str, list[Any]]:
+    start, end = period.bounds()
+    sql, params = "t.ts >= ? AND t.ts < ?", [start, end]
+    if queue:
+        sql += " AND t.queue = ?"
+        params.append(queue)
+    return sql, params
+
+
+def theme_queues(conn: sqlite3.Connection, viewer: Viewer) -> list[str]:
+    """The queues the manifests named (a ``queue`` column), empty when there were none."""
+    _require(viewer, *STAFF)
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT queue FROM theme_calls WHERE queue IS NOT NULL ORDER BY 1")]
+
+
+def themes(conn: sqlite3.Connection, viewer: Viewer, period: Period,
+           queue: str | None = None) -> ThemeReport:
+    """Each theme's size, weekly trend, share of repeat contacts, mean score, two example
+    quotes (the stored, so for a redacted call redacted, words) and whether it is new or
+    growing fast, over the calls of ``period`` (and ``queue``). Leads and coaches only.
+
+    Reads ``theme_calls`` alone (each call's time, week and score are copied there when it is
+    themed), through its (status, ts, ...) index."""
+    _require(viewer, *STAFF)
+    queues = theme_queues(conn, viewer)
+    if queue and not queues:
+        queue = None  # no manifest had a queue: the filter cannot apply (the caller says so)
+    cond, params = _theme_filter(period, queue)
+    counts = {status: conn.execute(
+        f"SELECT count(*) FROM theme_calls t WHERE t.status = ? AND {cond}",
+        [status, *params]).fetchone()[0] for status in ("themed", "pending", "none")}
+    names = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, name, words FROM themes")}
+    stats: dict[int, dict[str, Any]] = {}
+    for r in conn.execute(
+            "SELECT t.theme_id, t.week, count(*), sum(t.overall), count(t.overall), "
+            "sum(t.repeat), count(t.repeat) FROM theme_calls t "
+            f"WHERE t.status = 'themed' AND {cond} GROUP BY t.theme_id, t.week", params):
+        s = stats.setdefault(r[0], {"size": 0, "total": 0.0, "scored": 0, "repeats": 0,
+                                    "known": 0, "weeks": {}})
+        s["size"] += r[2]
+        s["total"] += r[3] or 0.0
+        s["scored"] += r[4]
+        s["repeats"] += r[5] or 0
+        s["known"] += r[6]
+        s["weeks"][r[1]] = r[2]
+    recent_from = (period.end - timedelta(days=NEW_DAYS - 1)).isoformat()
+    base_from = (period.end - timedelta(days=NEW_DAYS + GROWING_BASE - 1)).isoformat()
+    recent: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    end = period.bounds()[1]
+    q_sql, q_params = (" AND t.queue = ?", [queue]) if queue else ("", [])
+    for r in conn.execute(
+            "SELECT t.theme_id, t.ts >= ?, count(*) FROM theme_calls t "
+            "WHERE t.status = 'themed' AND t.ts >= ? AND t.ts < ?"
+            f"{q_sql} GROUP BY 1, 2", [recent_from, base_from, end, *q_params]):
+        recent[r[0]][0 if r[1] else 1] = r[2]
+    start = period.bounds()[0]
+    out = []
+    for theme_id, s in stats.items():
+        if theme_id not in names:
+            continue
+        first = conn.execute("SELECT min(ts) FROM theme_calls WHERE theme_id = ? "
+                             "AND status = 'themed'", [theme_id]).fetchone()[0]
+        now_n, before_n = recent[theme_id]
+        rate_before = before_n * NEW_DAYS / GROWING_BASE
+        is_new = bool(first) and first[:10] >= recent_from
+        out.append({
+            "id": theme_id, "name": names[theme_id][0], "words": json.loads(names[theme_id][1]),
+            "size": s["size"],
+            "mean_score": s["total"] / s["scored"] if s["scored"] else None,
+            "repeat_share": s["repeats"] / s["known"] if s["known"] else None,
+            "repeat_known": s["known"], "weeks": dict(sorted(s["weeks"].items())),
+            "first_seen": first, "recent": now_n, "new": is_new,
+            "growing": (not is_new and now_n >= GROWING_MIN and now_n >= 2 * rate_before),
+            "examples": _theme_examples(conn, theme_id, start, end, queue),
+        })
+    out.sort(key=lambda t: (-t["size"], t["id"]))
+    updated = conn.execute("SELECT max(started_at) FROM theme_updates").fetchone()[0]
+    return ThemeReport(out, counts["themed"], counts["pending"], counts["none"], queue, queues,
+                       any(t["repeat_known"] for t in out), updated)
+
+
+def _theme_examples(conn: sqlite3.Connection, theme_id: int, start: str, end: str,
+                    queue: str | None, count: int = 2) -> list[dict[str, Any]]:
+    """The theme's calls nearest its centroid in the period: call id and first problem
+    statement, read from the stored utterances (so a redacted call's text is redacted)."""
+    out: list[dict[str, Any]] = []
+    for r in conn.execute("SELECT call_id, utterances, ts, queue FROM theme_calls "
+                          "WHERE theme_id = ? ORDER BY similarity DESC", [theme_id]):
+        if not (r[2] and start <= r[2] < end) or (queue and r[3] != queue):
+            continue
+        idx = json.loads(r[1] or "[]")
+        row = conn.execute("SELECT text FROM utterances WHERE call_id = ? AND idx = ?",
+                           [r[0], idx[0]]).fetchone() if idx else None
+        if row is not None:
+            out.append({"call_id": r[0], "quote": row[0]})
+        if len(out) == count:
+            break
+    return out
+
+
+def theme_calls(conn: sqlite3.Connection, viewer: Viewer, theme_id: int, period: Period,
+                queue: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    """The calls of one theme in the period (and queue), latest first, with their scores."""
+    _require(viewer, *STAFF)
+    cond, params = _theme_filter(period, queue)
+    return _rows(conn.execute(
+        "SELECT t.call_id, t.ts, f.agent, t.overall, t.similarity, t.repeat "
+        "FROM theme_calls t LEFT JOIN call_facts f ON f.call_id = t.call_id "
+        f"WHERE t.theme_id = ? AND t.status = 'themed' AND {cond} "
+        "ORDER BY t.ts DESC, t.call_id LIMIT ?", [theme_id, *params, limit]))
+
+
+def update_themes(conn: sqlite3.Connection, viewer: Viewer) -> Any:
+    """Bring the themes up to date with the calls scored since the last update (leads)."""
+    _require(viewer, LEAD)
+    import sqlite_utils
+
+    from qa import themes as theme_lib
+    return theme_lib.update(sqlite_utils.Database(conn))

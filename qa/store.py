@@ -181,7 +181,70 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     if not db["utterances"].detect_fts():
         db["utterances"].enable_fts(["text"], create_triggers=True, tokenize="porter")
     _ensure_dashboard_schema(db)
+    db.executescript(THEMES_SCHEMA)
     db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+
+
+# --- complaint themes (qa/themes.py) ------------------------------------------------------
+# One self-contained block (no foreign keys, nothing else refers to it), so it can move as is
+# into a numbered migration. ``themes``: one row per theme; its id and name never change once
+# made; ``centroid`` is the mean TF-IDF vector of its calls' problem statements as JSON
+# {term: weight} (top terms only), ``n`` how many calls that mean is over. ``theme_calls``:
+# every scorable call the themes have seen, with status 'themed' (theme_id set), 'pending'
+# (has a problem statement but no theme yet: clustered again with the next batch) or 'none'
+# (no problem statement); ``utterances`` the JSON indexes of its statements (the text is read
+# from ``utterances`` when shown, so a redacted call is only ever shown redacted);
+# ``scored_at`` the call's version, so a re-scored call is seen again; ``ts``, ``week`` and
+# ``overall`` copied from ``call_facts`` then, so the Themes page reads one narrow table;
+# ``repeat`` 1 if the same customer called in the 30 days before, 0 if not, NULL if the
+# customer is unknown; ``queue`` the manifest's queue column, if any. ``theme_terms``:
+# document frequency of each term over every statement seen (the IDF of the vectors).
+# ``theme_updates``: one row per run.
+THEMES_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS themes (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        words TEXT NOT NULL,
+        centroid TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        update_id INTEGER
+    );
+    CREATE TABLE IF NOT EXISTS theme_calls (
+        call_id TEXT PRIMARY KEY,
+        theme_id INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('themed', 'pending', 'none')),
+        similarity REAL,
+        utterances TEXT NOT NULL,
+        scored_at TEXT,
+        ts TEXT,
+        week TEXT,
+        overall REAL,
+        repeat INTEGER,
+        queue TEXT,
+        update_id INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS idx_theme_calls_period
+        ON theme_calls (status, ts, theme_id, week, overall, repeat, queue);
+    CREATE INDEX IF NOT EXISTS idx_theme_calls_theme
+        ON theme_calls (theme_id, status, ts);
+    CREATE INDEX IF NOT EXISTS idx_theme_calls_similar
+        ON theme_calls (theme_id, similarity);
+    CREATE TABLE IF NOT EXISTS theme_terms (
+        term TEXT PRIMARY KEY,
+        df INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS theme_updates (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        seconds REAL,
+        calls INTEGER,
+        assigned INTEGER,
+        new_themes INTEGER,
+        pending INTEGER
+    );
+"""
+# --- end of complaint themes schema -------------------------------------------------------
 
 
 # When a call counts as having happened: its call time, else (no time known) when it was
