@@ -28,20 +28,21 @@ REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "real_calls"
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_calls"
 
 
-def cases(samples: bool) -> list[tuple[str, int, np.ndarray]]:
-    """(name, number of voices, 16 kHz mono samples) of every case."""
-    out: list[tuple[str, int, np.ndarray]] = []
+def cases(samples: bool) -> list[tuple[str, str, int, np.ndarray]]:
+    """(group, name, number of voices, 16 kHz mono samples) of every case."""
+    out: list[tuple[str, str, int, np.ndarray]] = []
     for number in ("40", "49"):
         left, right = load_call(REAL / f"auto_repairs_{number}_stereo_agent-left.flac").channels
-        out += [(f"auto_repairs_{number} agent only", 1, left),
-                (f"auto_repairs_{number} caller only", 1, right),
-                (f"auto_repairs_{number} mixed down", 2, (left + right) / 2)]
+        out += [("real", f"auto_repairs_{number} agent only", 1, left),
+                ("real", f"auto_repairs_{number} caller only", 1, right),
+                ("real", f"auto_repairs_{number} mixed down", 2, (left + right) / 2)]
     for name in ("pyannote_sample_mono.wav", "insurance_mono_8bit.wav"):
-        out.append((name, 2, load_call(REAL / name).channels[0]))
+        out.append(("real", name, 2, load_call(REAL / name).channels[0]))
     if samples:
         for path in sorted(p for p in SAMPLES.iterdir() if p.suffix in AUDIO_EXTENSIONS):
             left, right = load_call(path).channels
-            out += [(f"{path.stem} left", 1, left), (f"{path.stem} mixed", 2, (left + right) / 2)]
+            out += [("sample", f"{path.stem} left", 1, left),
+                    ("sample", f"{path.stem} mixed", 2, (left + right) / 2)]
     return out
 
 
@@ -55,9 +56,9 @@ def main(samples: bool) -> None:
     if unavailable_reason():
         print(f"speaker model skipped: {unavailable_reason()}")
         methods.pop("model")
-    values: dict[str, dict[int, list[float]]] = {m: {1: [], 2: []} for m in methods}
+    values: dict[tuple[str, str], dict[int, list[float]]] = {}
     print(f"{'case':42s} voices words " + " ".join(f"{m:>9s}" for m in methods))
-    for name, voices, audio in cases(samples):
+    for group, name, voices, audio in cases(samples):
         audio = np.asarray(audio, np.float32)
         utterances = transcriber._mono_utterances(audio)
         row = []
@@ -65,14 +66,15 @@ def main(samples: bool) -> None:
             metadata: dict = {}
             split_mono(audio, utterances, metadata, mode=method)
             similarity = float(metadata["diarization"].get("voice_similarity", float("nan")))
-            values[method][voices].append(similarity)
+            values.setdefault((group, method), {1: [], 2: []})[voices].append(similarity)
             row.append(f"{similarity:9.3f}")
         words = sum(len(u.words) for u in utterances)
         print(f"{name:42s} {voices:6d} {words:5d} " + " ".join(row), flush=True)
-    for method, key in methods.items():
-        one, two = values[method][1], values[method][2]
+    for (group, method), found in values.items():
+        one, two = found[1], found[2]
+        key = methods[method]
         threshold = shared[key]
-        print(f"{method}: one voice {min(one):.3f}-{max(one):.3f}, two voices "
+        print(f"{group} calls, {method}: one voice {min(one):.3f}-{max(one):.3f}, two voices "
               f"{min(two):.3f}-{max(two):.3f}; {key} = {threshold}: margin "
               f"{min(one) - threshold:+.3f} below the most distinct single voice, "
               f"{threshold - max(two):+.3f} above the most alike pair "
