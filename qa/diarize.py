@@ -20,6 +20,10 @@ How a call is split (:func:`diarize_words`):
 Measured on the sample calls mixed to mono (both channels summed): 99-100 % of words get the
 script's speaker; see tests/test_diarize.py and the figures in the README.
 
+Two voices are always found, even in a recording of one person (one side of a call saved
+alone); :func:`one_voice_reason` tells that case from how alike the two voices are, against
+the rubric's threshold for each method (bench/one_voice_bench.py measures them).
+
 Without the extra (or if the model fails) a call is split by :func:`spectral_diarize_words`
 instead: no model, only numpy cepstra of the same mel spectrogram (see its doc). It is the
 "spectral fallback"; the metadata and the timing criteria's reason say so. ``QA_DIARIZE``
