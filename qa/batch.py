@@ -30,6 +30,7 @@ from qa.audio import (
     is_silent,
     load_call,
 )
+from qa.diarize import one_voice_reason
 from qa.importers import EXTENSIONS as IMPORT_EXTENSIONS
 from qa.importers import decode, load_any, looks_like_transcript
 from qa.rubric import Rubric
@@ -331,10 +332,14 @@ def compute(job: Job, settings: Settings, content_hash: str) -> Result:
                           info, reason=reason, duration=audio.duration)
         transcriber = get_transcriber(settings.transcriber)
         transcript = transcriber.transcribe_call(audio, call_id, settings.agent_channel, agent)
-        if not transcript.utterances:
-            reason = "no speech was recognised"
+        # A mono call whose two "voices" are one person's: each would be judged as the other.
+        reason = ("no speech was recognised" if not transcript.utterances
+                  else one_voice_reason(transcript.metadata, rubric.shared))
+        if reason:
             return Result(Outcome(path, "unscorable", call_id, error=reason, agent=agent),
-                          info, reason=reason, duration=audio.duration, transcript=transcript)
+                          info, reason=reason, duration=audio.duration,
+                          # one person's "roles" mean nothing: not stored
+                          transcript=transcript if not transcript.utterances else None)
     transcript.call_id, transcript.agent = call_id, agent
     # Roles decided from the words (mono split by voice, or --agent-channel auto) below the
     # rubric's confidence are flagged for a person; their decision is applied in commit().

@@ -20,6 +20,10 @@ How a call is split (:func:`diarize_words`):
 Measured on the sample calls mixed to mono (both channels summed): 99-100 % of words get the
 script's speaker; see tests/test_diarize.py and the figures in the README.
 
+Two voices are always found, even in a recording of one person (one side of a call saved
+alone); :func:`one_voice_reason` tells that case from how alike the two voices are, against
+the rubric's threshold for each method (bench/one_voice_bench.py measures them).
+
 Without the extra (or if the model fails) a call is split by :func:`spectral_diarize_words`
 instead: no model, only numpy cepstra of the same mel spectrogram (see its doc). It is the
 "spectral fallback"; the metadata and the timing criteria's reason say so. ``QA_DIARIZE``
@@ -79,6 +83,11 @@ _QUIET_SHARE = 30.0
 _SWITCH_IN_SEGMENT = 0.9
 _SWITCH_BETWEEN = 0.3
 _SWITCH_AFTER_PAUSE = 0.5  # factor on the cost after a pause over 0.3 s
+# How alike the two voices are is judged on the windows at least this share voiced (see
+# _voiced_windows), when there are at least _MIN_VOICED of them.
+_VOICED_WINDOW_SHARE = 0.5
+_MIN_VOICED = 10
+ONE_VOICE = "only one voice in the recording"
 
 
 class DiarizationUnavailable(RuntimeError):
@@ -112,9 +121,12 @@ class Diarization:
     """The voice (0 or 1) of each word, in the order given, with what it rests on.
 
     ``margins``: per word, how much closer its windows are to its voice than to the other
-    (cosine similarity difference; near 0 means unsure). ``voice_similarity``: cosine
-    similarity of the two voices' centroids (near 1 would mean one voice split in two; for
-    the spectral fallback a distance ratio, see :func:`spectral_diarize_words`).
+    (cosine similarity difference; near 0 means unsure). ``voice_similarity``: how alike the
+    two voices are, higher when they are one voice split in two: for the speaker model the
+    cosine similarity of the two voices' centroids among voiced windows
+    (:func:`_model_similarity`), for the spectral fallback the share of spread left within
+    the voices (:func:`_spread_within`). :func:`one_voice_reason` compares it with the
+    rubric's threshold.
     """
 
     labels: list[int]
@@ -263,8 +275,38 @@ def diarize_words(samples: np.ndarray, words: Sequence[Word], hop: float = 0.25,
     sims = embeddings @ centroids.T  # (windows, 2) cosine similarity to each voice
     word_labels, margins = _word_voices(words, centres, sims)
     overlapped = _overlapped(words, word_labels, margins)
-    return Diarization(word_labels, overlapped, margins, float(centroids[0] @ centroids[1]),
+    voiced = _voiced_windows(mel, starts, spans)
+    return Diarization(word_labels, overlapped, margins,
+                       _model_similarity(embeddings[voiced] if voiced.sum() >= _MIN_VOICED
+                                         else embeddings),
                        len(embeddings), hop)
+
+
+def _voiced_windows(mel: np.ndarray, starts: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """Mask of windows at least half made of frames louder than the quietest
+    ``_QUIET_SHARE`` % of the words' frames: the windows that carry a voice."""
+    level = np.log(mel + 1e-6).mean(1)
+    in_word = np.zeros(len(mel), bool)
+    for start, end in spans:
+        in_word[max(0, int(start * 100)):int(end * 100) + 1] = True
+    if not in_word.any():
+        return np.ones(len(starts), bool)
+    loud = (level >= np.percentile(level[in_word], _QUIET_SHARE)).astype(np.float32)
+    sums = np.concatenate([[0.0], np.cumsum(loud)])
+    ends = np.minimum(starts + _WINDOW_FRAMES, len(mel))
+    return (sums[ends] - sums[starts]) / _WINDOW_FRAMES >= _VOICED_WINDOW_SHARE
+
+
+def _model_similarity(embeddings: np.ndarray) -> float:
+    """Cosine similarity of the centroids of two voices found among voiced windows.
+
+    Measured with its own two-voice split of the voiced windows only: on a one-speaker
+    channel the call's split often sets apart the windows that are mostly pause or line
+    noise (a "voice" unlike the speaker, 0.58 on a real caller channel), which says nothing
+    about a second person; without them the two halves of one voice stay alike.
+    """
+    _labels, centroids = _two_voices(embeddings)
+    return float(centroids[0] @ centroids[1]) if len(embeddings) >= 2 else 0.0
 
 
 def _near_words(centres: np.ndarray, spans: np.ndarray) -> np.ndarray:
@@ -377,13 +419,31 @@ def spectral_diarize_words(samples: np.ndarray, words: Sequence[Word],
     other = distances[np.arange(n), 1 - labels]
     margins = [float(m) for m in np.maximum(0.0, (other - own) / np.maximum(other + own, 1e-9))]
     word_labels = [int(x) for x in labels]
-    # Not a cosine here (standardised centroids of two clusters always point apart): the
-    # words' mean distance to their own voice over that to the other, near 1 when the two
-    # "voices" are one voice split in two.
-    similarity = float(own.mean() / max(float(other.mean()), 1e-9))
     return Diarization(word_labels, _overlapped(words, word_labels, margins), margins,
-                       similarity, n, 0.0, model="none (numpy cepstra and k-means)",
-                       method=SPECTRAL_METHOD)
+                       _spread_within(features, labels), n, 0.0,
+                       model="none (numpy cepstra and k-means)", method=SPECTRAL_METHOD)
+
+
+def _spread_within(features: np.ndarray, labels: np.ndarray) -> float:
+    """How alike two voices are without a speaker model: along the line through the two
+    voices' centroids, the share of the words' spread that stays within a voice (1 - R²).
+
+    Not a cosine (standardised centroids of two clusters always point apart). Near 0 when
+    the words fall into two tight groups (two people); one voice cut in two by k-means keeps
+    much of its spread within the halves (0.36 for a normal distribution cut at its middle),
+    and 1 when the split left one voice empty.
+    """
+    if labels.min() == labels.max():
+        return 1.0
+    axis = features[labels == 1].mean(0) - features[labels == 0].mean(0)
+    length = float(np.linalg.norm(axis))
+    if length < 1e-12:
+        return 1.0
+    position = features @ (axis / length)
+    total = float(((position - position.mean()) ** 2).sum())
+    within = sum(float(((position[labels == k] - position[labels == k].mean()) ** 2).sum())
+                 for k in (0, 1))
+    return within / total if total > 1e-12 else 1.0
 
 
 def _word_cepstra(samples: np.ndarray, words: Sequence[Word]) -> np.ndarray:
@@ -461,6 +521,27 @@ def overlap_regions(words: Sequence[Word], overlapped: Sequence[bool]) -> list[l
         else:
             regions.append([round(word.start, 3), round(word.end, 3)])
     return regions
+
+
+def one_voice_reason(metadata: dict[str, Any], shared: dict[str, Any]) -> str | None:
+    """Why a mono call split into two voices holds only one (e.g. one side of a call
+    recorded alone), or None: its two voices are at least as alike as the rubric's
+    ``[shared] one_voice_similarity`` (speaker model) or ``one_voice_spread`` (spectral
+    fallback) allows. Scored, the speaker's own words would be judged as the other party's.
+    """
+    diarization = metadata.get("diarization")
+    if not isinstance(diarization, dict) or not diarization.get("done"):
+        return None
+    similarity = diarization.get("voice_similarity")
+    if not isinstance(similarity, int | float):
+        return None
+    spectral = str(diarization.get("method") or "").startswith("spectral")
+    key = "one_voice_spread" if spectral else "one_voice_similarity"
+    if similarity < shared[key]:
+        return None
+    measure = ("share of spectral spread within the two voices" if spectral
+               else "speaker-model similarity of the two voices")
+    return f"{ONE_VOICE} ({measure} {similarity:.3f}, at or above {key} {shared[key]})"
 
 
 def diarize_mode() -> str:

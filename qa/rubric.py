@@ -35,6 +35,15 @@ SHARED_PARAMS: dict[str, str] = {
     # Below this confidence (0.5 to 1) in which voice is the agent (a mono call split by voice,
     # or stereo with --agent-channel auto), the call is flagged for a person to confirm roles.
     "role_confidence": NUMBER,
+    # A mono call whose two voices are this alike holds one voice (qa/diarize.py): unscorable.
+    # Speaker model: cosine of the voices' centroids; spectral fallback: spread within voices.
+    "one_voice_similarity": NUMBER,
+    "one_voice_spread": NUMBER,
+}
+# Shared keys that must lie in a range (inclusive).
+SHARED_RANGES: dict[str, tuple[float, float]] = {
+    "one_voice_similarity": (0.0, 1.0),
+    "one_voice_spread": (0.0, 1.0),
 }
 
 
@@ -120,6 +129,10 @@ def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
     shared_raw = _table(data, "shared")
     _no_unknown(shared_raw, set(SHARED_PARAMS), "shared.")
     shared = {k: _check(shared_raw, k, kind, f"shared.{k}") for k, kind in SHARED_PARAMS.items()}
+    for key, (low, high) in SHARED_RANGES.items():
+        if not low <= shared[key] <= high:
+            raise RubricError(f"shared.{key}: must be from {low:g} to {high:g}, "
+                              f"got {shared[key]}")
     shared["_synonym_map"] = _synonym_map(shared["synonyms"])
 
     criteria_raw = _table(data, "criteria")

@@ -76,3 +76,11 @@ def test_broken_toml_names_the_file(tmp_path: Path) -> None:
     bad.write_text("[rubric\nname = 1")
     with pytest.raises(RubricError, match=r"r\.toml: not valid TOML"):
         load_rubric(bad)
+
+
+@pytest.mark.parametrize("key", ["one_voice_similarity", "one_voice_spread"])
+def test_one_voice_threshold_outside_0_to_1_is_named(key: str) -> None:
+    data = _default()
+    data["shared"][key] = 1.5
+    with pytest.raises(RubricError, match=rf"shared\.{key}: must be from 0 to 1, got 1\.5"):
+        parse_rubric(data)
