@@ -93,8 +93,8 @@ def _first_person_action(sentence: str, cfg: CriterionConfig) -> str | None:
     return None
 
 
-_FUTURE = (r"(?:'ll|\s+will|\s+shall|\s+(?:am|is|are)\s+(?:going\s+to|gonna)|'[mrs]\s+(?:going\s+to|"
-           r"gonna)|\s+gonna)")
+_FUTURE = (r"(?:'ll|\s+will|\s+shall|\s+(?:am|is|are)\s+(?:going\s+to|gonna)"
+           r"|'[mrs]\s+(?:going\s+to|gonna)|\s+gonna)")
 # A next step handed on with no time: "I'll pass it along", "I'll flag it with the team",
 # "I'll get somebody to reach out", "we'll look into it", "someone will follow up".
 _HANDOFF_RE = re.compile(
@@ -134,8 +134,8 @@ _ARRIVES_RE = re.compile(
 
 
 # What the customer fears or was told is not the agent's promise: "you're worried it will ...".
-_REPORTED_RE = re.compile(r"\b(?:you(?:'re|\s+are|\s+were)?\s+(?:afraid|worried|scared|concerned|told|"
-                          r"promised|thought|expected|assumed|said)|you\s+were\s+told)\b.*$")
+_REPORTED_RE = re.compile(r"\b(?:you(?:'re|\s+are|\s+were)?\s+(?:afraid|worried|scared|"
+                          r"concerned|told|promised|thought|expected|assumed|said)|you\s+were\s+told)\b.*$")
 # Counterfactuals describe the past, not a next step: "that should never have happened".
 _COUNTERFACTUAL_RE = re.compile(
     r"\b(?:should|would|could|might|must)(?:n't|\s+not|\s+never)?(?:\s+\w+)?\s+have\s+"
@@ -217,8 +217,8 @@ _PROMISE_RE = re.compile(
     r"(?P<vp>[a-z' ]+)")
 _VP_STOP = re.compile(r"\s+(?:and|but|so|once|when|whenever|as\s+soon\s+as|if|because|then|"
                       r"until|after|before|while)\b.*$")
-_VP_VAGUE = re.compile(r"\s*\b(?:soon|shortly|eventually|asap|as\s+soon\s+as\s+possible|at\s+some\s+"
-                       r"(?:point|stage)|in\s+due\s+course|when\s+(?:we|they|i)\s+can|hopefully|"
+_VP_VAGUE = re.compile(r"\s*\b(?:soon|shortly|eventually|asap|as\s+soon\s+as\s+possible|"
+                       r"at\s+some\s+(?:point|stage)|in\s+due\s+course|when\s+(?:we|they|i)\s+can|hopefully|"
                        r"probably|for\s+sure|sometime|some\s+time|in\s+a\s+while|later|for\s+you)\b")
 # First words that make a clean bare verb phrase ("pass it along", "get back to you").
 _NOT_VERB = frozenset({"be", "have", "need", "probably", "maybe", "not", "never", "the", "a",

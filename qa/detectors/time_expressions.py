@@ -18,7 +18,9 @@ from functools import lru_cache
 
 from qa.text import normalize
 
-_UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen"]
 _TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 # A spoken or written number: "3", "12:15", "two", "twenty four", "forty-eight", "a".
 NUM = (r"(?:\d{1,2}(?:[:.]\d{2})?|\d+|(?:" + "|".join(_TENS) + r")(?:[ -](?:"
@@ -27,7 +29,10 @@ _HOUR_NUM = NUM
 _DAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _MONTH = (r"(?:january|february|march|april|june|july|august|september|october|november|"
           r"december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)")
-_ORD_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth", "thirtieth"]
+_ORD_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+              "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth",
+              "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",
+              "twentieth", "thirtieth"]
 _ORDINAL = (r"(?:\d{1,2}(?:st|nd|rd|th)|(?:twenty|thirty)[ -](?:first|second|third|fourth|fifth|"
             r"sixth|seventh|eighth|ninth)|" + "|".join(_ORD_WORDS) + ")")
 _PART = r"(?:morning|afternoon|evening|night|lunchtime|lunch)"
