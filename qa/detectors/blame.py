@@ -49,8 +49,7 @@ _FAULT = (
     r"(?:(?:messed|screwed|mucked|cocked|stuffed|fouled)\s+(?:it\s+|this\s+|that\s+|things\s+)?up|"
     r"botched|got\s+(?:it|this|that|the\s+\w+)\s+wrong|(?:get|gets)\s+(?:it|things|stuff|these|"
     r"them|this|the\s+\w+|\w+)\s+wrong|made\s+(?:a|an)\s+(?:\w+\s+)?(?:mistake|error|mess|hash)|"
-    r"mixed\s+(?:it|them|things|\w+)\s+up|dropped\s+the\s+ball|should\s+have|should've|"
-    r"shouldn't\s+have|(?:was|were|is|are)\s+supposed\s+to|"
+    r"mixed\s+(?:it|them|things|\w+)\s+up|dropped\s+the\s+ball|"
     r"(?:didn't|did\s+not|never|failed\s+to|forgot\s+to|neglected\s+to|hasn't|haven't|has\s+not)"
     r"\s+(?:\w+\s+)?(?:upload|uploaded|scan|scanned|log|logged|send|sent|update|updated|pass|"
     r"passed|process|processed|tell|told|book|booked|record|recorded|put|follow|followed|show|"
@@ -65,6 +64,8 @@ _FAULT = (
     r"(?:won't|doesn't)\s+allow|(?:was|were)\s+(?:super\s+|really\s+|very\s+)?slow|"
     r"used\s+the\s+wrong|(?:sent|gave|put|set)\s+(?:it|you|them)?\s*(?:to\s+)?the\s+wrong)"
 )
+# Duties only a person or a team has: "the tech should've called you".
+_DUTY = r"(?:should\s+have|should've|shouldn't\s+have|(?:was|were|is|are)\s+supposed\s+to)"
 _FIRST_PERSON_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i've|we've|i'd|we'd|us|our)\b")
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
@@ -104,6 +105,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?:" + _THIRD + r"|(?!(?:i|we|you|that|this|it|which|who|there|what|and|but|so|then|"
         r"if|when|while|because|us|one|everything|nothing|anything|something|which)\b)[a-z]+)"
         r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it)\b)[\w']+\s+){0,2}?" + _FAULT + r"\b")),
+    ("someone else", re.compile(r"\b" + _THIRD + r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it)\b)"
+                                r"[\w']+\s+){0,2}?" + _DUTY + r"\b")),
     # Attribution: "that's normally the courier", "that's down to the bank", "that's on him",
     # "that'll be with the receiving bank", "it's the system", "it's them, not us".
     ("someone else", re.compile(
@@ -160,7 +163,8 @@ def blame_of(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
         for match in pattern.finditer(norm):
             said = " ".join(match.group(0).split()).strip(" ,.")
             # "We messed it up" owns the fault: only someone else's fault is blame.
-            if target == "someone else" and _FIRST_PERSON_SUBJECT.match(said):
+            if target == "someone else" and (_FIRST_PERSON_SUBJECT.match(said) or re.search(
+                    r"\b(?:our|my|we|i)\s+(?:\w+\s+)?$", norm[:match.start()])):
                 continue
             return target, said
     phrase = find_phrase(sentence, cfg["blame_phrases"])
