@@ -200,13 +200,23 @@ def _apology_finding(call: Transcript, i: int, sentence: str, kind: str, reason:
         return agent_finding(call, i, CRITERION, "apology:sincere", STRENGTH,
                              f"Sincere apology: {reason}.", quote=sentence, reason=reason)
     problem = sayable_problem(problem_phrase(call, i, cfg))
-    rewrite = (f"\"I'm sorry that {problem}. That's on us, and here's what I'll do to "
-               "put it right.\"" if problem else
-               "say what went wrong in your own words, then \"That's on us, and here's what "
-               "I'll do to put it right.\"")
+    apology = f"I'm sorry that {problem}." if problem else "I'm sorry we let you down on this."
+    refusal_apology = apology if problem else "I'm sorry this has happened."
+    if reason.startswith("tied to a refusal"):
+        advice = ("Keep the apology apart from the \"no\" and lead with what you can do: "
+                  f"\"{refusal_apology} I can't change that myself, but here's what I can do for you "
+                  "today.\"")
+    elif reason.startswith(("followed by", "tied to")):
+        advice = (f"Drop the excuse and own it: \"{apology} That's on us, and here's what I'll "
+                  "do to put it right.\"")
+    elif reason.startswith("conditional"):
+        advice = (f"Apologise for what happened, not for how they feel: \"{apology} That's on "
+                  "us, and here's what I'll do to put it right.\"")
+    else:
+        advice = (f"Name what went wrong and own it: \"{apology} That's on us, and here's what "
+                  "I'll do to put it right.\"")
     return agent_finding(call, i, CRITERION, "apology:scripted", COACHING,
-                         f"Scripted apology: {reason}.",
-                         suggestion=f"Name the problem and own it: {rewrite}",
+                         f"Scripted apology: {reason}.", suggestion=advice,
                          quote=sentence, reason=reason)
 
 

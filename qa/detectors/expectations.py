@@ -218,13 +218,13 @@ _PROMISE_RE = re.compile(
 _VP_STOP = re.compile(r"\s+(?:and|but|so|once|when|whenever|as\s+soon\s+as|if|because|then|"
                       r"until|after|before|while)\b.*$")
 _VP_VAGUE = re.compile(r"\s*\b(?:soon|shortly|eventually|asap|as\s+soon\s+as\s+possible|"
-                       r"at\s+some\s+(?:point|stage)|in\s+due\s+course|when\s+(?:we|they|i)\s+can|hopefully|"
-                       r"probably|for\s+sure|sometime|some\s+time|in\s+a\s+while|later|for\s+you)\b")
+                       r"at\s+some\s+(?:point|stage)|in\s+due\s+course|when\s+(?:we|they|i)\s+can|"
+                       r"hopefully|probably|for\s+sure|sometime|some\s+time|in\s+a\s+while|later|for\s+you)\b")
 # First words that make a clean bare verb phrase ("pass it along", "get back to you").
 _NOT_VERB = frozenset({"be", "have", "need", "probably", "maybe", "not", "never", "the", "a",
                        "it", "that", "this", "you", "i", "we", "to", "s", "all"})
-_CONTACT_RE = re.compile(r"\b(?:call|ring|phone|email|e-mail|text|message|contact|write|get\s+back|"
-                         r"be\s+in\s+touch|reach\s+out|let\s+you\s+know|update\s+you)\b")
+_CONTACT_RE = re.compile(r"\b(?:call|ring|phone|email|e-mail|text|message\s+you|contact|write|"
+                         r"get\s+back|be\s+in\s+touch|reach\s+out|let\s+you\s+know|update\s+you)\b")
 EXAMPLE_TIME = "by 4 pm tomorrow"
 
 
@@ -240,7 +240,8 @@ def promised_action(sentence: str) -> tuple[str, str] | None:
     words = vp.split()
     if not words or len(words) > 7 or (words[0] in _NOT_VERB and not (
             words[:3] == ["be", "in", "touch"] or words[:2] == ["get", "back"])) \
-            or find_time(vp) or "'" in words[0]:
+            or find_time(vp) or "'" in words[0] or {"us", "me", "my", "our"} & set(words):
+        # "they'll get back to us" is a report to the agent, not a step the customer hears of
         return None
     return " ".join(match.group("who").split()), vp
 
@@ -253,6 +254,8 @@ def suggest_specific(sentence: str) -> str:
         return (f"\"I'll look into this today and call you {EXAMPLE_TIME} to tell you where it "
                 "stands.\"")
     who, vp = found
+    if vp in {"call", "ring", "phone", "text", "email", "contact", "call back", "ring back"}:
+        vp = vp.replace("back", "").strip() + " you back" if "back" in vp else vp + " you"
     if who in {"i", "we"}:
         doer = "I'll"
     elif vp.startswith("be "):

@@ -5,33 +5,46 @@ from __future__ import annotations
 
 import re
 
+# A clause that states what went wrong starts with the thing that went wrong ("your parcel",
+# "the engineer", "it", "nobody") or with "you" and what happened to the customer ("you were
+# charged twice", "you never got the refund").
 _SUBJECT_START = re.compile(
-    r"^(?:you|your|the|it|its|it's|there|they|their|a|an|this|that|nobody|no\s+one|someone|"
-    r"somebody|we|our|nothing|none)\b")
+    r"^(?:(?:your|the|it|its|it's|nobody|no\s+one|no-one|none\s+of)\b"
+    r"|there\s+(?:is|was|'s|were)\s+no\b"
+    r"|you\s+(?:were|weren't|have\s+been|'ve\s+been|got|didn't|haven't|hadn't|never|couldn't|"
+    r"can't|still|had|lost|paid|missed|ended\s+up|waited|lost)\b|you've\s+(?:been|had|paid|lost|"
+    r"waited|got|never)\b)")
 _FINITE = re.compile(
     r"\b(?:is|are|was|were|has|have|had|hasn't|haven't|hadn't|isn't|aren't|wasn't|weren't|"
-    r"did|didn't|does|doesn't|do|don't|can't|couldn't|won't|wouldn't|never|keeps|kept|got|"
-    r"went|came|left|lost|took|gave|sent|broke|[a-z]{3,}ed|you're|it's|they're|there's)\b")
-_HEDGED_YOU = re.compile(r"\byou(?:'re)?\s+(?:think|thought|feel|felt|believe|say|said|claim|"
-                         r"claimed|guess|suppose|reckon|going\s+to|gonna|want|plan)\b")
+    r"did|didn't|does|doesn't|don't|can't|couldn't|won't|wouldn't|never|keeps|kept|got|"
+    r"went|came|left|lost|took|gave|sent|broke|stopped|[a-z]{3,}ed|it's|there's)\b")
+# Words that show the clause is the customer's opinion, plan, feeling or filler, not the
+# problem: "you admit it's your mistake", "the thing is you can't use it if it got warm right".
+_NOT_THE_PROBLEM = re.compile(
+    r"\b(?:want|wanted|admit|admitted|scared|afraid|worried|think|thought|feel|felt|believe|"
+    r"telling|told|saying|said|say|writing|calling|thing|like|um|uh|right|gonna|going\s+to|"
+    r"actually|literally|basically|mistake|fault|mean|guess|know|reckon|suppose|maybe|probably|"
+    r"if|whether|because|cause|i|i'm|me|my|we|us|our)\b")
 _BAD_END = frozenset({"the", "a", "an", "and", "or", "but", "to", "of", "for", "with", "in",
                       "on", "at", "your", "my", "is", "was", "so", "because", "that", "if",
-                      "gonna", "going", "just", "like", "um", "uh"})
+                      "gonna", "going", "just", "like", "um", "uh", "it's", "there's"})
 
 
 def sayable_problem(problem: str | None) -> str | None:
     """``problem`` when it reads as a whole clause a coach could say after "I'm sorry that"
-    ("your parcel never arrived"), else None: a fragment ("then on again"), a cut-off phrase
-    ("…"), the customer's plan or opinion ("you think the driver left it") never becomes a
-    suggestion."""
-    if not problem or "…" in problem or "..." in problem:
+    ("your parcel never arrived", "you were charged twice for your march bill"), else None.
+
+    A fragment ("then on again"), a cut-off phrase ("…"), the customer's plan, opinion or
+    feeling ("you think the driver left it", "you admit it's your mistake") and filler never
+    become part of a suggestion: the caller then uses a generic sentence instead.
+    """
+    if not problem or "…" in problem or "..." in problem or "?" in problem:
         return None
-    text = " ".join(problem.strip(" ,.;:!?\"'").split())
+    text = " ".join(problem.strip(" ,.;:!\"'").split()).lower()
     words = text.split()
-    if len(words) < 3 or words[-1].lower() in _BAD_END:
+    if not 3 <= len(words) <= 14 or words[-1] in _BAD_END:
         return None
-    lowered = text.lower()
-    if not _SUBJECT_START.match(lowered) or not _FINITE.search(lowered) \
-            or _HEDGED_YOU.search(lowered) or "?" in text:
+    if not _SUBJECT_START.match(text) or not _FINITE.search(text) \
+            or _NOT_THE_PROBLEM.search(text):
         return None
-    return lowered
+    return text
