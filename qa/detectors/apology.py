@@ -204,8 +204,8 @@ def _apology_finding(call: Transcript, i: int, sentence: str, kind: str, reason:
     refusal_apology = apology if problem else "I'm sorry this has happened."
     if reason.startswith("tied to a refusal"):
         advice = ("Keep the apology apart from the \"no\" and lead with what you can do: "
-                  f"\"{refusal_apology} I can't change that myself, but here's what I can do for you "
-                  "today.\"")
+                  f"\"{refusal_apology} I can't change that myself, but here's what I can do "
+                  "for you today.\"")
     elif reason.startswith(("followed by", "tied to")):
         advice = (f"Drop the excuse and own it: \"{apology} That's on us, and here's what I'll "
                   "do to put it right.\"")
