@@ -64,10 +64,13 @@ def _owner(sentence: str) -> str:
     get"), a named team or role ("the billing team", "a technician"), someone else ("they'll
     call you", "someone will"), or nobody named ("it'll be processed")."""
     words = tokens(sentence)
+    team = _TEAM_RE.search(normalize(sentence))
+    # The team is the subject ("our billing team will email you"): it owns the promise.
+    if team and len(normalize(sentence)[:team.start()].split()) <= 1:
+        return team.group(1)
     for owner, markers in _OWNERS[:2]:
         if any(w in markers for w in words):
             return owner
-    team = _TEAM_RE.search(normalize(sentence))
     if team:
         return team.group(1)
     for owner, markers in _OWNERS[2:]:
