@@ -37,11 +37,12 @@ PARAMS = {
 
 
 def classify(call: Transcript, index: int, sentence: str, following: list[str],
-             cfg: CriterionConfig) -> tuple[str, str] | None:
+             cfg: CriterionConfig, preceding: list[str] | None = None) -> tuple[str, str] | None:
     """("sincere" | "scripted", reason) for an apology sentence, or None if it is not one.
 
     ``following`` are the sentences after it in the same utterance: "I'm so sorry. We sent
-    the wrong size." names the problem in the second sentence.
+    the wrong size." names the problem in the second sentence; ``preceding`` the sentences
+    before it, read when the apology points back ("... our old gateway. I apologise for that").
     """
     trigger = find_phrase(sentence, cfg["apology_phrases"])
     if trigger is None or find_phrase(sentence, cfg["not_apology_phrases"]) \
@@ -69,6 +70,9 @@ def classify(call: Transcript, index: int, sentence: str, following: list[str],
     if (generic := find_phrase(sentence, cfg["generic_phrases"])) is not None:
         return "scripted", f"generic (\"{generic}\")"
     scope = " ".join([sentence, *following[:2]])
+    if preceding and _BACK_REFERENCE_RE.search(normalize(sentence)):
+        # "The codes came from our old gateway. I apologise for that.": "that" is named before.
+        scope = " ".join([preceding[-1], scope])
     if (owned := find_phrase(scope, cfg["ownership_phrases"])) is not None:
         return "sincere", f"owns it (\"{owned}\")"
     named = _problem_words(call, index, scope, cfg)
@@ -95,9 +99,12 @@ _REFUSAL_RE = re.compile(
     r"\b(?:i|we)\s*(?:can't|cannot|can\s+not|won't\s+be\s+able\s+to|'m\s+not\s+able\s+to|"
     r"am\s+not\s+able\s+to|'re\s+not\s+able\s+to|are\s+not\s+able\s+to|'m\s+unable\s+to|"
     r"am\s+unable\s+to|'re\s+unable\s+to|are\s+unable\s+to|don't|do\s+not|won't)\s+"
-    r"(?:\w+\s+)?(?:refund|offer|do|give|change|cancel|waive|approve|help|issue|send|make|"
-    r"accept|allow|process|book|extend|move|override|reverse|honou?r|credit|compensate|"
-    r"replace|transfer|remove|reimburse|authori[sz]e|guarantee|promise)\b"
+    r"(?:(?:just|really|actually|even|simply)\s+)?"
+    # Any action but thinking, seeing and saying: "I can't imagine", "I can't find your
+    # booking" and "I can't thank you enough" are not refusals.
+    r"(?!(?:imagine|believe|see|find|hear|thank|wait|understand|blame|say|tell|stress|"
+    r"apologi[sz]e|express|emphasi[sz]e|think|know|remember|recall|get\s+over|stand|seem|"
+    r"want|mean|like|have\s+(?:a|any)\s+record)\b)[a-z]+\b"
     r"|\b(?:it's|it\s+is|that's|that\s+is)\s+not\s+possible\b|\bthere's\s+no\s+way\b"
     r"|\b(?:our|the|company)\s+polic(?:y|ies)\b|\brules\s+are\b")
 # Excuses that explain the problem away: "these things happen", "we're short-staffed".
@@ -107,6 +114,9 @@ _EXCUSE_RE = re.compile(
     r"swamped|slammed)|took\s+longer\s+than|ran\s+(?:over|late)|out\s+of\s+our\s+control|"
     r"beyond\s+our\s+control|high\s+(?:call\s+)?volumes?|(?:it's|that's)\s+(?:just\s+)?how\s+"
     r"(?:it\s+is|it\s+works|things\s+are))\b")
+
+
+_BACK_REFERENCE_RE = re.compile(r"\b(?:for|about)\s+(?:that|this|it|all\s+that)\b")
 
 
 def not_an_apology(sentence: str) -> bool:
@@ -160,7 +170,7 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     for i, utt in call.by(AGENT):
         said = sentences(utt.text)
         for position, sentence in enumerate(said):
-            verdict = classify(call, i, sentence, said[position + 1:], cfg)
+            verdict = classify(call, i, sentence, said[position + 1:], cfg, said[:position])
             if verdict is None:
                 continue
             findings.append(_apology_finding(call, i, sentence, *verdict, cfg))

@@ -90,7 +90,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("the customer", re.compile(
         r"\byou\s+(?:typed|entered|put|gave\s+us|clicked|selected|chose|picked|booked|ordered|"
         r"filled|spelt|spelled)\b[^.]*?\b(?:wrong|wrongly|incorrect|incorrectly|by\s+mistake)\b"
-        r"|\b(?:on|from)\s+your\s+(?:end|side)\b|\byour\s+(?:fault|mistake|error|problem)\b"
+        r"|\b(?:on|from|at)\s+your\s+(?:\w+\s+)?(?:end|side)\b|\byour\s+(?:fault|mistake|error|problem)\b"
         r"|\b(?:that's|that\s+is|it's|it\s+is|that\s+would\s+have\s+been|that\s+was)\s+on\s+you\b"
         r"|\buser\s+error\b|\byou(?:'re|\s+are)\s+the\s+one\b|\byou\s+(?:were|are)\s+supposed\s+to\b"
         r"|\byou\s+should(?:'ve|\s+have)\s+(?!(?:it|them|a|an|the|your|received|got|gotten|heard|"
@@ -102,9 +102,15 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     # Fault put on someone else, with a fault predicate: "those booking apps always get it
     # wrong", "the tech should've called you", "Atlanta never scanned it".
     ("someone else", re.compile(
-        r"\b(?:" + _THIRD + r"|(?!(?:i|we|you|that|this|it|which|who|there|what|and|but|so|then|"
-        r"if|when|while|because|us|one|everything|nothing|anything|something|which)\b)[a-z]+)"
-        r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it)\b)[\w']+\s+){0,2}?" + _FAULT + r"\b")),
+        r"\b" + _THIRD + r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it|but|and|so)\b)[\w']+\s+){0,2}?"
+        + _FAULT + r"\b")),
+    # A name as the agent of fault ("Atlanta never scanned it"): a single word straight before
+    # the fault, not a verb ("logged but never sent") or a function word.
+    ("someone else", re.compile(
+        r"(?:^|[,;]\s*|\b(?:and|so|because)\s+)(?!(?:i|we|you|that|this|it|which|who|there|what|"
+        r"us|one|everything|nothing|anything|something|he|she|they)\b)[a-z]+(?<!ed)(?<!ing)"
+        r"(?<!ly)(?:'s)?\s+(?:(?:just|also|really|actually|obviously|clearly|apparently)\s+)?"
+        + _FAULT + r"\b")),
     ("someone else", re.compile(r"\b" + _THIRD + r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it)\b)"
                                 r"[\w']+\s+){0,2}?" + _DUTY + r"\b")),
     # Attribution: "that's normally the courier", "that's down to the bank", "that's on him",

@@ -109,6 +109,14 @@ _HANDOFF_RE = re.compile(
     r"send\s+(?:it|this|that)\s+(?:up|over|on)|take\s+(?:it|this|that)\s+(?:further|up)|"
     r"keep\s+(?:an\s+eye|you\s+posted)|do\s+(?:my|our|what)|try|investigate|check\s+(?:on|with|into)|"
     r"speak\s+to|talk\s+to|ask)\b")
+# A next step left to nobody in particular: "someone should give you a buzz", "they will
+# revert". Vague unless it comes with a time.
+_UNOWNED_RE = re.compile(
+    r"\b(?:someone|somebody|they|one\s+of\s+(?:our|the|my)\s+\w+)(?:'ll|\s+will|\s+should|\s+shall|"
+    r"\s+(?:is|are)\s+going\s+to|'(?:s|re)\s+going\s+to|\s+(?:is|are)\s+gonna|\s+gonna)\s+"
+    r"(?:\w+\s+){0,2}?(?:call|ring|phone|contact|give\s+you|get\s+in\s+touch|email|text|"
+    r"reach\s+out|get\s+back|be\s+in\s+touch|look|sort|deal|check|come|send|revert|"
+    r"update|review|process|fix|investigate|follow\s+up)\b")
 # "I've booked your callback for half past three", "you're booked in for Friday at 9": a verb
 # that schedules, said by the agent or of the customer's booking, followed by when.
 _SCHEDULED_RE = re.compile(
@@ -170,7 +178,7 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     # should have happened ("that should never have happened, and I'll call you at 4").
     norm = _REPORTED_RE.sub("", normalize(sentence))
     norm = re.sub(_COUNTERFACTUAL_RE.pattern + r"[^,;]*", " ", norm)
-    handoff = _HANDOFF_RE.search(norm)
+    handoff = _HANDOFF_RE.search(norm) or _UNOWNED_RE.search(norm)
     if is_question(sentence) or _AVAILABILITY_RE.search(norm) or not norm.strip(" ,.") or (
             find_phrase(sentence, cfg["not_commitment_phrases"]) and not handoff):
         return None
