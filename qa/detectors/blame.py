@@ -69,7 +69,8 @@ _FAULT = (
 _DUTY = r"(?:should\s+have|should've|shouldn't\s+have|(?:was|were|is|are)\s+supposed\s+to)"
 _FIRST_PERSON_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i've|we've|i'd|we'd|us|our)\b")
 
-_RULES: list[tuple[str, re.Pattern[str]]] = [
+# (who is blamed, pattern, the fault predicate it needs said first, or None).
+_RULES: list[tuple[str, re.Pattern[str], str | None]] = [
     # The customer's error or omission: "you must have typed the code wrong", "you didn't tell
     # us", "you should have read the terms", "that would have been on you".
     ("the customer", re.compile(
@@ -77,7 +78,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         r"(?:\w+\s+)?(?:typed|entered|put|clicked|selected|picked|chosen|chose|ordered|booked|"
         r"misread|missed|forgotten|got|given|deleted|ignored|skipped|used|set|done|made|"
         r"misunderstood|mistyped)\b(?!\s+(?:a\s+)?(?:call|email|letter|text|message|"
-        r"notification)\b)")),
+        r"notification)\b)"), None),
     ("the customer", re.compile(
         r"\byou\s+(?:didn't|did\s+not|never|forgot\s+to|failed\s+to|neglected\s+to|haven't|"
         r"hadn't|have\s+not|had\s+not)\s+(?:even\s+|actually\s+)?(?:tell|mention|say|inform|let\s+"
@@ -87,7 +88,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         r"|\byou\s+(?:never|forgot\s+to)\s+(?:even\s+|actually\s+)?(?:told|mentioned|said|informed|"
         r"updated|read|checked|followed|sent|submitted|filled|attached|registered|included|"
         r"provided|gave|paid|confirmed|verified|activated|returned|notified|reported|contacted|"
-        r"cancelled|canceled|ticked|saved|kept|signed|booked|entered|uploaded|let\s+us\s+know)\b")),
+        r"cancelled|canceled|ticked|saved|kept|signed|booked|entered|uploaded|let\s+us\s+know)\b"),
+     None),
     ("the customer", re.compile(
         r"\byou\s+(?:typed|entered|put|gave\s+us|clicked|selected|chose|picked|booked|ordered|"
         r"filled|spelt|spelled)\b[^.]*?\b(?:wrong|wrongly|incorrect|incorrectly|by\s+mistake)\b"
@@ -99,21 +101,22 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         r"|\b(?:it's|it\s+is|that's|it\s+was)\s+(?:all\s+|clearly\s+)?in\s+the\s+(?:terms|contract|"
         r"small\s+print|agreement|policy)\b|\byou\s+agreed\s+to\b"
         r"|\byour\s+(?:devices?|router|wifi|wi-fi|phone|computer|laptop|browser|equipment)\s+"
-        r"(?:is|are|must\s+be|might\s+be)\s+(?:old|the\s+problem|the\s+issue|faulty|outdated)")),
+        r"(?:is|are|must\s+be|might\s+be)\s+(?:old|the\s+problem|the\s+issue|faulty|outdated)"),
+     None),
     # Fault put on someone else, with a fault predicate: "those booking apps always get it
     # wrong", "the tech should've called you", "Atlanta never scanned it".
     ("someone else", re.compile(
         r"\b" + _THIRD + r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it|but|and|so)\b)[\w']+\s+){0,2}?"
-        + _FAULT + r"\b")),
+        + _FAULT + r"\b"), _FAULT),
     # A name as the agent of fault ("Atlanta never scanned it"): a single word straight before
     # the fault, not a verb ("logged but never sent") or a function word.
     ("someone else", re.compile(
         r"(?:^|[,;]\s*|\b(?:and|so|because)\s+)(?!(?:i|we|you|that|this|it|which|who|there|what|"
         r"us|one|everything|nothing|anything|something|he|she|they)\b)[a-z]+(?<!ed)(?<!ing)"
         r"(?<!ly)(?:'s)?\s+(?:(?:just|also|really|actually|obviously|clearly|apparently)\s+)?"
-        + _FAULT + r"\b")),
+        + _FAULT + r"\b"), _FAULT),
     ("someone else", re.compile(r"\b" + _THIRD + r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it)\b)"
-                                r"[\w']+\s+){0,2}?" + _DUTY + r"\b")),
+                                r"[\w']+\s+){0,2}?" + _DUTY + r"\b"), _DUTY),
     # Attribution: "that's normally the courier", "that's down to the bank", "that's on him",
     # "that'll be with the receiving bank", "it's the system", "it's them, not us".
     ("someone else", re.compile(
@@ -125,7 +128,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         r"(?!us\b|me\b|our\b|my\b|you\b|your\b)" + _THIRD + r"\b(?:'s)?"
         r"(?=[^.]*\b(?:not\s+(?:us|me|mine|ours|our|my|the|here)|fault|problem|mistake|error|"
         r"doing|end|side|responsibility|issue|normally|usually|always|probably|down\s+to|on\s+"
-        r"(?:them|him|her|the)|messed|wrong)\b)")),
+        r"(?:them|him|her|the)|messed|wrong)\b)"), None),
     ("someone else", re.compile(
         r"\b(?:that's|that\s+is|it's|it\s+is|that\s+was|it\s+was)\s+(?:normally|usually|probably|"
         r"always|typically|most\s+likely|likely)\s+(?:the|their|those|your)\s+\w+"
@@ -139,7 +142,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         r"|,?\s+not\s+(?:us|me|mine|ours|claims|reception|billing|sales)\s*[.!]?$"
         r"|\bnot\s+(?:by|from)\s+us\b|\b(?:it's|its|it\s+is)\s+them\b|\bwasn't\s+us\b"
         r"|\bthe\s+system\s+(?:won't|wouldn't|doesn't|didn't|did|set|made|put|sent|charged|"
-        r"decided|glitched|messed|just)\b|\bit's\s+(?:just\s+)?the\s+system\b|\bjust\s+the\s+system\b")),
+        r"decided|glitched|messed|just)\b|\bit's\s+(?:just\s+)?the\s+system\b|\bjust\s+the\s+system\b"),
+     None),
     # Defensive refusals and passing the buck.
     ("defensive", re.compile(
         r"\bnothing\s+(?:i|we)\s+can\s+do\b|\bnot\s+(?:my|our)\s+(?:department|problem|job|call|"
@@ -151,8 +155,11 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         r"|\bnot\s+something\s+(?:we|i)\s+(?:control|do|handle)\b|\bno\s+control\s+over\b"
         r"|\bi\s+can(?:'t|not)\s+(?:do\s+anything|help\s+you|make\s+(?:the|them)|do\s+it)\b"
         r"|\bi(?:'m|\s+am)\s+(?:just|only)\s+(?:telling|in|the|doing)\b|\bnothing\s+to\s+do\s+with\s+"
-        r"(?:us|me)\b|\bnot\s+responsible\b")),
+        r"(?:us|me)\b|\bnot\s+responsible\b"), None),
 ]
+_FAULT_RE = re.compile(r"\b" + _FAULT + r"\b")
+_DUTY_RE = re.compile(r"\b" + _DUTY + r"\b")
+
 # Not blame: reassurance ("not your fault"), and promises that look alike ("you should have
 # it by Thursday").
 _NOT_BLAME = re.compile(
@@ -166,7 +173,12 @@ def blame_of(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
     norm = normalize(sentence).replace("’", "'")
     if _NOT_BLAME.search(norm) or find_phrase(sentence, cfg["not_blame_phrases"]):
         return None
-    for target, pattern in _RULES:
+    predicates = {_FAULT: _FAULT_RE.search(norm) is not None,
+                  _DUTY: _DUTY_RE.search(norm) is not None}
+    for target, pattern, needs in _RULES:
+        # The fault-predicate rules are the slow ones: skip them when no predicate is said.
+        if needs is not None and not predicates[needs]:
+            continue
         for match in pattern.finditer(norm):
             said = " ".join(match.group(0).split()).strip(" ,.")
             # "We messed it up" owns the fault: only someone else's fault is blame.
