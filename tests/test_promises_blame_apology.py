@@ -243,3 +243,55 @@ def test_no_suggestion_splices_a_quote_or_leaves_a_placeholder(rubric: Rubric) -
                 assert "sorry that you think" not in text.lower(), text
                 assert text.count("\"") % 2 == 0 and text.rstrip().endswith(("\"", ".")), text
     assert seen > 50
+
+
+# --- a second customer, other voices -----------------------------------------------------
+
+REFUND = ("I was promised a refund two weeks ago and it still hasn't come through, I've called "
+          "three times.")
+EVALUATED = {"expectation:specific", "expectation:vague", "apology:sincere", "apology:scripted",
+             "blame"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Right, I've put the refund through this morning, so it'll land in your account by "
+     "Thursday.", {SPECIFIC}),
+    ("I'm going to chase finance myself and ring you back before five today.", {SPECIFIC}),
+    ("You'll get an email confirmation in the next twenty minutes or so.", {SPECIFIC}),
+    ("it'll be on your card in five to seven working days", {SPECIFIC}),
+    ("Expect a text from us on Monday morning with the reference.", {SPECIFIC}),
+    ("The refund goes back through the bank, which usually takes three to five days.",
+     {SPECIFIC}),
+    ("Leave it with me.", {VAGUE}),
+    ("I'll see what I can do.", {VAGUE}),
+    ("Let me get that escalated for you.", {VAGUE}),
+    ("I'll get someone from finance to give you a call.", {VAGUE}),
+    ("I'll raise it with my supervisor and somebody will come back to you.", {VAGUE}),
+    ("The refund was approved on the 2nd.", set()),
+    ("What's the best number to reach you on?", set()),
+    ("Are you around on Friday afternoon?", set()),
+    ("Three weeks ago you were told it would be five days.", set()),
+    ("Finance are always slow with these, honestly.", {"blame"}),
+    ("That's a finance thing, I don't deal with refunds.", {"blame"}),
+    ("You should've kept the receipt.", {"blame"}),
+    ("If you'd read the email you'd have seen the refund takes thirty days.", {"blame"}),
+    ("The guy you spoke to before didn't put it through properly.", {"blame"}),
+    ("I'm just the messenger here.", {"blame"}),
+    ("Finance processes refunds every Tuesday.", set()),
+    ("I'm really sorry it's taken two weeks and three calls to get your refund.",
+     {"apology:sincere"}),
+    ("Apologies that the refund was held up, that was our error.", {"apology:sincere"}),
+    ("Sorry about the wait, but refunds go through finance, not us.",
+     {"apology:scripted", "blame"}),
+    ("I do apologise, it's company policy that refunds take thirty days.",
+     {"apology:scripted"}),
+    ("I'm sorry you feel you've been messed about.", {"apology:scripted"}),
+    ("Sorry, bear with me one second.", set()),
+    ("Sorry, say again?", set()),
+    ("Oh, you don't need to apologise.", set()),
+])
+def test_other_voices(rubric: Rubric, text: str, expected: set[str]) -> None:
+    call = Transcript("t", [Utterance("customer", 0.0, 8.0, REFUND),
+                            Utterance("agent", 9.0, 13.0, text)])
+    got = {f.label for f in score_call(call, rubric).findings if f.utterance == 1}
+    assert got & EVALUATED == expected

@@ -117,6 +117,12 @@ _UNOWNED_RE = re.compile(
     r"(?:\w+\s+){0,2}?(?:call|ring|phone|contact|give\s+you|get\s+in\s+touch|email|text|"
     r"reach\s+out|get\s+back|be\s+in\s+touch|look|sort|deal|check|come|send|revert|"
     r"update|review|process|fix|investigate|follow\s+up)\b")
+# Idioms for taking the matter on with no time: "leave it with me", "let me get that
+# escalated", "let me chase that". "Let me check that" is a look-up, not a next step.
+_IDIOM_RE = re.compile(
+    r"\bleave\s+it\s+with\s+(?:me|us)\b|\blet\s+me\s+(?:get|have)\s+(?:that|it|this|them)\s+"
+    r"(?:escalated|sorted|looked\s+(?:at|into)|fixed|chased|passed\s+on|seen\s+to|raised)\b"
+    r"|\blet\s+me\s+(?:escalate|chase|flag|raise|pass\s+on|forward)\s+(?:that|it|this)\b")
 # "I've booked your callback for half past three", "you're booked in for Friday at 9": a verb
 # that schedules, said by the agent or of the customer's booking, followed by when.
 _SCHEDULED_RE = re.compile(
@@ -153,6 +159,7 @@ _COUNTERFACTUAL_RE = re.compile(
     r"(?:been|\w+ed|got|gotten|sent|done|told|known|gone|come|taken|seen|said|made|given|"
     r"heard|paid|left|kept|put|rung|spoken|written|caught|brought|found)\b|should've|would've|"
     r"could've")
+_COUNTERFACTUAL_CLAUSE_RE = re.compile(_COUNTERFACTUAL_RE.pattern + r"[^,;]*")
 # Asking when the customer is free is not a promise: "let me know when you're free".
 _AVAILABILITY_RE = re.compile(
     r"\b(?:when|what\s+time|which\s+day|what\s+day)\b[^.]*\b(?:you(?:'re|\s+are|'ll\s+be|\s+will\s+be)\s+"
@@ -177,8 +184,8 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     # Only the clauses that could promise: not what the customer fears or was told, nor what
     # should have happened ("that should never have happened, and I'll call you at 4").
     norm = _REPORTED_RE.sub("", normalize(sentence))
-    norm = re.sub(_COUNTERFACTUAL_RE.pattern + r"[^,;]*", " ", norm)
-    handoff = _HANDOFF_RE.search(norm) or _UNOWNED_RE.search(norm)
+    norm = _COUNTERFACTUAL_CLAUSE_RE.sub(" ", norm)
+    handoff = _HANDOFF_RE.search(norm) or _UNOWNED_RE.search(norm) or _IDIOM_RE.search(norm)
     if is_question(sentence) or _AVAILABILITY_RE.search(norm) or not norm.strip(" ,.") or (
             find_phrase(sentence, cfg["not_commitment_phrases"]) and not handoff):
         return None
