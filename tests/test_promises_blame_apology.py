@@ -289,6 +289,14 @@ EVALUATED = {"expectation:specific", "expectation:vague", "apology:sincere", "ap
     ("Sorry, bear with me one second.", set()),
     ("Sorry, say again?", set()),
     ("Oh, you don't need to apologise.", set()),
+    ("I will send a message to the finance team.", {VAGUE}),
+    ("They normally get back within a few days.", {VAGUE}),
+    ("They usually take three to five working days.", {SPECIFIC}),
+    ("so finance only got the form this morning, that's usually where the hold up is with "
+     "them", {"blame"}),
+    ("i can only go by what's on the system here", {"blame"}),
+    ("The bank arranges the transfer, we don't handle those.", {"blame"}),
+    ("It was all in the booklet you were sent, you just didn't read it.", {"blame"}),
 ])
 def test_other_voices(rubric: Rubric, text: str, expected: set[str]) -> None:
     call = Transcript("t", [Utterance("customer", 0.0, 8.0, REFUND),

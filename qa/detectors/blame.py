@@ -87,7 +87,8 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"misunderstood|mistyped)\b(?!\s+(?:a\s+)?(?:call|email|letter|text|message|"
         r"notification)\b)"), None),
     ("the customer", re.compile(
-        r"\byou\s+(?:didn't|did\s+not|never|forgot\s+to|failed\s+to|neglected\s+to|haven't|"
+        r"\byou\s+(?:just\s+|simply\s+|obviously\s+|clearly\s+|probably\s+)?(?:didn't|did\s+not|"
+        r"never|forgot\s+to|failed\s+to|neglected\s+to|haven't|"
         r"hadn't|have\s+not|had\s+not)\s+(?:even\s+|actually\s+)?(?:tell|mention|say|inform|let\s+"
         r"us\s+know|update|read|check|follow|send|submit|fill|attach|register|include|provide|"
         r"give|pay|confirm|verify|activate|return|notify|report|contact|cancel|opt|tick|save|"
@@ -108,7 +109,8 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"|\byou\s+should(?:'ve|\s+have)\s+(?!(?:it|them|a|an|the|your|received|got|gotten|heard|"
         r"seen|had|been)\b)\w+|\bif\s+you\s+had\s+(?:read|checked|called|told|looked)\b"
         r"|\b(?:it's|it\s+is|that's|it\s+was)\s+(?:all\s+|clearly\s+)?in\s+the\s+(?:terms|contract|"
-        r"small\s+print|agreement|policy)\b|\byou\s+agreed\s+to\b"
+        r"small\s+print|fine\s+print|agreement|policy|booklet|leaflet|paperwork|documents|welcome\s+"
+        r"pack|t's\s+and\s+c's|ts\s+and\s+cs)\b|\byou\s+agreed\s+to\b"
         r"|\byour\s+(?:devices?|router|wifi|wi-fi|phone|computer|laptop|browser|equipment)\s+"
         r"(?:is|are|must\s+be|might\s+be)\s+(?:old|the\s+problem|the\s+issue|faulty|outdated)"),
      None),
@@ -146,6 +148,9 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"|\b(?:it's|that's|it\s+is|that\s+is)\s+(?:just\s+|all\s+)?(?:their|the\s+\w+'s)\s+"
         r"(?:system|end|side|app|website|software|process)\b|\bthat's\s+on\s+(?:them|him|her|the)\b"
         r"|\b(?:is|are)\s+(?:handled|done|dealt\s+with)\s+by\s+(?:another|a\s+different|the\s+other)"
+        r"|\b(?:problem|issue|delay|hold[\s-]?up|fault|blame|mistake|error|bottleneck)\s+(?:is|was|"
+        r"lies|lay|sits|usually\s+is|normally\s+is)\s+(?:usually\s+|normally\s+|always\s+)?(?:with|at|on|"
+        r"from)\s+(?:them|him|her|the|their|those)\b"
         r"|\b(?:that's|it's|that\s+is|it\s+is)\s+(?:a|an)\s+" + _THIRD + r"\s+(?:thing|issue|"
         r"problem|matter|question)\b"
         r"|\b(?:another|a\s+different|the\s+other|different|separate|a\s+separate)\s+"
@@ -163,6 +168,8 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"complaints|billing|payments|claims|returns|bookings|any\s+of\s+that)\b"
         r"|\b(?:that's|it's|that\s+is|it\s+is)\s+(?:a|an)\s+(?:\w+\s+)?(?:thing|matter|question)\s+"
         r"for\b|\bi'm\s+(?:just|only)\s+the\s+messenger\b"
+        r"|\b(?:we|i)\s+(?:don't|do\s+not)\s+(?:book|handle|deal\s+with|do|arrange|look\s+after|"
+        r"cover|control)\s+(?:those|that|them|these)\b|\bi\s+can\s+only\s+go\s+(?:by|on|off)\b"
         r"|\bi\s+don't\s+make\s+the\s+rules\b|\bi\s+(?:just|only)\s+work\s+here\b|\babove\s+my\s+pay"
         r"|\btake\s+it\s+up\s+with\b|\byou'll\s+have\s+to\s+(?:call|contact|speak\s+to|talk\s+to|"
         r"email|write\s+to|ring)\s+(?:them|the|your|their)\b|\brules\s+are\s+rules\b"

@@ -108,7 +108,8 @@ _HANDOFF_RE = re.compile(
     r"get\s+back|be\s+in\s+touch|see\s+what|note|make\s+a\s+note|put\s+(?:a|in\s+a)\s+|"
     r"send\s+(?:it|this|that)\s+(?:up|over|on)|take\s+(?:it|this|that)\s+(?:further|up)|"
     r"keep\s+(?:an\s+eye|you\s+posted)|do\s+(?:my|our|what)|try|investigate|check\s+(?:on|with|into)|"
-    r"speak\s+to|talk\s+to|ask)\b")
+    r"speak\s+to|talk\s+to|ask|send\s+(?:a\s+|an\s+)?(?:message|note|email|request|ticket|"
+    r"query)\s+(?:over\s+|across\s+|through\s+)?to\s+(?!you\b))")
 # A next step left to nobody in particular: "someone should give you a buzz", "they will
 # revert". Vague unless it comes with a time.
 _UNOWNED_RE = re.compile(
@@ -123,6 +124,11 @@ _IDIOM_RE = re.compile(
     r"\bleave\s+it\s+with\s+(?:me|us)\b|\blet\s+me\s+(?:get|have)\s+(?:that|it|this|them)\s+"
     r"(?:escalated|sorted|looked\s+(?:at|into)|fixed|chased|passed\s+on|seen\s+to|raised)\b"
     r"|\blet\s+me\s+(?:escalate|chase|flag|raise|pass\s+on|forward)\s+(?:that|it|this)\b")
+# What usually happens next, said as the next step: "they normally get back within a few days".
+_HABITUAL_RE = re.compile(
+    r"\b(?:they|we|you|it|he|she|someone|the\s+\w+)\s+(?:normally|usually|generally|typically|"
+    r"tend\s+to)\s+(?:get\s+back|call|ring|contact|reply|respond|come|arrive|take|takes|process|send|"
+    r"hear|get\s+in\s+touch|be\s+in\s+touch|deal\s+with|sort)\b")
 # "I've booked your callback for half past three", "you're booked in for Friday at 9": a verb
 # that schedules, said by the agent or of the customer's booking, followed by when.
 _SCHEDULED_RE = re.compile(
@@ -194,7 +200,7 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     scheduled = when is not None and (_scheduled(norm) or _ARRIVES_RE.search(norm) is not None)
     hedged_time = find_phrase(norm, cfg["hedge_phrases"]) and when
     if not (find_phrase(norm, cfg["commitment_phrases"]) or action or hedged_time
-            or handoff or scheduled):
+            or handoff or scheduled or _HABITUAL_RE.search(norm)):
         return None
     unhedged = norm
     for exception in cfg["vague_exceptions"]:
