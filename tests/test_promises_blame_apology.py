@@ -303,3 +303,40 @@ def test_other_voices(rubric: Rubric, text: str, expected: set[str]) -> None:
                             Utterance("agent", 9.0, 13.0, text)])
     got = {f.label for f in score_call(call, rubric).findings if f.utterance == 1}
     assert got & EVALUATED == expected
+
+
+OUTAGE = ("yeah so um my internet's been cutting out every night for like a week and i work from "
+          "home so it's a nightmare")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("okay so i've gone ahead and booked an engineer um they'll be out to you thursday morning "
+     "between eight and twelve", {SPECIFIC}),
+    ("what i'll do is i'll ring you tomorrow at ten to see if it's held up", {SPECIFIC}),
+    ("right i've reset the line from here it should come back in about ten minutes",
+     {SPECIFIC}),
+    ("yeah no worries i'll get that sorted for you", {VAGUE}),
+    ("i'll pop a note on the account and um someone will ring you", {VAGUE}),
+    ("i've logged a fault and the network team will investigate", {VAGUE}),
+    ("i'll try and get someone out this week", {VAGUE}),
+    ("they might be able to come friday", {VAGUE}),
+    ("Sorry, one moment, I'll see if one is free.", set()),
+    ("um basically it's your router mate it's ancient", {"blame"}),
+    ("that's an openreach problem not us we just rent the line", {"blame"}),
+    ("the engineer last time obviously didn't fix it properly", {"blame"}),
+    ("to be fair that's the wifi extender you bought that's causing it", {"blame"}),
+    ("our system shows the line as fine", set()),
+    ("the engineer will need access to the master socket", set()),
+    ("when would suit you for the engineer", set()),
+    ("so sorry about that that's not good enough on our part", {"apology:sincere"}),
+    ("i'm sorry we didn't sort this the first time you called", {"apology:sincere"}),
+    ("i do apologise but there's no outage showing on our side", {"apology:scripted"}),
+    ("apologies for the delay in getting back to you", {"apology:scripted"}),
+    ("sorry mate can you just confirm the postcode", set()),
+    ("sorry sorry go on", set()),
+])
+def test_speech_recogniser_style(rubric: Rubric, text: str, expected: set[str]) -> None:
+    call = Transcript("t", [Utterance("customer", 0.0, 8.0, OUTAGE),
+                            Utterance("agent", 9.0, 13.0, text)])
+    got = {f.label for f in score_call(call, rubric).findings if f.utterance == 1}
+    assert got & EVALUATED == expected

@@ -67,13 +67,16 @@ def classify(call: Transcript, index: int, sentence: str, following: list[str],
         return "scripted", f"tied to a refusal or an excuse (\"{attached.group(0)}\")"
     if (conditional := find_phrase(sentence, cfg["conditional_phrases"])) is not None:
         return "scripted", f"conditional (\"{conditional}\")"
-    if (generic := find_phrase(sentence, cfg["generic_phrases"])) is not None:
-        return "scripted", f"generic (\"{generic}\")"
     scope = " ".join([sentence, *following[:2]])
     if preceding and _BACK_REFERENCE_RE.search(normalize(sentence)):
         # "The codes came from our old gateway. I apologise for that.": "that" is named before.
         scope = " ".join([preceding[-1], scope])
-    if (owned := find_phrase(scope, cfg["ownership_phrases"])) is not None:
+    owned = find_phrase(scope, cfg["ownership_phrases"]) or (
+        match.group(0) if (match := _OWNERSHIP_RE.search(normalize(scope))) else None)
+    # "Sorry about that, that's not good enough on our part" owns it despite the stock words.
+    if (generic := find_phrase(sentence, cfg["generic_phrases"])) is not None and not owned:
+        return "scripted", f"generic (\"{generic}\")"
+    if owned is not None:
         return "sincere", f"owns it (\"{owned}\")"
     named = _problem_words(call, index, scope, cfg)
     if len(named) >= cfg["min_problem_words"]:
@@ -86,7 +89,8 @@ _NOT_APOLOGY_RE = re.compile(
     r"\b(?:no\s+need\s+(?:to\s+be\s+sorry|to\s+apologi[sz]e|for\s+(?:an\s+)?apolog)|don't\s+be\s+"
     r"sorry|don't\s+(?:need\s+to\s+)?apologi[sz]e|nothing\s+to\s+(?:be\s+sorry|apologi[sz]e)|"
     r"(?:you\s+)?(?:don't|do\s+not)\s+have\s+to\s+(?:be\s+sorry|apologi[sz]e)|sorry\s*,?\s*"
-    r"(?:(?:sir|madam|ma'am|mate)\s*,?\s*)?(?:go\s+ahead|you\s+first|after\s+you|please\s+(?:go\s+on|continue)|one\s+(?:moment|sec|"
+    r"(?:(?:sorry|sir|madam|ma'am|mate|love|hun|dear)\s*,?\s*)*(?:go\s+(?:ahead|on)|you\s+first|"
+    r"(?:but\s+)?(?:can|could|would|will)\s+you\b|(?:just\s+)?(?:confirm|spell|repeat)\b|after\s+you|please\s+(?:go\s+on|continue)|one\s+(?:moment|sec|"
     r"second)|bear\s+with\s+me|just\s+a\s+(?:moment|sec|second)|i\s+(?:didn't|missed|lost)|"
     r"i\s+was\s+on\s+mute|what\s+was|say\s+again|(?:the\s+)?line|you\s+broke\s+up)|"
     r"sorry\s+to\s+(?:interrupt|cut\s+in|jump\s+in|hear|keep\s+asking|ask|bother)|"
@@ -116,6 +120,13 @@ _EXCUSE_RE = re.compile(
     r"(?:it\s+is|it\s+works|things\s+are))\b")
 
 
+# The company taking the fault: "we didn't call you back", "that's on our part".
+_OWNERSHIP_RE = re.compile(
+    r"\b(?:on\s+our\s+(?:part|side|end)|not\s+good\s+enough|(?:we|i)\s+(?:didn't|did\s+not|"
+    r"failed\s+to|should\s+have|should've|forgot\s+to|never|haven't|hadn't|messed|screwed|"
+    r"got\s+(?:it|that|this)\s+wrong|made\s+(?:a|an)\s+(?:\w+\s+)?(?:mistake|error)|dropped|"
+    r"let\s+you\s+down|missed|lost|sent\s+(?:you\s+)?the\s+wrong|charged\s+you)|that\s+was\s+"
+    r"(?:us|me|our\s+\w+|my\s+\w+))")
 _BACK_REFERENCE_RE = re.compile(r"\b(?:for|about)\s+(?:that|this|it|all\s+that)\b")
 
 

@@ -62,7 +62,9 @@ _FAULT = (
     r"passed|process|processed|tell|told|book|booked|record|recorded|put|follow|followed|show|"
     r"turn|deliver|delivered|load|loaded|check|checked|call|called|create|created|approve|"
     r"approved|file|filed|enter|entered|register|registered|bother|inform|informed|submit|"
-    r"submitted)|"
+    r"submitted|fix|install|repair|connect|configure|test|set\s+up)|"
+    r"(?:didn't|did\s+not|never)\s+\w+\s+(?:it|that|this|them|the\s+\w+)\s+(?:properly|right|"
+    r"correctly)|"
     r"lost\s+(?:it|them|your|the)|left\s+it\s+(?:on|in|at|outside|with)|(?:is|are)\s+to\s+blame|"
     r"(?:is|are)\s+(?:always\s+|so\s+|really\s+|just\s+)?(?:useless|hopeless|rubbish|terrible|"
     r"notorious|unreliable|a\s+nightmare|always\s+late|always\s+slow|so\s+slow|"
@@ -112,12 +114,19 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"small\s+print|fine\s+print|agreement|policy|booklet|leaflet|paperwork|documents|welcome\s+"
         r"pack|t's\s+and\s+c's|ts\s+and\s+cs)\b|\byou\s+agreed\s+to\b"
         r"|\byour\s+(?:devices?|router|wifi|wi-fi|phone|computer|laptop|browser|equipment)\s+"
-        r"(?:is|are|must\s+be|might\s+be)\s+(?:old|the\s+problem|the\s+issue|faulty|outdated)"),
+        r"(?:is|are|must\s+be|might\s+be)\s+(?:old|the\s+problem|the\s+issue|faulty|outdated)"
+        # "it's your router, it's ancient", "that's the extender you bought that's causing it"
+        r"|\b(?:it's|that's|it\s+is|that\s+is)\s+(?:probably\s+|likely\s+|just\s+|definitely\s+)?"
+        r"your\s+(?:own\s+)?(?:\w+\s+)?(?:router|wifi|wi-fi|phone|device|devices|computer|laptop|"
+        r"browser|equipment|extender|modem|settings|setup|set-up|card|bank|software|cable|"
+        r"wiring)\b|\b(?:the|that|your)\s+(?:\w+\s+){0,2}?(?:\w+)\s+you\s+(?:bought|installed|"
+        r"used|set\s+up|chose|picked|added)\s+(?:\w+\s+){0,3}?(?:that's\s+)?(?:causing|the\s+problem|"
+        r"the\s+issue|to\s+blame)"),
      None),
     # Fault put on someone else, with a fault predicate: "those booking apps always get it
     # wrong", "the tech should've called you", "Atlanta never scanned it".
     ("someone else", re.compile(
-        r"\b" + _THIRD + r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it|but|and|so)\b)[\w']+\s+){0,2}?"
+        r"\b" + _THIRD + r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it|but|and|so)\b)[\w']+\s+){0,3}?"
         + _FAULT + r"\b"), _FAULT),
     # A name as the agent of fault ("Atlanta never scanned it"): a single word straight before
     # the fault, not a verb ("logged but never sent") or a function word.

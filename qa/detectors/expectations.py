@@ -124,6 +124,12 @@ _IDIOM_RE = re.compile(
     r"\bleave\s+it\s+with\s+(?:me|us)\b|\blet\s+me\s+(?:get|have)\s+(?:that|it|this|them)\s+"
     r"(?:escalated|sorted|looked\s+(?:at|into)|fixed|chased|passed\s+on|seen\s+to|raised)\b"
     r"|\blet\s+me\s+(?:escalate|chase|flag|raise|pass\s+on|forward)\s+(?:that|it|this)\b")
+_WHAT_ILL_DO_RE = re.compile(
+    r"(?i)^\s*(?:so\s+|okay\s+|ok\s+|right\s+|now\s+)?what\s+(?:i|we)(?:'ll|\s+will|'m\s+going\s+to|"
+    r"\s+am\s+going\s+to|'re\s+going\s+to|\s+are\s+going\s+to|\s+can)\s+do\s+(?:now\s+)?is\s*,?\s*")
+# Trying is not promising: "I'll try and get someone out this week" is vague even with a time.
+_TRY_RE = re.compile(r"\b(?:(?:i|we)(?:'ll|\s+will)\s+(?:try|do\s+(?:my|our)\s+best|see\s+if)"
+                     r"|try\s+and|(?:i|we)(?:'ll|\s+will)\s+attempt)\b")
 # What usually happens next, said as the next step: "they normally get back within a few days".
 _HABITUAL_RE = re.compile(
     r"\b(?:they|we|you|it|he|she|someone|the\s+\w+)\s+(?:normally|usually|generally|typically|"
@@ -183,6 +189,8 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     owner; vague when hedged, when it uses a vague word with no time, or when it only hands
     the matter on ("I'll pass it along", "I'll get somebody to reach out") with no time.
     """
+    # "What I'll do is I'll ring you at ten" opens with "what" but is no question.
+    sentence = _WHAT_ILL_DO_RE.sub("", sentence)
     # A trailing tag question ("..., anything else?") doesn't make the promise a question.
     head, _, tag = sentence.rpartition(",")
     if head and is_question(tag) and not is_question(head + "."):
@@ -212,7 +220,8 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
         "channel": find_phrase(norm, cfg["channel_phrases"]),
         "vague": find_phrase(unhedged, cfg["vague_phrases"]),
     }
-    hedge = find_phrase(norm, cfg["hedge_phrases"])
+    hedge = find_phrase(norm, cfg["hedge_phrases"]) or (
+        _TRY_RE.search(norm).group(0) if _TRY_RE.search(norm) else None)
     if hedge:
         parts["vague"] = hedge
         return "vague", parts
