@@ -128,7 +128,7 @@ _WHAT_ILL_DO_RE = re.compile(
     r"(?i)^\s*(?:so\s+|okay\s+|ok\s+|right\s+|now\s+)?what\s+(?:i|we)(?:'ll|\s+will|'m\s+going\s+to|"
     r"\s+am\s+going\s+to|'re\s+going\s+to|\s+are\s+going\s+to|\s+can)\s+do\s+(?:now\s+)?is\s*,?\s*")
 # Trying is not promising: "I'll try and get someone out this week" is vague even with a time.
-_TRY_RE = re.compile(r"\b(?:(?:i|we)(?:'ll|\s+will)\s+(?:try|do\s+(?:my|our)\s+best|see\s+if)"
+_TRY_RE = re.compile(r"\b(?:(?:i|we)(?:'ll|\s+will)\s+(?:try|do\s+(?:my|our)\s+best)"
                      r"|try\s+and|(?:i|we)(?:'ll|\s+will)\s+attempt)\b")
 # What usually happens next, said as the next step: "they normally get back within a few days".
 _HABITUAL_RE = re.compile(
