@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.detectors.phrasing import sayable_problem
+from qa.detectors.phrasing import sayable_problem, through_clause
 from qa.detectors.time_expressions import find_time
 
 
@@ -61,3 +61,17 @@ def test_not_a_time(text: str) -> None:
 ])
 def test_only_whole_clauses_become_suggestions(problem: str | None, sayable: bool) -> None:
     assert (sayable_problem(problem) is not None) is sayable
+
+
+@pytest.mark.parametrize(("text", "start_word", "quote"), [
+    ("yeah those booking apps always get it wrong to be honest", "those",
+     "those booking apps always get it wrong"),
+    ("you probably picked the wrong clinic in the app, we've got two", "you",
+     "you probably picked the wrong clinic"),
+    ("someone should give you a buzz about a new slot", "someone",
+     "someone should give you a buzz"),
+    ("i can't fit him in, sorry", "i", "i can't fit him in"),
+])
+def test_quotes_run_to_a_clean_end(text: str, start_word: str, quote: str) -> None:
+    start = text.index(start_word)
+    assert through_clause(text, start, start + len(start_word) + 10, 8) == quote

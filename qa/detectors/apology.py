@@ -13,7 +13,7 @@ from qa.detectors.common import (
     previous_customer,
     problem_phrase,
 )
-from qa.detectors.phrasing import sayable_problem
+from qa.detectors.phrasing import sayable_problem, through_clause
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
 from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, is_question, normalize, sentences, tokens
@@ -64,8 +64,11 @@ def classify(call: Transcript, index: int, sentence: str, following: list[str],
         if attached is None:
             attached = _EXCUSE_RE.search(normalize(after))
     if attached is not None:
-        return "scripted", f"tied to a refusal or an excuse (\"{attached.group(0)}\")"
-    if (conditional := find_phrase(sentence, cfg["conditional_phrases"])) is not None:
+        said = through_clause(attached.string, attached.start(), attached.end(), 6)
+        return "scripted", f"tied to a refusal or an excuse (\"{said.strip(' ,.')}\")"
+    conditional = find_phrase(sentence, cfg["conditional_phrases"]) or (
+        match.group(0) if (match := _CONDITIONAL_RE.search(normalize(sentence))) else None)
+    if conditional is not None:
         return "scripted", f"conditional (\"{conditional}\")"
     scope = " ".join([sentence, *following[:2]])
     if preceding and _BACK_REFERENCE_RE.search(normalize(sentence)):
@@ -120,6 +123,9 @@ _EXCUSE_RE = re.compile(
     r"(?:it\s+is|it\s+works|things\s+are))\b")
 
 
+# "I apologise if the process wasn't explained": sorry only on condition it was wrong.
+_CONDITIONAL_RE = re.compile(r"\b(?:sorry|apologi[sz]e|apologies|regret)\s+(?:\w+\s+)?(?:if|"
+                             r"that\s+you\s+(?:feel|felt|think|thought|believe))\b")
 # The company taking the fault: "we didn't call you back", "that's on our part".
 _OWNERSHIP_RE = re.compile(
     r"\b(?:on\s+our\s+(?:part|side|end)|not\s+good\s+enough|(?:we|i)\s+(?:didn't|did\s+not|"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from qa.detectors.common import agent_finding, agent_sentences
+from qa.detectors.phrasing import through_clause
 from qa.findings import COACHING, CriterionScore, Finding, clamp_score, not_applicable
 from qa.rubric import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, normalize
@@ -212,11 +213,12 @@ def blame_of(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
             continue
         for match in pattern.finditer(norm):
             said = " ".join(match.group(0).split()).strip(" ,.")
+            quoted = through_clause(norm, match.start(), match.end()).strip(" ,.")
             # "We messed it up" owns the fault: only someone else's fault is blame.
             if target == "someone else" and (_FIRST_PERSON_SUBJECT.match(said) or re.search(
                     r"\b(?:our|my|we|i)\s+(?:\w+\s+)?$", norm[:match.start()])):
                 continue
-            return target, said
+            return target, quoted
     phrase = find_phrase(sentence, cfg["blame_phrases"])
     if phrase:
         return "someone else", phrase

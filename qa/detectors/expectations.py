@@ -11,6 +11,7 @@ from qa.detectors.common import (
     agent_sentences,
     complaint_utterances,
 )
+from qa.detectors.phrasing import through_clause
 from qa.detectors.time_expressions import find_time
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
 from qa.rubric import NUMBER, PHRASES, CriterionConfig
@@ -216,7 +217,8 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     parts = {
         "who": _owner(norm),
         "when": when,
-        "what": action or (handoff.group(0) if handoff else None),
+        "what": (through_clause(norm, handoff.start(), handoff.end(), 9).strip(" ,.")
+                 if handoff else action),
         "channel": find_phrase(norm, cfg["channel_phrases"]),
         "vague": find_phrase(unhedged, cfg["vague_phrases"]),
     }
@@ -241,6 +243,20 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
         parts["vague"] = "no time, owner or channel"
         return "vague", parts
     return None
+
+
+def _vague_message(parts: dict[str, str | None]) -> str:
+    """Why a promise is vague, in a coach's words."""
+    vague = parts.get("vague") or ""
+    if vague == "handed on with no time":
+        return (f"Vague promise: it hands the matter on (\"{parts.get('what')}\") with no time "
+                "and no way for the customer to hear back.")
+    if vague == "no time, owner or channel":
+        return "Vague promise: no time, no owner and no way for the customer to hear back."
+    if parts.get("when"):
+        return (f"Vague promise: \"{vague}\" hedges the time (\"{parts['when']}\"), so the "
+                "customer can't count on it.")
+    return f"Vague promise (\"{vague}\"): no time frame or owner."
 
 
 # The verb phrase of a promise: "I'll pass it along soon" -> "pass it along".
@@ -328,8 +344,7 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
                 f"Clear next step ({said}).", quote=sentence, **details))
         else:
             findings.append(agent_finding(
-                call, i, CRITERION, "expectation:vague", COACHING,
-                f"Vague promise (\"{parts['vague']}\"): no time frame or owner.",
+                call, i, CRITERION, "expectation:vague", COACHING, _vague_message(parts),
                 suggestion="Say who does what by when, and how they'll hear, with a time you "
                            f"can keep: {suggest_specific(sentence)}",
                 quote=sentence, **details))

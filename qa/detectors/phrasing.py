@@ -48,3 +48,30 @@ def sayable_problem(problem: str | None) -> str | None:
             or _NOT_THE_PROBLEM.search(text):
         return None
     return text
+
+
+_DANGLING = frozenset({"the", "a", "an", "to", "of", "for", "with", "and", "or", "but", "your",
+                       "my", "their", "our", "so", "because", "if", "at", "from", "is", "was"})
+
+
+_PREPOSITIONS = frozenset({"in", "on", "at", "about", "with", "for", "to", "from", "of", "by",
+                           "into", "over", "under", "after", "before", "because", "and", "but"})
+
+
+def through_clause(text: str, start: int, end: int, max_words: int = 8) -> str:
+    """The words of ``text`` from ``start`` to the end of their clause (at most ``max_words``
+    words), so a finding quotes "those booking apps always get it wrong", not a cut-off
+    "those booking apps always get"."""
+    rest = re.split(r"[,;.!?]", text[end:], maxsplit=1)[0]
+    core = len(text[start:end].split())
+    clause = (text[start:end] + rest).split()
+    words = clause[:max(max_words, core)]
+    if len(words) < len(clause):
+        # Cut short: end before the last phrase that was started ("... about a new").
+        cuts = [i for i in range(core, len(words)) if words[i].lower() in _PREPOSITIONS]
+        if cuts:
+            words = words[:cuts[-1]]
+    # Never end a quote on a word that needs another after it ("... the wrong clinic in the").
+    while len(words) > core and words[-1].lower() in _DANGLING:
+        words.pop()
+    return " ".join(words)
