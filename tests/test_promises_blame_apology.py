@@ -340,3 +340,48 @@ def test_speech_recogniser_style(rubric: Rubric, text: str, expected: set[str]) 
                             Utterance("agent", 9.0, 13.0, text)])
     got = {f.label for f in score_call(call, rubric).findings if f.utterance == 1}
     assert got & EVALUATED == expected
+
+
+FRIDGE = ("The new fridge was delivered damaged last week and I've been waiting for someone to "
+          "collect it ever since.")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The engineer came out on the 12th and replaced the door seal.", set()),
+    ("Your warranty ends on the 30th of June.", set()),
+    ("We're open until 8 tonight.", set()),
+    ("The last payment went out on Friday.", set()),
+    ("I'll just put you on hold for two minutes.", set()),
+    ("That was due to be collected on Tuesday.", set()),
+    ("The driver tried to collect it on Monday but nobody was in.", set()),
+    ("You're all set: the replacement's on its way and should reach you by Wednesday.",
+     {SPECIFIC}),
+    ("Expect the collection team's call on Monday.", {SPECIFIC}),
+    ("Our courier partner will collect the fridge on the 9th between 7 am and 1 pm.",
+     {SPECIFIC}),
+    ("I've requested the collection for 2:30 tomorrow.", {SPECIFIC}),
+    ("The driver will call you thirty minutes before arrival.", {SPECIFIC}),
+    ("Someone from the warehouse will be in contact.", {VAGUE}),
+    ("We'll arrange collection as soon as we can.", {VAGUE}),
+    ("I'll chase it up for you.", {VAGUE}),
+    ("Leave that one with me and I'll come back to you.", {VAGUE}),
+    ("The delivery crew should've checked it before they left.", {"blame"}),
+    ("Honestly our drivers are hopeless with big items.", {"blame"}),
+    ("That damage would've been done by the manufacturer, not us.", {"blame"}),
+    ("You signed for it as undamaged, so technically that's on you.", {"blame"}),
+    ("I know the driver should have checked it, and that's on us.", set()),
+    ("The collection team are based in a different depot.", set()),
+    ("The manufacturer covers the motor for five years.", set()),
+    ("I'm so sorry the fridge arrived damaged and nobody has collected it.",
+     {"apology:sincere"}),
+    ("My apologies, I should have said that earlier.", {"apology:sincere"}),
+    ("I'm sorry you've had to chase us for a week, that's our failure.", {"apology:sincere"}),
+    ("Sorry about the hold.", {"apology:scripted"}),
+    ("We're sorry for any inconvenience this has caused.", {"apology:scripted"}),
+    ("Sorry, what was the order number again?", set()),
+])
+def test_collection_call(rubric: Rubric, text: str, expected: set[str]) -> None:
+    call = Transcript("t", [Utterance("customer", 0.0, 8.0, FRIDGE),
+                            Utterance("agent", 9.0, 13.0, text)])
+    got = {f.label for f in score_call(call, rubric).findings if f.utterance == 1}
+    assert got & EVALUATED == expected

@@ -77,7 +77,9 @@ def classify(call: Transcript, index: int, sentence: str, following: list[str],
     owned = find_phrase(scope, cfg["ownership_phrases"]) or (
         match.group(0) if (match := _OWNERSHIP_RE.search(normalize(scope))) else None)
     # "Sorry about that, that's not good enough on our part" owns it despite the stock words.
-    if (generic := find_phrase(sentence, cfg["generic_phrases"])) is not None and not owned:
+    generic = find_phrase(sentence, cfg["generic_phrases"]) or (
+        match.group(0) if (match := _ON_HOLD_RE.search(normalize(sentence))) else None)
+    if generic is not None and not owned:
         return "scripted", f"generic (\"{generic}\")"
     if owned is not None:
         return "sincere", f"owns it (\"{owned}\")"
@@ -126,6 +128,11 @@ _EXCUSE_RE = re.compile(
 # "I apologise if the process wasn't explained": sorry only on condition it was wrong.
 _CONDITIONAL_RE = re.compile(r"\b(?:sorry|apologi[sz]e|apologies|regret)\s+(?:\w+\s+)?(?:if|"
                              r"that\s+you\s+(?:feel|felt|think|thought|believe))\b")
+# Sorry for the wait on the line, and nothing more: "sorry about the hold".
+_ON_HOLD_RE = re.compile(
+    r"\b(?:sorry|apologi[sz]e|apologies)\s+(?:for|about)\s+(?:the|that|your|this|keeping\s+you\s+on)\s+"
+    r"(?:long\s+|little\s+|short\s+)?(?:hold|wait|waiting|delay|holding)\b(?:\s+(?:there|sir|madam|"
+    r"ma'am|mate))?(?=\s*(?:[,.!;]|$))")
 # The company taking the fault: "we didn't call you back", "that's on our part".
 _OWNERSHIP_RE = re.compile(
     r"\b(?:on\s+our\s+(?:part|side|end)|not\s+good\s+enough|(?:we|i)\s+(?:didn't|did\s+not|"

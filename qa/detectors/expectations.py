@@ -106,7 +106,7 @@ _HANDOFF_RE = re.compile(
     r"(?:pass|flag|escalate|raise|mention|forward|refer|look\s+into|follow\s+up|chase|"
     r"get\s+(?:someone|somebody|a\s+\w+|the\s+\w+|one\s+of|them)|have\s+(?:someone|somebody|a\s+\w+|"
     r"the\s+\w+)|let\s+(?:them|the\s+\w+|someone|somebody|my\s+\w+)\s+know|reach\s+out|"
-    r"get\s+back|be\s+in\s+touch|see\s+what|note|make\s+a\s+note|put\s+(?:a|in\s+a)\s+|"
+    r"get\s+back|come\s+back\s+to\s+you|be\s+in\s+touch|see\s+what|note|make\s+a\s+note|put\s+(?:a|in\s+a)\s+|"
     r"send\s+(?:it|this|that)\s+(?:up|over|on)|take\s+(?:it|this|that)\s+(?:further|up)|"
     r"keep\s+(?:an\s+eye|you\s+posted)|do\s+(?:my|our|what)|try|investigate|check\s+(?:on|with|into)|"
     r"speak\s+to|talk\s+to|ask|send\s+(?:a\s+|an\s+)?(?:message|note|email|request|ticket|"
@@ -122,7 +122,9 @@ _UNOWNED_RE = re.compile(
 # Idioms for taking the matter on with no time: "leave it with me", "let me get that
 # escalated", "let me chase that". "Let me check that" is a look-up, not a next step.
 _IDIOM_RE = re.compile(
-    r"\bleave\s+it\s+with\s+(?:me|us)\b|\blet\s+me\s+(?:get|have)\s+(?:that|it|this|them)\s+"
+    r"\bleave\s+(?:it|that|this|that\s+one|this\s+one|the\s+rest)\s+with\s+(?:me|us)\b"
+    r"|\bas\s+soon\s+as\s+(?:we|i|they|he|she|someone)\s+(?:can|are\s+able|get\s+a\s+chance)\b"
+    r"|\blet\s+me\s+(?:get|have)\s+(?:that|it|this|them)\s+"
     r"(?:escalated|sorted|looked\s+(?:at|into)|fixed|chased|passed\s+on|seen\s+to|raised)\b"
     r"|\blet\s+me\s+(?:escalate|chase|flag|raise|pass\s+on|forward)\s+(?:that|it|this)\b")
 _WHAT_ILL_DO_RE = re.compile(
