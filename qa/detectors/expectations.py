@@ -5,6 +5,7 @@ action) or vague ("soon", "someone will look into it").
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from qa.detectors.common import (
     agent_finding,
@@ -80,10 +81,18 @@ def _owner(sentence: str) -> str:
     return "unnamed"
 
 
+@lru_cache(maxsize=64)
+def _action_stems(phrases: tuple[str, ...]) -> frozenset[str]:
+    """Stems of the one-word actions (computed once per rubric, not per sentence)."""
+    return frozenset(stem(a) for a in phrases if " " not in a)
+
+
 def _first_person_action(sentence: str, cfg: CriterionConfig) -> str | None:
     """An action the agent is taking or has just taken: "I'm reversing", "I've refunded"."""
     words = tokens(sentence)
-    actions = {stem(a) for a in cfg["action_phrases"] if " " not in a}
+    if not {"i'm", "i've", "i'll", "we're", "we've", "we'll", "i", "we"} & set(words):
+        return None
+    actions = _action_stems(tuple(cfg["action_phrases"]))
     for pos, word in enumerate(words):
         if word not in {"i'm", "i've", "i'll", "we're", "we've", "we'll"} and not (
                 word in {"i", "we"} and pos + 1 < len(words)
@@ -209,7 +218,8 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     when = _time_frame(norm, cfg)
     action = _first_person_action(norm, cfg)
     scheduled = when is not None and (_scheduled(norm) or _ARRIVES_RE.search(norm) is not None)
-    hedged_time = find_phrase(norm, cfg["hedge_phrases"]) and when
+    hedge = find_phrase(norm, cfg["hedge_phrases"])
+    hedged_time = hedge and when
     if not (find_phrase(norm, cfg["commitment_phrases"]) or action or hedged_time
             or handoff or scheduled or _HABITUAL_RE.search(norm)):
         return None
@@ -224,8 +234,8 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
         "channel": find_phrase(norm, cfg["channel_phrases"]),
         "vague": find_phrase(unhedged, cfg["vague_phrases"]),
     }
-    hedge = find_phrase(norm, cfg["hedge_phrases"]) or (
-        _TRY_RE.search(norm).group(0) if _TRY_RE.search(norm) else None)
+    tried = _TRY_RE.search(norm)
+    hedge = hedge or (tried.group(0) if tried else None)
     if hedge:
         parts["vague"] = hedge
         return "vague", parts
