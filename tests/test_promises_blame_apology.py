@@ -385,3 +385,40 @@ def test_collection_call(rubric: Rubric, text: str, expected: set[str]) -> None:
                             Utterance("agent", 9.0, 13.0, text)])
     got = {f.label for f in score_call(call, rubric).findings if f.utterance == 1}
     assert got & EVALUATED == expected
+
+
+NO_SHOW = ("I booked a boiler service for last Thursday, took the day off work, and the engineer "
+           "never turned up or called.")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I'll have it sorted by close of play today.", {SPECIFIC}),
+    ("Give it 24 to 48 hours and the booking will show in your account.", {SPECIFIC}),
+    ("The new engineer will be with you first thing Monday.", {SPECIFIC}),
+    ("You'll hear from us by the weekend.", {SPECIFIC}),
+    ("I'll ring you back in half an hour.", {SPECIFIC}),
+    ("It should be with you inside a week.", {SPECIFIC}),
+    ("We'll send the engineer out in a fortnight.", {SPECIFIC}),
+    ("I'll get on to them straight after this call.", {SPECIFIC}),
+    ("We'll look at getting someone out at some stage.", {VAGUE}),
+    ("I'll make a note and the team will pick it up.", {VAGUE}),
+    ("The engineers get their routes the night before.", set()),
+    ("Can you do Tuesday or Wednesday next week?", set()),
+    ("The engineer was booked for 8 am on Thursday.", set()),
+    ("Whoever set this booking up did it wrong.", {"blame"}),
+    ("It's a known issue with their scheduling software.", {"blame"}),
+    ("You'd have to ask the engineering contractor about that.", {"blame"}),
+    ("He was probably stuck on another job, they do that.", {"blame"}),
+    ("The contractor handles the engineers' diaries.", set()),
+    ("I'm sorry that's happened to you.", {"apology:scripted"}),
+    ("I can only apologise.", {"apology:scripted"}),
+    ("I'm sorry you took the day off and nobody came.", {"apology:sincere"}),
+    ("Sorry, that's on me, I should have rung you.", {"apology:sincere"}),
+    ("I'm sorry you were left waiting with no call on Thursday.", {"apology:sincere"}),
+    ("Sorry, I'm just bringing it up now.", set()),
+])
+def test_no_show_call(rubric: Rubric, text: str, expected: set[str]) -> None:
+    call = Transcript("t", [Utterance("customer", 0.0, 8.0, NO_SHOW),
+                            Utterance("agent", 9.0, 13.0, text)])
+    got = {f.label for f in score_call(call, rubric).findings if f.utterance == 1}
+    assert got & EVALUATED == expected

@@ -97,7 +97,8 @@ _NOT_APOLOGY_RE = re.compile(
     r"(?:(?:sorry|sir|madam|ma'am|mate|love|hun|dear)\s*,?\s*)*(?:go\s+(?:ahead|on)|you\s+first|"
     r"(?:but\s+)?(?:can|could|would|will)\s+you\b|(?:just\s+)?(?:confirm|spell|repeat)\b|after\s+you|please\s+(?:go\s+on|continue)|one\s+(?:moment|sec|"
     r"second)|bear\s+with\s+me|just\s+a\s+(?:moment|sec|second)|i\s+(?:didn't|missed|lost)|"
-    r"i\s+was\s+on\s+mute|what\s+was|say\s+again|(?:the\s+)?line|you\s+broke\s+up)|"
+    r"i\s+was\s+on\s+mute|(?:i'm|i\s+am)\s+(?:just\s+|still\s+)?(?:bringing|pulling|loading|looking|"
+    r"checking|typing|reading|getting|searching)|what\s+was|say\s+again|(?:the\s+)?line|you\s+broke\s+up)|"
     r"sorry\s+to\s+(?:interrupt|cut\s+in|jump\s+in|hear|keep\s+asking|ask|bother)|"
     r"(?:can|could|would)\s+you\s+(?:please\s+)?(?:repeat|say\s+(?:that|it)\s+again|spell|"
     r"speak\s+up))")

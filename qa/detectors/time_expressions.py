@@ -69,6 +69,9 @@ _PATTERNS = [
     # Deadlines: "by end of day", "close of business", "EOD", "within the hour".
     r"(?:the )?end of (?:the )?(?:business )?day|close of business|end of business|\bcob\b|\beod\b",
     r"within the hour|in the next hour|this hour|before (?:we hang up|the end of this call)",
+    r"(?:by|before|over|at|on) the weekend|(?:by )?close of play",
+    r"(?:(?:straight|right|immediately|just) )?after (?:this|the|our) call|once we hang up"
+    r"|as soon as we (?:hang up|finish|get off the phone)",
     # Named days and dates: "Friday", "on the 14th", "March 3rd", "3rd of March", "3/14".
     rf"{_DAY}s?(?: {_PART})?",
     rf"{_MONTH} (?:the )?(?:{_ORDINAL}|\d{{1,2}})\b",
