@@ -173,6 +173,9 @@ def test_fault_placed_elsewhere_is_blame(rubric: Rubric, text: str) -> None:
     "You must have been so worried.",
     "The airline changed the schedule last week, so your connection moved.",
     "I'm so sorry, the parcel should have come to you on Monday.",
+    "The system sent you a text at nine with the code.",
+    "The system just logs the reading.",
+    "The app sends a reminder the day before.",
 ])
 def test_neutral_facts_and_ownership_are_not_blame(rubric: Rubric, text: str) -> None:
     assert not _found(text, rubric, "blame")

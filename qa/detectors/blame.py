@@ -171,8 +171,9 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"(?:department|team)\b"
         r"|,?\s+not\s+(?:us|me|mine|ours|claims|reception|billing|sales)\s*[.!]?$"
         r"|\bnot\s+(?:by|from)\s+us\b|\b(?:it's|its|it\s+is)\s+them\b|\bwasn't\s+us\b"
-        r"|\bthe\s+system\s+(?:won't|wouldn't|doesn't|didn't|did|set|made|put|sent|charged|"
-        r"decided|glitched|messed|just)\b|\bit's\s+(?:just\s+)?the\s+system\b|\bjust\s+the\s+system\b"),
+        # "the system won't let me", not "the system sent you a text at nine"
+        r"|\bthe\s+system\s+(?:won't|wouldn't|doesn't|didn't|glitched|messed|crashed|decided|"
+        r"(?:\w+\s+){1,4}not\s+(?:me|us))\b|\bit's\s+(?:just\s+)?the\s+system\b|\bjust\s+the\s+system\b"),
      None),
     # Defensive refusals and passing the buck.
     ("defensive", re.compile(
