@@ -98,6 +98,12 @@ def test_not_a_promise(rubric: Rubric, text: str) -> None:
     assert _label(text, rubric, "expectation:") is None
 
 
+def test_as_you_said_keeps_the_promise(rubric: Rubric) -> None:
+    assert _label("As you said, I'll call you tomorrow at ten.", rubric, "expectation:") \
+        == SPECIFIC
+    assert _label("They promised you a refund by Friday.", rubric, "expectation:") is None
+
+
 def test_counterfactual_clause_does_not_hide_the_promise(rubric: Rubric) -> None:
     text = "That should never have happened, and I'll call you at 4 pm today with the new date."
     assert _label(text, rubric, "expectation:") == SPECIFIC

@@ -175,8 +175,10 @@ _ARRIVES_RE = re.compile(
 
 
 # What the customer fears or was told is not the agent's promise: "you're worried it will ...".
-_REPORTED_RE = re.compile(r"\b(?:you(?:'re|\s+are|\s+were)?\s+(?:afraid|worried|scared|"
-                          r"concerned|told|promised|thought|expected|assumed|said)|you\s+were\s+told)\b.*$")
+# ("As you said, I'll call you at ten" keeps its promise: only fears and what they were told.)
+_REPORTED_RE = re.compile(r"\b(?:you(?:'re|\s+are|\s+were|'ve\s+been|\s+have\s+been)?\s+(?:afraid|"
+                          r"worried|scared|concerned|told|promised)|(?:they|he|she)\s+(?:told|"
+                          r"promised)\s+you)\b.*$")
 # Counterfactuals describe the past, not a next step: "that should never have happened".
 _COUNTERFACTUAL_RE = re.compile(
     r"\b(?:should|would|could|might|must)(?:n't|\s+not|\s+never)?(?:\s+\w+)?\s+have\s+"
