@@ -98,6 +98,11 @@ def test_not_a_promise(rubric: Rubric, text: str) -> None:
     assert _label(text, rubric, "expectation:") is None
 
 
+def test_availability_words_inside_a_promise_keep_it(rubric: Rubric) -> None:
+    assert _label("I'll call you tomorrow when you're back home at 6.", rubric,
+                  "expectation:") == SPECIFIC
+
+
 def test_as_you_said_keeps_the_promise(rubric: Rubric) -> None:
     assert _label("As you said, I'll call you tomorrow at ten.", rubric, "expectation:") \
         == SPECIFIC

@@ -188,7 +188,9 @@ _COUNTERFACTUAL_RE = re.compile(
 _COUNTERFACTUAL_CLAUSE_RE = re.compile(_COUNTERFACTUAL_RE.pattern + r"[^,;]*")
 # Asking when the customer is free is not a promise: "let me know when you're free".
 _AVAILABILITY_RE = re.compile(
-    r"\b(?:when|what\s+time|which\s+day|what\s+day)\b[^.]*\b(?:you(?:'re|\s+are|'ll\s+be|\s+will\s+be)\s+"
+    r"^(?:(?:so|okay|ok|right|and|just)\s+)?(?:(?:let\s+me\s+know|tell\s+me|can\s+you\s+tell\s+me|"
+    r"i\s+need\s+to\s+know)\s+)?"
+    r"(?:when|what\s+time|which\s+day|what\s+day|which\s+days|what\s+days)\b[^.]*\b(?:you(?:'re|\s+are|'ll\s+be|\s+will\s+be)\s+"
     r"(?:free|available|around|home|in|about|back)|suits?\s+you|works?\s+(?:best\s+)?for\s+you|"
     r"is\s+(?:good|best|convenient)\s+for\s+you)")
 
