@@ -103,6 +103,15 @@ def test_availability_words_inside_a_promise_keep_it(rubric: Rubric) -> None:
                   "expectation:") == SPECIFIC
 
 
+def test_a_request_before_the_promise_does_not_hide_it(rubric: Rubric) -> None:
+    text = "I'll need your postcode, and then I'll book the engineer for Friday."
+    [found] = _found(text, rubric, SPECIFIC)
+    assert found.detail["when"] == "friday"
+    [later] = _found("I'll have a look now and ring you back within the hour.", rubric, SPECIFIC)
+    assert later.detail["when"] == "within the hour"
+    assert _label("I'll put you on hold for a moment.", rubric, "expectation:") is None
+
+
 def test_as_you_said_keeps_the_promise(rubric: Rubric) -> None:
     assert _label("As you said, I'll call you tomorrow at ten.", rubric, "expectation:") \
         == SPECIFIC

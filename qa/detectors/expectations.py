@@ -186,6 +186,8 @@ _COUNTERFACTUAL_RE = re.compile(
     r"heard|paid|left|kept|put|rung|spoken|written|caught|brought|found)\b|should've|would've|"
     r"could've")
 _COUNTERFACTUAL_CLAUSE_RE = re.compile(_COUNTERFACTUAL_RE.pattern + r"[^,;]*")
+_NEXT_CLAUSE_RE = re.compile(r"(?i),\s*(?:and\s+)?(?:then\s+)?|\s+and\s+then\s+|;\s*"
+                             r"|\s+and\s+(?=i'll|i\s+will|we'll|we\s+will)")
 # Asking when the customer is free is not a promise: "let me know when you're free".
 _AVAILABILITY_RE = re.compile(
     r"^(?:(?:so|okay|ok|right|and|just)\s+)?(?:(?:let\s+me\s+know|tell\s+me|can\s+you\s+tell\s+me|"
@@ -216,8 +218,12 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     norm = _REPORTED_RE.sub("", normalize(sentence))
     norm = _COUNTERFACTUAL_CLAUSE_RE.sub(" ", norm)
     handoff = _HANDOFF_RE.search(norm) or _UNOWNED_RE.search(norm) or _IDIOM_RE.search(norm)
-    if is_question(sentence) or _AVAILABILITY_RE.search(norm) or not norm.strip(" ,.") or (
-            find_phrase(sentence, cfg["not_commitment_phrases"]) and not handoff):
+    if find_phrase(sentence, cfg["not_commitment_phrases"]) and not handoff:
+        # "I'll need your postcode, and then I'll book the engineer for Friday": the first
+        # clause is no promise, the next one may be.
+        parts = _NEXT_CLAUSE_RE.split(sentence, maxsplit=1)
+        return classify(parts[1], cfg) if len(parts) == 2 and parts[1].strip() else None
+    if is_question(sentence) or _AVAILABILITY_RE.search(norm) or not norm.strip(" ,."):
         return None
     when = _time_frame(norm, cfg)
     action = _first_person_action(norm, cfg)

@@ -98,6 +98,7 @@ _NOT_DATE_AFTER = re.compile(r"^(?:the )?(?:first|second|third|fourth|fifth|\w+t
 def find_time(text: str) -> str | None:
     """The first concrete time expression in ``text`` (as said, lower case), else None."""
     norm = normalize(text).replace(",", " ,")
+    first_now: str | None = None
     for match in _TIME_RE.finditer(norm):
         found = match.group(0).strip()
         rest = norm[match.start():match.start() + len(found) + 12]
@@ -106,5 +107,10 @@ def find_time(text: str) -> str | None:
         if found in {"now"} and re.search(r"\b(?:right|just|by|until|up to|for) now\b|\bnow that\b",
                                            norm):
             continue  # "by now", "just now", "now that ..." are not a time for a next step
+        if found in {"now", "right now"} and first_now is None:
+            # "I'll have a look now and ring you back within the hour": the later time is
+            # the one the customer waits for.
+            first_now = found
+            continue
         return found
-    return None
+    return first_now
