@@ -31,6 +31,13 @@ from qa.detectors.time_expressions import find_time
     ("before close of business", "close of business"),
     ("within the hour", "within the hour"),
     ("it'll show up next time you order", "next time you order"),
+    ("kindly wait for 2-3 working days", "for 2-3 working days"),
+    ("give it 24-48 hours", "24-48 hours"),
+    ("between 9-11am", "between 9-11am"),
+    ("it will come by 5pm", "by 5pm"),
+    ("by 10:30am tomorrow", "by 10:30am"),
+    ("around half three", "half three"),
+    ("I'll ring you back in half an hour", "in half an hour"),
 ])
 def test_time_expressions_are_found(text: str, time: str) -> None:
     assert find_time(text) == time
@@ -40,7 +47,7 @@ def test_time_expressions_are_found(text: str, time: str) -> None:
     "It's the first time this happened", "a table for 2 people", "I'll pass it along",
     "someone will reach out soon", "by now it should", "in a few days", "may I have your name",
     "I've got two bags", "we had 3 complaints", "the quarter comes out at ninety-four pounds",
-    "one moment please",
+    "one moment please", "half of them",
 ])
 def test_not_a_time(text: str) -> None:
     assert find_time(text) is None

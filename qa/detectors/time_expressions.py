@@ -26,6 +26,7 @@ _TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ni
 NUM = (r"(?:\d{1,2}(?:[:.]\d{2})?|\d+|(?:" + "|".join(_TENS) + r")(?:[ -](?:"
        + "|".join(_UNITS[:9]) + r"))?|" + "|".join(_UNITS) + r")")
 _HOUR_NUM = NUM
+_UNITS_RE = "|".join(_UNITS[:12])
 _DAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _MONTH = (r"(?:january|february|march|april|june|july|august|september|october|november|"
           r"december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)")
@@ -44,20 +45,23 @@ _KIND = r"(?:working|business|calendar|banking|school)"
 _PATTERNS = [
     # Clock times: "9 am", "ten thirty pm", "at 12:15", "half past three", "quarter to five".
     rf"(?:half|quarter|twenty|ten|five) (?:past|to|after) {_HOUR_NUM}(?: {_AMPM})?",
-    rf"{_HOUR_NUM}(?: {NUM})? {_AMPM}",
+    rf"half (?:{_UNITS_RE}|\d{{1,2}})(?! (?:an?|hour|of)\b)",
+    rf"{_HOUR_NUM}(?: {NUM})? ?{_AMPM}",
     r"\d{1,2}:\d{2}",
     rf"(?:at|by|before|around|about|until|till|from|after|for|no later than) {_HOUR_NUM}"
-    rf"(?: (?:thirty|fifteen|forty[ -]five|o'clock|\d{{2}}|{_AMPM}))?(?! (?:{_UNIT}|{_KIND}|"
+    rf"(?: (?:thirty|fifteen|forty[ -]five|o'clock|\d{{2}})| ?{_AMPM})?(?! (?:{_UNIT}|{_KIND}|"
     rf"percent|pounds|dollars|euros|items?|of|times|people|bags?)\b)",
     r"noon|midday|midnight|first thing(?: in the morning| tomorrow)?",
     # Ranges: "between 9 and 11", "8 to 10", "from two till four", "seven to nine".
-    rf"between {NUM}(?: {_AMPM})? and {NUM}(?: {_AMPM})?",
+    rf"between {NUM}(?: ?{_AMPM})? and {NUM}(?: ?{_AMPM})?",
+    rf"between {NUM} ?- ?{NUM}(?: ?{_AMPM})?",
     rf"{NUM} (?:to|till|until|-) {NUM}(?! {_UNIT}| {_KIND})",
     # Windows: "within two working days", "3 to 5 business days", "in 48 hours",
     # "over the next 24 hours", "in the next ten minutes", "a week from today".
     rf"(?:(?:with)?in|over|inside|under|after|for|in the next|within the next|over the next)"
-    rf" (?:the next )?(?:{NUM}|an?|a couple of)(?: (?:or|to|-) {NUM})? (?:{_KIND} )?{_UNIT}",
-    rf"{NUM}(?: (?:or|to|-|and) {NUM})? (?:{_KIND} )?{_UNIT}",
+    rf" (?:the next )?(?:half an|{NUM}|an?|a couple of)(?: (?:or|to|-) {NUM}| ?- ?{NUM})?"
+    rf" (?:{_KIND} )?{_UNIT}",
+    rf"{NUM}(?: (?:or|to|-|and) {NUM}| ?- ?{NUM})? (?:{_KIND} )?{_UNIT}",
     rf"(?:an?|one) (?:{_KIND} )?(?:hour|day|week)(?: or two)?",
     rf"(?:next|following|same|the next) (?:{_KIND} )?day",
     # Relative days and parts of the day.
