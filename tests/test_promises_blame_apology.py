@@ -173,6 +173,7 @@ def test_vague_promise_suggestion_is_a_whole_sentence(rubric: Rubric, text: str,
     "You'll have to take it up with the airline.",
     "That's the carrier's problem.",
     "The warehouse lost it.",
+    "Australia Post stuffed it up, mate.",
 ])
 def test_fault_placed_elsewhere_is_blame(rubric: Rubric, text: str) -> None:
     [found] = _found(text, rubric, "blame")
@@ -196,6 +197,8 @@ def test_fault_placed_elsewhere_is_blame(rubric: Rubric, text: str) -> None:
     "The system sent you a text at nine with the code.",
     "The system just logs the reading.",
     "The app sends a reminder the day before.",
+    "Okay so we messed up there.",
+    "Then we never sent it, I am sorry.",
 ])
 def test_neutral_facts_and_ownership_are_not_blame(rubric: Rubric, text: str) -> None:
     assert not _found(text, rubric, "blame")

@@ -81,6 +81,10 @@ _FAULT = (
 _DUTY = r"(?:should\s+have|should've|shouldn't\s+have|(?:was|were|is|are)\s+supposed\s+to)"
 _FIRST_PERSON_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i've|we've|i'd|we'd|us|our)\b")
 
+# Words that cannot name the one at fault ("australia post stuffed it up" can).
+_NOT_A_NAME = (r"(?!(?:i|we|you|that|this|it|which|who|there|what|us|one|everything|nothing|"
+               r"anything|something|he|she|they|then|and|so|but|our|my|we've|i've|we're|i'm|"
+               r"well|okay|ok|yeah|right|oh|um|uh|sorry|honestly)\b)")
 # (who is blamed, pattern, the fault predicate it needs said first, or None).
 _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
     # The customer's error or omission: "you must have typed the code wrong", "you didn't tell
@@ -134,8 +138,8 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
     # A name as the agent of fault ("Atlanta never scanned it"): a single word straight before
     # the fault, not a verb ("logged but never sent") or a function word.
     ("someone else", re.compile(
-        r"(?:^|[,;]\s*|\b(?:and|so|because)\s+)(?!(?:i|we|you|that|this|it|which|who|there|what|"
-        r"us|one|everything|nothing|anything|something|he|she|they)\b)[a-z]+(?<!ed)(?<!ing)"
+        r"(?:^|[,;]\s*|\b(?:and|so|because)\s+)(?:" + _NOT_A_NAME + r"[a-z]+\s+)?" + _NOT_A_NAME
+        + r"[a-z]+(?<!ed)(?<!ing)"
         r"(?<!ly)(?:'s)?\s+(?:(?:just|also|really|actually|obviously|clearly|apparently)\s+)?"
         + _FAULT + r"\b"), _FAULT),
     ("someone else", re.compile(r"\b" + _THIRD + r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it)\b)"
@@ -227,6 +231,11 @@ def blame_of(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
             return target, quoted
     phrase = find_phrase(sentence, cfg["blame_phrases"])
     if phrase:
+        at = norm.find(phrase)
+        # A team's phrase said of ourselves owns the fault: "we messed up there".
+        if at >= 0 and re.search(r"\b(?:we|i|we've|i've|we\s+have|i\s+have)\s+(?:\w+\s+)?$",
+                                 norm[:at]):
+            return None
         return "someone else", phrase
     return None
 
