@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import ctypes
-import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -35,7 +34,7 @@ from qa.importers import decode, load_any, looks_like_transcript
 from qa.rubric import Rubric
 from qa.scoring import ScoredCall, score_call
 from qa.transcribe import TranscriberConfig, get_transcriber
-from qa.transcript import Transcript, TranscriptError
+from qa.transcript import Transcript, TranscriptError, loads_json
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -124,16 +123,25 @@ def _is_sidecar(path: Path) -> bool:
 
 
 def _worth_trying(path: Path) -> bool:
-    """Whether a transcript-like file found in a folder is a call: its content is in a
-    supported format (a manifest.csv or README.txt is not), or it is a ``.json`` file that
-    is not even valid JSON, which is reported as a broken transcript rather than ignored."""
+    """Whether a transcript-like file found in a folder is a call (see :func:`_looks_like_call`);
+    a file that cannot even be looked at is tried, so that scoring reports why it fails."""
+    try:
+        return _looks_like_call(path)
+    except Exception:  # discovery must never stop a batch (or `qa watch`) on one file
+        return True
+
+
+def _looks_like_call(path: Path) -> bool:
+    """Its content is in a supported format (a manifest.csv or README.txt is not), or it is a
+    ``.json`` file that is not even valid JSON, which is reported as a broken transcript
+    rather than ignored."""
     if looks_like_transcript(path):
         return True
     if path.suffix.lower() != ".json":
         return False
     try:
-        json.loads(decode(path.read_bytes()))
-    except (OSError, ValueError):  # TranscriptError is a ValueError too
+        loads_json(decode(path.read_bytes()))
+    except (OSError, TranscriptError):
         return True
     return False
 
@@ -221,10 +229,39 @@ def _apply(job: Job, row: dict[str, str]) -> None:
     job.extra = {k: v for k, v in row.items() if k not in MANIFEST_COLUMNS and v}
 
 
+# A failure reason is one line of at most this many characters (the console line, `qa runs`).
+MAX_REASON_CHARS = 300
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One clear line saying why a file failed: a bad-input error's own message, or, for
+    anything unexpected (a bug, a resource error), the kind of error and its message."""
+    if isinstance(exc, TranscriptError | AudioError | ManifestError):
+        text = str(exc)
+    elif isinstance(exc, RecursionError):
+        text = "nested too deeply to process (RecursionError)"
+    elif isinstance(exc, MemoryError):
+        text = "out of memory while processing this file (MemoryError)"
+    else:
+        text = f"cannot be processed: {type(exc).__name__}: {exc}"
+    return one_line(text)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line (control characters as spaces), cut to :data:`MAX_REASON_CHARS`."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if len(flat) <= MAX_REASON_CHARS else flat[:MAX_REASON_CHARS - 3] + "..."
+
+
 def process(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome:
-    """Transcribe (if audio), score and store one job; never raises for bad input."""
+    """Transcribe (if audio), score and store one job; never raises (an unexpected error is
+    this file's failed outcome, and the batch goes on)."""
     started = time.perf_counter()
-    outcome = _process(job, settings, db)
+    try:
+        outcome = _process(job, settings, db)
+    except Exception as exc:
+        outcome = Outcome(str(job.path), "failed", job.call_id, agent=job.agent,
+                          error=failure_reason(exc))
     outcome.seconds = round(time.perf_counter() - started, 3)
     return outcome
 
@@ -280,7 +317,16 @@ def already_scored(db: sqlite_utils.Database, content_hash: str,
 
 def compute(job: Job, settings: Settings, content_hash: str) -> Result:
     """Decode, transcribe and score one job without touching the database, so it can run in
-    a worker process or on a cluster node; bad input gives a failed outcome, never raises."""
+    a worker process or on a cluster node; bad input (or any error at all) gives a failed
+    outcome, never raises."""
+    try:
+        return _compute(job, settings, content_hash)
+    except Exception as exc:  # one file must not stop a batch of thousands
+        return Result(Outcome(str(job.path), "failed", job.call_id, agent=job.agent,
+                              error=failure_reason(exc)))
+
+
+def _compute(job: Job, settings: Settings, content_hash: str) -> Result:
     path = str(job.path)
     rubric = settings.rubric
     is_transcript = is_transcript_file(job.path)
@@ -293,7 +339,8 @@ def compute(job: Job, settings: Settings, content_hash: str) -> Result:
             channels, origin = audio.source_channels, "audio"
             model = settings.transcriber.model_name
     except (TranscriptError, AudioError) as exc:
-        return Result(Outcome(path, "failed", job.call_id, error=str(exc), agent=job.agent))
+        return Result(Outcome(path, "failed", job.call_id, error=failure_reason(exc),
+                              agent=job.agent))
     call_id = job.call_id or (transcript.call_id if is_transcript else job.path.stem)
     agent = job.agent or (transcript.agent if is_transcript else None)
     info = store.CallInfo(call_id=call_id, source_path=path, content_hash=content_hash,
@@ -361,6 +408,17 @@ def commit(result: Result, settings: Settings, db: sqlite_utils.Database) -> Out
     return result.outcome
 
 
+def commit_safely(result: Result, settings: Settings, db: sqlite_utils.Database) -> Outcome:
+    """:func:`commit`, with an error while storing turned into this file's failed outcome
+    (the call's transaction is rolled back, so nothing half-stored remains)."""
+    try:
+        return commit(result, settings, db)
+    except Exception as exc:
+        return Outcome(result.outcome.path, "failed", result.outcome.call_id,
+                       agent=result.outcome.agent, seconds=result.outcome.seconds,
+                       error=f"cannot store the call: {failure_reason(exc)}")
+
+
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -411,6 +469,8 @@ def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
     outcomes = []
 
     def finish(outcome: Outcome) -> None:
+        if outcome.error:
+            outcome.error = one_line(outcome.error)
         store.record_file(db, run_id, outcome.path, outcome.status, outcome.call_id,
                           error=outcome.error, seconds=outcome.seconds)
         outcomes.append(outcome)
@@ -442,6 +502,6 @@ def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
 
             results = compute_in_workers(tasks(), settings, workers)
         for result in results:
-            finish(commit(result, settings, db))
+            finish(commit_safely(result, settings, db))
     store.finish_run(db, run_id)
     return run_id, outcomes

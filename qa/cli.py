@@ -13,6 +13,7 @@ import click
 from qa import store
 from qa.batch import ManifestError, Outcome, Settings, run_batch
 from qa.rubric import Rubric, RubricError, load_rubric
+from qa.text import clock as call_clock
 from qa.transcribe import TranscriberConfig
 
 # "auto": the mapping is unknown, so the agent's channel is decided from what is said.
@@ -278,8 +279,9 @@ def show(call_id: str, db_path: str) -> None:
 
 
 def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds or 0), 60)
-    return f"{minutes:02d}:{secs:02d}"
+    # Robust to a stored NaN or infinity (refused at load now; older databases may hold one).
+    shown = call_clock(seconds or 0)
+    return shown.zfill(5) if shown != "-" else "--:--"
 
 
 @main.command("export")

@@ -6,6 +6,7 @@ so nothing is downloaded at run time. Stop words are our own list for the same r
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -240,3 +241,16 @@ def clear_caches() -> None:
     call is timed as new text, the way a batch sees it."""
     for cached in (_tokens, _sentences, _matchable):
         cached.cache_clear()
+
+
+def clock(seconds: object) -> str:
+    """``m:ss`` for a time in the call ("12:05"); "-" for a missing, negative or non-finite
+    time (a database written before such times were refused may still hold NaN)."""
+    try:
+        value = float(seconds)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return "-"
+    if not math.isfinite(value) or value < 0:
+        return "-"
+    minutes, secs = divmod(int(value), 60)
+    return f"{minutes}:{secs:02d}"
