@@ -137,12 +137,15 @@ def content_stems(text: str, synonyms: dict[str, str] | None = None,
     return out
 
 
+_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
+
+
 def numbers(text: str) -> set[int | float]:
     """Numbers mentioned, as digits or (simple) words: "twice" and "2" both give 2."""
     found: set[int | float] = set()
     for t in tokens(text):
         cleaned = t.replace(",", "")
-        if re.fullmatch(r"\d+(?:\.\d+)?", cleaned):
+        if _DECIMAL.fullmatch(cleaned):
             value = float(cleaned)
             found.add(int(value) if value.is_integer() else value)
         elif t in _NUMBER_WORDS and t != "oh":

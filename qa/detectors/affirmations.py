@@ -6,12 +6,9 @@ all call long sounds mechanical.
 
 from __future__ import annotations
 
-from qa.detectors.common import (
-    agent_finding,
-    customer_topic,
-    is_listening_cue,
-    last_customer_before,
-)
+from bisect import bisect_left
+
+from qa.detectors.common import CallIndex, agent_finding, customer_topic, is_listening_cue
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
 from qa.rubric import INTEGER, NUMBER, CriterionConfig
 from qa.text import is_question, normalize
@@ -34,10 +31,11 @@ PARAMS = {
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """One strength finding per listening cue; a coaching point for a long turn met in silence."""
     findings = []
+    lookup = CallIndex(call, cfg)
     for i, utt in call.by(AGENT):
         if not is_listening_cue(utt.text, cfg):
             continue
-        previous = last_customer_before(call, i)
+        previous = lookup.last_customer_before(i)
         if previous is None:
             continue  # a cue before the customer said anything acknowledges nothing
         if is_question(previous[1].text) and previous[1].end <= utt.start:
@@ -81,11 +79,13 @@ def _silent_long_turns(call: Transcript, cfg: CriterionConfig,
     if not call.speaker_timing:
         return []
     out = []
-    cue_times = [call.utterances[i].start for i in cue_indexes]
+    cue_times = sorted(call.utterances[i].start for i in cue_indexes)
     for i, utt in call.by(CUSTOMER):
         if utt.duration < cfg["long_turn_seconds"]:
             continue
-        if any(utt.start <= t <= utt.end + 2.0 for t in cue_times):
+        # A cue during the turn or within 2 s after it: the first cue at or after its start.
+        first = bisect_left(cue_times, utt.start)
+        if first < len(cue_times) and cue_times[first] <= utt.end + 2.0:
             continue
         topic = customer_topic(utt.text, cfg)
         out.append(agent_finding(

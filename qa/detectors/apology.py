@@ -4,12 +4,7 @@ conditional ("if you feel"), or undone by an excuse, a policy or blame after "bu
 
 from __future__ import annotations
 
-from qa.detectors.common import (
-    agent_finding,
-    complaint_utterances,
-    previous_customer,
-    problem_phrase,
-)
+from qa.detectors.common import CallIndex, agent_finding
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
 from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, sentences, tokens
@@ -33,11 +28,12 @@ PARAMS = {
 
 
 def classify(call: Transcript, index: int, sentence: str, following: list[str],
-             cfg: CriterionConfig) -> tuple[str, str] | None:
+             cfg: CriterionConfig, lookup: CallIndex | None = None) -> tuple[str, str] | None:
     """("sincere" | "scripted", reason) for an apology sentence, or None if it is not one.
 
     ``following`` are the sentences after it in the same utterance: "I'm so sorry. We sent
-    the wrong size." names the problem in the second sentence.
+    the wrong size." names the problem in the second sentence. ``lookup`` is the call's
+    index when classifying many sentences of one call.
     """
     trigger = find_phrase(sentence, cfg["apology_phrases"])
     if trigger is None or find_phrase(sentence, cfg["not_apology_phrases"]):
@@ -54,7 +50,7 @@ def classify(call: Transcript, index: int, sentence: str, following: list[str],
     scope = " ".join([sentence, *following[:2]])
     if (owned := find_phrase(scope, cfg["ownership_phrases"])) is not None:
         return "sincere", f"owns it (\"{owned}\")"
-    named = _problem_words(call, index, scope, cfg)
+    named = _problem_words(lookup or CallIndex(call, cfg), index, scope, cfg)
     if len(named) >= cfg["min_problem_words"]:
         return "sincere", f"names the problem ({', '.join(sorted(named)[:4])})"
     return "scripted", "generic: does not say what went wrong"
@@ -74,10 +70,10 @@ def _after_apology(sentence: str, trigger: str, phrases: list[str]) -> str | Non
     return find_phrase(" ".join(words[position:]), phrases)
 
 
-def _problem_words(call: Transcript, index: int, sentence: str,
+def _problem_words(lookup: CallIndex, index: int, sentence: str,
                    cfg: CriterionConfig) -> set[str]:
     """Content words of the apology that the customer used for their problem."""
-    context = previous_customer(call, index, window=float("inf"), limit=50)
+    context = lookup.previous_customer(index, window=float("inf"), limit=50)
     theirs: set[str] = set()
     for _, utt in context:
         theirs |= content_stems(utt.text, cfg.synonym_map)
@@ -90,14 +86,15 @@ def _problem_words(call: Transcript, index: int, sentence: str,
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """A finding per apology, sincere (strength) or scripted (coaching with a rewrite)."""
     findings = []
+    lookup = CallIndex(call, cfg)
     for i, utt in call.by(AGENT):
         said = sentences(utt.text)
         for position, sentence in enumerate(said):
-            verdict = classify(call, i, sentence, said[position + 1:], cfg)
+            verdict = classify(call, i, sentence, said[position + 1:], cfg, lookup)
             if verdict is None:
                 continue
-            findings.append(_apology_finding(call, i, sentence, *verdict, cfg))
-    complaints = complaint_utterances(call, cfg)
+            findings.append(_apology_finding(call, i, sentence, *verdict, lookup))
+    complaints = lookup.complaints
     apologies = [f for f in findings if f.label.startswith("apology:")]
     if len(apologies) > cfg["max_apologies"]:
         last = apologies[-1]
@@ -117,7 +114,7 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
                            "troubleshooting.", quote=first.quote, delay_s=round(delay)))
     if complaints and not findings:
         ci, _ = complaints[0]
-        problem = problem_phrase(call, ci + 1, cfg) or "this happened"
+        problem = lookup.problem_phrase(ci + 1) or "this happened"
         findings.append(agent_finding(
             call, ci, CRITERION, "apology:missing", COACHING,
             "The customer raised a problem and never heard an apology.",
@@ -126,11 +123,11 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
 
 
 def _apology_finding(call: Transcript, i: int, sentence: str, kind: str, reason: str,
-                     cfg: CriterionConfig) -> Finding:
+                     lookup: CallIndex) -> Finding:
     if kind == "sincere":
         return agent_finding(call, i, CRITERION, "apology:sincere", STRENGTH,
                              f"Sincere apology: {reason}.", quote=sentence, reason=reason)
-    problem = problem_phrase(call, i, cfg)
+    problem = lookup.problem_phrase(i)
     rewrite = (f"\"I'm sorry that {problem}. That's on us, and here's what I'll do to "
                "put it right.\"" if problem else
                "\"I'm sorry that happened. That's on us, and here's what I'll do to put it "

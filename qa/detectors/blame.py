@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from qa.detectors.common import agent_finding, agent_sentences, problem_phrase
+from qa.detectors.common import CallIndex, agent_finding, agent_sentences
 from qa.findings import COACHING, CriterionScore, Finding, clamp_score, not_applicable
 from qa.rubric import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase
@@ -22,11 +22,12 @@ PARAMS = {
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """A coaching point for each blaming or defensive sentence, with an ownership rewrite."""
     findings = []
+    lookup = CallIndex(call, cfg)
     for i, _utt, sentence in agent_sentences(call):
         phrase = find_phrase(sentence, cfg["blame_phrases"])
         if not phrase or find_phrase(sentence, cfg["not_blame_phrases"]):
             continue
-        problem = problem_phrase(call, i, cfg) or "this"
+        problem = lookup.problem_phrase(i) or "this"
         findings.append(agent_finding(
             call, i, CRITERION, "blame", COACHING,
             f"Blaming or defensive language (\"{phrase}\").",

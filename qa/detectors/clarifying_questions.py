@@ -4,7 +4,7 @@ happens when you...?") before solving, beyond verification questions.
 
 from __future__ import annotations
 
-from qa.detectors.common import agent_finding, agent_sentences, complaint_utterances, problem_phrase
+from qa.detectors.common import CallIndex, agent_finding, agent_sentences
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
 from qa.rubric import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, is_question
@@ -30,10 +30,11 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
             findings.append(agent_finding(
                 call, i, CRITERION, "clarifying_question", STRENGTH,
                 "Asked a question to understand the problem.", quote=sentence, phrase=phrase))
-    complaints = complaint_utterances(call, cfg)
+    lookup = CallIndex(call, cfg)
+    complaints = lookup.complaints
     if complaints and not findings:
         ci, _ = complaints[0]
-        problem = problem_phrase(call, ci + 1, cfg) or "this"
+        problem = lookup.problem_phrase(ci + 1) or "this"
         findings.append(agent_finding(
             call, ci, CRITERION, "clarifying_question:missing", COACHING,
             "The agent went to a fix without asking a single question about the problem.",

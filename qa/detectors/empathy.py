@@ -4,13 +4,7 @@ frustrating", "I can imagine how stressful that is").
 
 from __future__ import annotations
 
-from qa.detectors.common import (
-    agent_finding,
-    agent_sentences,
-    complaint_utterances,
-    is_listening_cue,
-    problem_phrase,
-)
+from qa.detectors.common import CallIndex, agent_finding, agent_sentences, is_listening_cue
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
 from qa.rubric import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, tokens
@@ -53,11 +47,12 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
             findings.append(agent_finding(
                 call, i, CRITERION, "empathy", STRENGTH,
                 f"Acknowledged how the customer feels (\"{phrase}\").", quote=sentence))
-    complaints = complaint_utterances(call, cfg)
+    lookup = CallIndex(call, cfg)
+    complaints = lookup.complaints
     if complaints and not findings:
         ci, cu = complaints[0]
         feeling = find_phrase(cu.text, cfg["feeling_words"]) or "frustrating"
-        problem = problem_phrase(call, ci + 1, cfg) or "this happened"
+        problem = lookup.problem_phrase(ci + 1) or "this happened"
         findings.append(agent_finding(
             call, ci, CRITERION, "empathy:missing", COACHING,
             "The customer described a problem and nobody acknowledged how it felt.",

@@ -6,12 +6,7 @@ from __future__ import annotations
 
 import re
 
-from qa.detectors.common import (
-    agent_finding,
-    agent_sentences,
-    complaint_utterances,
-    problem_phrase,
-)
+from qa.detectors.common import CallIndex, agent_finding, agent_sentences
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
 from qa.rubric import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, is_question, normalize, numbers, stem, tokens
@@ -170,9 +165,10 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
                            f"{_rewrite(sentence, parts)}",
                 quote=sentence, **details))
     agent_turns = call.by(AGENT)
-    if complaint_utterances(call, cfg) and not findings and agent_turns:
+    lookup = CallIndex(call, cfg)
+    if lookup.complaints and not findings and agent_turns:
         last, _ = agent_turns[-1]
-        problem = problem_phrase(call, len(call.utterances), cfg) or "the customer's request"
+        problem = lookup.problem_phrase(len(call.utterances)) or "the customer's request"
         findings.append(agent_finding(
             call, last, CRITERION, "expectation:missing", COACHING,
             "The call ended without telling the customer what happens next.",

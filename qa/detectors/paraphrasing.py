@@ -7,12 +7,7 @@ Judged by content, not by a marker phrase: the agent's words must carry over the
 
 from __future__ import annotations
 
-from qa.detectors.common import (
-    agent_finding,
-    complaint_utterances,
-    customer_topic,
-    previous_customer,
-)
+from qa.detectors.common import CallIndex, agent_finding, customer_topic
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
 from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, numbers, sentences, tokens
@@ -37,18 +32,23 @@ PARAMS = {
 }
 
 
-def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str, object] | None:
+def restatement(call: Transcript, index: int, cfg: CriterionConfig,
+                lookup: CallIndex | None = None) -> dict[str, object] | None:
     """How utterance ``index`` restates the customer, or None if it does not.
 
     Each sentence is judged on its own: "It is. So what you need is..." restates in its
     second sentence. Sympathy and apologies that happen to echo details ("I'm sorry we sent
-    the wrong size") count only with a marker.
+    the wrong size") count only with a marker. ``lookup`` is the call's index when asking
+    about many utterances of one call.
     """
     text = call.utterances[index].text
     if find_phrase(text, cfg["not_paraphrase_phrases"]):
         return None
-    context = [(i, u) for i, u in previous_customer(call, index, cfg["context_seconds"], 10_000)
-               if len(u.text.split()) >= cfg["min_context_words"]][-cfg["context_utterances"]:]
+    lookup = lookup or CallIndex(call, cfg)
+    # A limit of 0 always meant "every earlier turn in the window".
+    limit = cfg["context_utterances"] if cfg["context_utterances"] > 0 else len(call.utterances)
+    context = lookup.previous_customer(index, cfg["context_seconds"], limit,
+                                       cfg["min_context_words"])
     if not context:
         return None
     said = sentences(text)
@@ -56,7 +56,7 @@ def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str,
     earlier_marker = None  # "Let me make sure I have it right. The adjuster..." carries over
     for position, sentence in enumerate(said):
         found = _restates(sentence, context, cfg, allow_unmarked=not opener_excluded,
-                          marker=earlier_marker)
+                          marker=earlier_marker, lookup=lookup)
         if found:
             return found
         marker = find_phrase(sentence, cfg["marker_phrases"]) or (
@@ -65,7 +65,8 @@ def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str,
             # A restatement can run over a few short sentences: "So you cancelled in January.
             # You have the email. And we still charged you $99."
             run = " ".join(said[position:position + 3])
-            found = _restates(run, context, cfg, allow_unmarked=False, marker=marker)
+            found = _restates(run, context, cfg, allow_unmarked=False, marker=marker,
+                              lookup=lookup)
             if found:
                 return found
         earlier_marker = earlier_marker or marker
@@ -92,20 +93,35 @@ _FIRST_PERSON = frozenset({"i", "i'm", "i've", "i'll", "i'd", "me", "my", "we", 
                            "we've", "we'll", "we'd", "our", "us"})
 
 
+def _said(lookup: CallIndex | None, index: int, utt: Utterance,
+          cfg: CriterionConfig) -> tuple[set[str], set[int | float]]:
+    """Content stems and numbers of a customer turn, worked out once per call: the same turn
+    is context for every agent turn in the next few minutes."""
+    key = ("paraphrasing", index)
+    if lookup is not None and key in lookup.memo:
+        return lookup.memo[key]  # type: ignore[return-value]
+    facts = (content_stems(utt.text, cfg.synonym_map), numbers(utt.text))
+    if lookup is not None:
+        lookup.memo[key] = facts
+    return facts
+
+
 def _restates(sentence: str, context: list[tuple[int, Utterance]], cfg: CriterionConfig,
-              allow_unmarked: bool, marker: str | None = None) -> dict[str, object] | None:
+              allow_unmarked: bool, marker: str | None = None,
+              lookup: CallIndex | None = None) -> dict[str, object] | None:
     mine = content_stems(sentence, cfg.synonym_map, skip_numbers=True)
     if not mine:
         return None
     theirs: set[str] = set()
+    their_numbers: set[int | float] = set()
     best: tuple[int, int] | None = None
     for ci, cu in context:
-        stems = content_stems(cu.text, cfg.synonym_map)
+        stems, said_numbers = _said(lookup, ci, cu, cfg)
         theirs |= stems
+        their_numbers |= said_numbers
         overlap = len(mine & stems)
         if best is None or overlap >= best[1]:
             best = (ci, overlap)
-    their_numbers = set().union(*(numbers(cu.text) for _, cu in context))
     shared = sorted(mine & theirs)
     # Numbers carried over help, but a read-back of digits alone is not a restatement.
     shared_numbers = {n for n in numbers(sentence) & their_numbers if n not in (0, 1)}
@@ -132,8 +148,9 @@ def _restates(sentence: str, context: list[tuple[int, Utterance]], cfg: Criterio
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """A strength for each restatement; a coaching point if a problem was never restated."""
     findings = []
+    lookup = CallIndex(call, cfg)
     for i, _utt in call.by(AGENT):
-        found = restatement(call, i, cfg)
+        found = restatement(call, i, cfg, lookup)
         if found is None:
             continue
         shared = ", ".join(found["shared"][:5])  # type: ignore[index]
@@ -141,7 +158,7 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
             call, i, CRITERION, "paraphrase", STRENGTH,
             f"Restated the customer's words in its own (carried over: {shared}).",
             **found))
-    complaints = complaint_utterances(call, cfg)
+    complaints = lookup.complaints
     acted = _first_action(call, complaints[0][0], cfg) if complaints else None
     if complaints and findings and acted is not None and findings[0].utterance > acted:
         ci, cu = complaints[0]
