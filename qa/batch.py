@@ -31,8 +31,9 @@ from qa.audio import (
 )
 from qa.importers import EXTENSIONS as IMPORT_EXTENSIONS
 from qa.importers import decode, load_any, looks_like_transcript
-from qa.rubric import Rubric
+from qa.rubric import LIMIT_DEFAULTS, Rubric
 from qa.scoring import ScoredCall, score_call
+from qa.text import tokens
 from qa.transcribe import TranscriberConfig, get_transcriber
 from qa.transcript import Transcript, TranscriptError, loads_json
 
@@ -124,8 +125,11 @@ def _is_sidecar(path: Path) -> bool:
 
 def _worth_trying(path: Path) -> bool:
     """Whether a transcript-like file found in a folder is a call (see :func:`_looks_like_call`);
-    a file that cannot even be looked at is tried, so that scoring reports why it fails."""
+    a file that cannot even be looked at, or too large to look at, is tried, so that scoring
+    reports why it fails."""
     try:
+        if path.stat().st_size > LIMIT_DEFAULTS["max_transcript_bytes"]:
+            return True  # not read whole here; scoring refuses it by the rubric's limit
         return _looks_like_call(path)
     except Exception:  # discovery must never stop a batch (or `qa watch`) on one file
         return True
@@ -330,17 +334,26 @@ def _compute(job: Job, settings: Settings, content_hash: str) -> Result:
     path = str(job.path)
     rubric = settings.rubric
     is_transcript = is_transcript_file(job.path)
+
+    def failed(reason: str) -> Result:
+        return Result(Outcome(path, "failed", job.call_id, error=reason, agent=job.agent))
+
     try:
+        if over := _over_size_limit(job.path, is_transcript, rubric):
+            return failed(over)
         if is_transcript:
             transcript = load_any(job.path)
             channels, model, origin = None, None, "transcript"
+            over = _over_call_limits(len(transcript.utterances), transcript.duration, rubric)
         else:
             audio = load_call(job.path)
             channels, origin = audio.source_channels, "audio"
             model = settings.transcriber.model_name
+            over = _over_call_limits(0, audio.duration, rubric)
+        if over:
+            return failed(over)
     except (TranscriptError, AudioError) as exc:
-        return Result(Outcome(path, "failed", job.call_id, error=failure_reason(exc),
-                              agent=job.agent))
+        return failed(failure_reason(exc))
     call_id = job.call_id or (transcript.call_id if is_transcript else job.path.stem)
     agent = job.agent or (transcript.agent if is_transcript else None)
     info = store.CallInfo(call_id=call_id, source_path=path, content_hash=content_hash,
@@ -358,7 +371,15 @@ def _compute(job: Job, settings: Settings, content_hash: str) -> Result:
             reason = "no speech was recognised"
             return Result(Outcome(path, "unscorable", call_id, error=reason, agent=agent),
                           info, reason=reason, duration=audio.duration, transcript=transcript)
+    if not is_transcript and (over := _over_call_limits(len(transcript.utterances), None,
+                                                        rubric)):
+        return failed(over)
     transcript.call_id, transcript.agent = call_id, agent
+    if not any(tokens(u.text) for u in transcript.utterances):
+        # Timing alone would still score (talk ratio, dead air): 77.8 for a call with no words.
+        reason = "no words to judge: every utterance of the transcript is empty"
+        return Result(Outcome(path, "unscorable", call_id, error=reason, agent=agent),
+                      info, reason=reason, duration=transcript.duration, transcript=transcript)
     # Roles decided from the words (mono split by voice, or --agent-channel auto) below the
     # rubric's confidence are flagged for a person; their decision is applied in commit().
     roles.flag_review(transcript, rubric.shared["role_confidence"])
@@ -406,6 +427,36 @@ def commit(result: Result, settings: Settings, db: sqlite_utils.Database) -> Out
         store.save_unscorable_call(db, info, result.reason, rubric.name, rubric.label,
                                    result.duration, result.transcript)
     return result.outcome
+
+
+def _size(count: int) -> str:
+    """A byte count as people read it: "61.2 MB"."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def _over_size_limit(path: Path, is_transcript: bool, rubric: Rubric) -> str | None:
+    """Why the file is too large to read, naming the rubric's limit, or None."""
+    key = "max_transcript_bytes" if is_transcript else "max_audio_bytes"
+    size, limit = path.stat().st_size, rubric.limits[key]
+    if size > limit:
+        return (f"file is {_size(size)}, over the limit of {_size(limit)} for a "
+                f"{'transcript' if is_transcript else 'recording'} (limits.{key} in the rubric)")
+    return None
+
+
+def _over_call_limits(utterances: int, duration: float | None, rubric: Rubric) -> str | None:
+    """Why the call is too large to score, naming the rubric's limit, or None."""
+    limits = rubric.limits
+    if utterances > limits["max_utterances"]:
+        return (f"{utterances:,} utterances, over the limit of {limits['max_utterances']:,} "
+                "per call (limits.max_utterances in the rubric)")
+    if duration is not None and duration > limits["max_call_seconds"]:
+        return (f"call lasts {duration:,.0f} s, over the limit of "
+                f"{limits['max_call_seconds']:,} s (limits.max_call_seconds in the rubric)")
+    return None
 
 
 def commit_safely(result: Result, settings: Settings, db: sqlite_utils.Database) -> Outcome:

@@ -208,3 +208,105 @@ def test_show_survives_a_nan_left_by_an_older_version(tmp_path: Path) -> None:
     db.conn.commit()
     code, out, _ = run("show", call_id, "--db", str(db_path))
     assert code == 0 and "--:--" in out
+
+
+# --- defect 4: size has no bound and scoring is quadratic ---------------------------------------
+
+def _rubric_with_limits(tmp_path: Path, limits: str) -> Path:
+    """The default rubric with its [limits] table replaced by ``limits``."""
+    from qa.rubric import default_rubric_path
+
+    text = default_rubric_path().read_text()
+    start = text.index("[limits]")
+    end = text.index("\n[", start + 1)
+    path = tmp_path / "rubric.toml"
+    path.write_text(text[:start] + "[limits]\n" + limits + "\n" + text[end:])
+    return path
+
+
+@pytest.mark.parametrize("limits,expected", [
+    ("max_utterances = 20", "utterances, over the limit of 20 per call "
+                            "(limits.max_utterances in the rubric)"),
+    ("max_transcript_bytes = 2000", "over the limit of 2.0 kB for a transcript "
+                                    "(limits.max_transcript_bytes in the rubric)"),
+    ("max_call_seconds = 60", "over the limit of 60 s (limits.max_call_seconds in the rubric)"),
+])
+def test_a_call_over_a_limit_fails_naming_the_limit(limits: str, expected: str, drop: Path,
+                                                    tmp_path: Path) -> None:
+    rubric = _rubric_with_limits(tmp_path, limits)
+    db_path = tmp_path / "qa.db"
+    code, out, err = run("score", str(drop), "--db", str(db_path), "--rubric", str(rubric))
+    assert code == 1 and "2 failed" in out
+    lines = [x for x in err.splitlines() if ": failed: " in x]
+    assert len(lines) == 2 and all(expected in x for x in lines), err
+    assert sqlite_utils.Database(db_path)["calls"].count == 0
+
+
+def test_limits_are_checked_in_the_rubric() -> None:
+    import tomllib
+
+    from qa.rubric import LIMIT_DEFAULTS, RubricError, default_rubric_path, load_rubric, \
+        parse_rubric
+
+    assert load_rubric().limits == LIMIT_DEFAULTS  # the default rubric states each one
+    data = tomllib.loads(default_rubric_path().read_text())
+    for bad, message in ((0, "expected a whole number above 0"),
+                         (-5, "expected a whole number above 0"),
+                         ("big", "expected a whole number above 0"),
+                         (1.5, "expected a whole number above 0")):
+        data["limits"]["max_utterances"] = bad
+        with pytest.raises(RubricError, match=r"limits\.max_utterances: " + message):
+            parse_rubric(data)
+    data["limits"] = {"max_lines": 3}
+    with pytest.raises(RubricError, match=r"limits\.max_lines: unknown key"):
+        parse_rubric(data)
+    del data["limits"]  # an older rubric without the table still loads, with the defaults
+    assert parse_rubric(data).limits == LIMIT_DEFAULTS
+
+
+def test_a_transcript_of_empty_utterances_is_unscorable(tmp_path: Path) -> None:
+    call = {"call_id": "silent-text", "agent": "a.b", "utterances": [
+        {"speaker": "agent" if k % 2 == 0 else "customer", "start": k * 6.0,
+         "end": k * 6.0 + 5.0, "text": " " if k % 3 else ""} for k in range(20)]}
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps(call))
+    db_path = tmp_path / "qa.db"
+    code, out, _ = run("score", str(path), "--db", str(db_path))
+    assert code == 0 and "1 unscorable" in out
+    stored = store.get_call(store.open_db(db_path), "silent-text")
+    assert stored is not None and stored["overall"] is None
+    assert "every utterance of the transcript is empty" in (stored["unscorable_reason"] or "")
+
+
+def _long_call(utterances: int):
+    """A call of ``utterances`` turns made of the dev set's calls one after another."""
+    from qa.transcript import Transcript, Utterance
+
+    calls = [Transcript.load(p) for p in sorted(DEVSET.glob("*.json"))]
+    turns: list[Utterance] = []
+    offset = 0.0
+    while len(turns) < utterances:
+        for call in calls:
+            turns.extend(Utterance(u.speaker, u.start + offset, u.end + offset, u.text)
+                         for u in call.utterances)
+            offset += (call.duration or 0) + 1
+    return Transcript("long", turns[:utterances])
+
+
+def test_scoring_time_grows_linearly_with_the_call() -> None:
+    """Four times the utterances must take about four times as long, not sixteen (the old
+    apology detector re-read every complaint for each apology: 20,000 utterances took 38 s)."""
+    import time
+
+    from qa.rubric import load_rubric
+    from qa.scoring import score_call
+
+    rubric = load_rubric()
+    score_call(_long_call(200), rubric)  # warm the caches a running batch has warm
+    seconds = {}
+    for size in (1_500, 6_000):
+        call = _long_call(size)
+        started = time.perf_counter()
+        score_call(call, rubric)
+        seconds[size] = time.perf_counter() - started
+    assert seconds[6_000] / seconds[1_500] < 8, seconds
