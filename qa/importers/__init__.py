@@ -28,6 +28,7 @@ agent). ``metadata["speakers"]`` records the mapping used.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,8 @@ def load_any(path: str | Path, *, call_id: str | None = None, agent_channel: int
         return _load(content, path, call_id, agent_channel, agent_speaker, speaker_map)
     except TranscriptError:
         raise
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError,
+            csv.Error) as exc:
         # A shape no importer foresaw (a list where an object belongs, a number too large for
         # a float): still this file's problem, said as such, never an error escaping.
         raise TranscriptError(f"cannot read this transcript ({type(exc).__name__}: "
