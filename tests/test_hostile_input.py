@@ -310,3 +310,18 @@ def test_scoring_time_grows_linearly_with_the_call() -> None:
         score_call(call, rubric)
         seconds[size] = time.perf_counter() - started
     assert seconds[6_000] / seconds[1_500] < 8, seconds
+
+
+def test_csv_with_a_lone_carriage_return_is_a_clear_failure(tmp_path: Path) -> None:
+    """Found by the fuzzing suite: the CSV sniffer raised csv.Error on an old-Mac line end."""
+    from qa.importers import load_any
+    from qa.transcript import TranscriptError
+
+    path = tmp_path / "mac.csv"
+    path.write_text("Speaker,Start,End,Text\rAgent,0,1,Hello\r", newline="")
+    try:
+        load_any(path)
+    except TranscriptError as exc:
+        assert str(exc)
+    code, _, err = run("score", str(path), "--db", str(tmp_path / "qa.db"))
+    assert "cannot be processed" not in err
