@@ -43,8 +43,8 @@ SHARED_PARAMS: dict[str, str] = {
 # older rubric file still loads); these are the defaults.
 LIMIT_DEFAULTS: dict[str, int] = {
     # A transcript file (JSON, WebVTT, SRT, CSV, text) larger than this is not read. A 4-hour
-    # call with every word timed is about 6 MB of JSON.
-    "max_transcript_bytes": 50_000_000,
+    # call with every word timed is about 6 MB of JSON (about 13 MB as Amazon Transcribe JSON).
+    "max_transcript_bytes": 20_000_000,
     # A recording larger than this is not decoded (4 hours of 16-bit stereo at 44.1 kHz is
     # 2.5 GB as WAV; compressed formats are far smaller).
     "max_audio_bytes": 3_000_000_000,
