@@ -11,10 +11,10 @@ the native, Amazon Transcribe and Contact Lens shapes; WebVTT, SRT, CSV and text
 plausible and hostile pieces (control characters, long lines, absurd time stamps); random
 bytes (invalid UTF-8, BOMs, NUL); and random edits of the real sample files.
 
-The run is bounded: each test stops doing work after its share of :data:`BUDGET_SECONDS`
-(65 s; with the draws Hypothesis still makes after that, 70-90 s in all on the 2-core test
-machine; ``QA_FUZZ_SECONDS`` changes it), so CI time stays predictable while every importer
-is fuzzed on every run.
+The run is bounded: each test runs rounds of :data:`ROUND` examples until its share of
+:data:`BUDGET_SECONDS` is used (60 s in all, plus the last round of each: 60-90 s on the
+2-core test machine; ``QA_FUZZ_SECONDS`` changes it), so CI time stays predictable while
+every importer is fuzzed on every run, with new random examples each time.
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlite_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -45,47 +44,34 @@ IMPORTS = Path(__file__).parent / "data" / "imports"
 DEVSET = Path(__file__).parent / "devset"
 
 # Seconds of fuzzing in all, shared out by weight among the tests below.
-BUDGET_SECONDS = float(os.environ.get("QA_FUZZ_SECONDS", "65"))
+BUDGET_SECONDS = float(os.environ.get("QA_FUZZ_SECONDS", "60"))
 _WEIGHTS = {"native": 2, "transcribe": 1, "contact_lens": 1, "webvtt": 1, "srt": 1, "csv": 1,
             "text": 1, "bytes": 1, "mutated": 2, "loader": 1}
 
-# Examples per test at most (QA_FUZZ_EXAMPLES overrides, e.g. for a long fuzzing session with
-# QA_FUZZ_SECONDS raised too); the time budget usually ends a test first.
-FUZZ = settings(max_examples=int(os.environ.get("QA_FUZZ_EXAMPLES", "150")), deadline=None,
-                database=None, print_blob=True, suppress_health_check=list(HealthCheck))
 
 _SETTINGS = Settings(rubric=load_rubric())
 _SAYINGS = sorted({u.text for p in sorted(DEVSET.glob("*.json"))[:6]
                    for u in Transcript.load(p).utterances})
 
 
-class Budget:
-    """A per-test time budget: ``spent`` turns true once the test's share is used up, and
-    every later example is skipped at once (Hypothesis has no time limit of its own)."""
-
-    def __init__(self, name: str) -> None:
-        share = BUDGET_SECONDS * _WEIGHTS[name] / sum(_WEIGHTS.values())
-        self.until = time.monotonic() + share
-        self.examples = 0
-
-    @property
-    def spent(self) -> bool:
-        """Whether the test's share of the budget is used up (counts the examples run)."""
-        if time.monotonic() > self.until:
-            return True
-        self.examples += 1
-        return False
+# Examples per round: a test runs Hypothesis round after round until its share of the budget is
+# used (Hypothesis itself has no time limit, and its draws alone are not free).
+ROUND = int(os.environ.get("QA_FUZZ_ROUND", "10"))
+ROUND_SETTINGS = settings(max_examples=ROUND, deadline=None, database=None, print_blob=True,
+                          suppress_health_check=list(HealthCheck))
 
 
-@pytest.fixture
-def budget(request: pytest.FixtureRequest) -> Iterator[Budget]:
-    """This test's time budget; at least a few examples must have run within it."""
-    name = request.node.originalname.removeprefix("test_fuzz_")
-    found = Budget(name)
+def fuzz_for(name: str, rounds_of: Callable[[], None]) -> None:
+    """Run ``rounds_of`` (a Hypothesis test of :data:`ROUND` examples) again and again for
+    this test's share of :data:`BUDGET_SECONDS`, at least twice; print what was run."""
+    share = BUDGET_SECONDS * _WEIGHTS[name] / sum(_WEIGHTS.values())
     started = time.monotonic()
-    yield found
-    print(f"\nfuzz {name}: {found.examples} examples in {time.monotonic() - started:.1f} s")
-    assert found.examples >= 5, "the fuzz budget ran out before any real work"
+    rounds = 0
+    while rounds < 2 or time.monotonic() - started < share:
+        rounds_of()
+        rounds += 1
+    print(f"\nfuzz {name}: {rounds} rounds of up to {ROUND} examples in "
+          f"{time.monotonic() - started:.1f} s")
 
 
 # --- pieces ----------------------------------------------------------------------------------
@@ -206,11 +192,6 @@ def _no_stored_non_finite(db: sqlite_utils.Database) -> None:
             assert bad == 0, f"{table}.{column.name} holds a non-finite number"
 
 
-def _fuzzed(budget: Budget, check: Callable[[], Any]) -> None:
-    if not budget.spent:
-        check()
-
-
 # --- one test per importer ---------------------------------------------------------------------
 
 UTTERANCE = st.fixed_dictionaries(
@@ -245,11 +226,16 @@ NATIVE = st.one_of(
 )
 
 
-@FUZZ
+@ROUND_SETTINGS
 @given(call=NATIVE, deep=st.one_of(st.none(), DEEP), name=st.sampled_from(["c.json", "c.txt"]))
-def test_fuzz_native(call: Any, deep: str | None, name: str, budget: Budget) -> None:
+def _native(call: Any, deep: str | None, name: str) -> None:
     text = deep if deep is not None else _json_text(call)
-    _fuzzed(budget, lambda: _check_file(name, text, store_it=True))
+    _check_file(name, text, store_it=True)
+
+
+def test_fuzz_native() -> None:
+    """Fuzz native JSON (and any JSON, and deep nesting) for this test's share of the budget."""
+    fuzz_for("native", _native)
 
 
 ITEM = st.fixed_dictionaries(
@@ -261,11 +247,11 @@ ITEM = st.fixed_dictionaries(
         ["ch_0", "ch_1", "ch_9"]), "speaker_label": st.sampled_from(["spk_0", "spk_1", ""])})
 
 
-@FUZZ
+@ROUND_SETTINGS
 @given(items=st.lists(ITEM, max_size=15), layout=st.sampled_from(["channels", "speakers",
                                                                   "plain", "junk"]),
        junk=JSON_VALUE)
-def test_fuzz_transcribe(items: list[Any], layout: str, junk: Any, budget: Budget) -> None:
+def _transcribe(items: list[Any], layout: str, junk: Any) -> None:
     results: dict[str, Any] = {"transcripts": [{"transcript": "x"}], "items": items}
     if layout == "channels":
         results["channel_labels"] = {"channels": [{"channel_label": "ch_0", "items": items},
@@ -275,7 +261,12 @@ def test_fuzz_transcribe(items: list[Any], layout: str, junk: Any, budget: Budge
     elif layout == "junk":
         results = junk if isinstance(junk, dict) else {"items": junk}
     text = _json_text({"jobName": "j", "status": "COMPLETED", "results": results})
-    _fuzzed(budget, lambda: _check_file("t.json", text))
+    _check_file("t.json", text)
+
+
+def test_fuzz_transcribe() -> None:
+    """Fuzz Amazon Transcribe JSON for this test's share of the budget."""
+    fuzz_for("transcribe", _transcribe)
 
 
 SEGMENT = st.fixed_dictionaries(
@@ -290,16 +281,20 @@ SEGMENT = st.fixed_dictionaries(
         max_size=3), JSON_VALUE), "ParticipantId": JSON_VALUE})
 
 
-@FUZZ
+@ROUND_SETTINGS
 @given(segments=st.lists(st.one_of(SEGMENT, JSON_VALUE), max_size=12), extra=JSON_VALUE,
        channel=st.sampled_from(["VOICE", "CHAT", None]))
-def test_fuzz_contact_lens(segments: list[Any], extra: Any, channel: str | None,
-                           budget: Budget) -> None:
+def _contact_lens(segments: list[Any], extra: Any, channel: str | None) -> None:
     data = {"Channel": channel,
             "Participants": [{"ParticipantId": "A", "ParticipantRole": "AGENT"}],
             "Transcript": segments,
             "ConversationCharacteristics": {"TotalConversationDurationMillis": extra}}
-    _fuzzed(budget, lambda: _check_file("cl.json", _json_text(data)))
+    _check_file("cl.json", _json_text(data))
+
+
+def test_fuzz_contact_lens() -> None:
+    """Fuzz Contact Lens JSON for this test's share of the budget."""
+    fuzz_for("contact_lens", _contact_lens)
 
 
 CUE_TEXT = st.one_of(
@@ -309,43 +304,56 @@ CUE_TEXT = st.one_of(
     TEXT)
 
 
-@FUZZ
+@ROUND_SETTINGS
 @given(cues=st.lists(st.tuples(st.one_of(st.none(), TEXT), TIMESTAMP, TIMESTAMP, CUE_TEXT),
                      max_size=12),
        header=st.sampled_from(["WEBVTT", "WEBVTT - x", "\ufeffWEBVTT", "WEBVTT\nKind: captions",
                                "webvtt"]),
        sep=st.sampled_from(["\n\n", "\r\n\r\n", "\n"]))
-def test_fuzz_webvtt(cues: list[tuple[str | None, str, str, str]], header: str, sep: str,
-                     budget: Budget) -> None:
+def _webvtt(cues: list[tuple[str | None, str, str, str]], header: str, sep: str) -> None:
     blocks = [header] + [(f"{ident}\n" if ident else "") + f"{start} --> {end}\n{text}"
                          for ident, start, end, text in cues]
-    _fuzzed(budget, lambda: _check_file("c.vtt", sep.join(blocks)))
+    _check_file("c.vtt", sep.join(blocks))
 
 
-@FUZZ
+def test_fuzz_webvtt() -> None:
+    """Fuzz WebVTT for this test's share of the budget."""
+    fuzz_for("webvtt", _webvtt)
+
+
+@ROUND_SETTINGS
 @given(cues=st.lists(st.tuples(st.one_of(st.integers(-5, 10 ** 30), TEXT), TIMESTAMP,
                                TIMESTAMP, CUE_TEXT), min_size=1, max_size=12),
        sep=st.sampled_from(["\n\n", "\r\n\r\n", "\n\n\n"]))
-def test_fuzz_srt(cues: list[tuple[Any, str, str, str]], sep: str, budget: Budget) -> None:
+def _srt(cues: list[tuple[Any, str, str, str]], sep: str) -> None:
     blocks = [f"{number}\n{start.replace('.', ',')} --> {end.replace('.', ',')}\n{text}"
               for number, start, end, text in cues]
-    _fuzzed(budget, lambda: _check_file("c.srt", sep.join(blocks)))
+    _check_file("c.srt", sep.join(blocks))
 
 
-@FUZZ
+def test_fuzz_srt() -> None:
+    """Fuzz SRT for this test's share of the budget."""
+    fuzz_for("srt", _srt)
+
+
+@ROUND_SETTINGS
 @given(header=st.lists(st.sampled_from(["Speaker", "speaker", "Start", "start_time", "End",
                                         "end", "Text", "transcript", "Sentiment", "", "x"]),
                        min_size=1, max_size=6),
        rows=st.lists(st.lists(st.one_of(TEXT, TIMESTAMP, NUMBER.map(str), SPEAKER),
                               max_size=7), max_size=12),
        delimiter=st.sampled_from([",", ";", "\t", "|"]))
-def test_fuzz_csv(header: list[str], rows: list[list[str]], delimiter: str,
-                  budget: Budget) -> None:
+def _csv(header: list[str], rows: list[list[str]], delimiter: str) -> None:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter)
     writer.writerow(header)
     writer.writerows(rows)
-    _fuzzed(budget, lambda: _check_file("c.csv", out.getvalue()))
+    _check_file("c.csv", out.getvalue())
+
+
+def test_fuzz_csv() -> None:
+    """Fuzz CSV for this test's share of the budget."""
+    fuzz_for("csv", _csv)
 
 
 TEXT_LINE = st.one_of(
@@ -356,26 +364,36 @@ TEXT_LINE = st.one_of(
     TEXT)
 
 
-@FUZZ
+@ROUND_SETTINGS
 @given(lines=st.lists(TEXT_LINE, max_size=20), sep=st.sampled_from(["\n", "\r\n", "\r"]))
-def test_fuzz_text(lines: list[str], sep: str, budget: Budget) -> None:
-    _fuzzed(budget, lambda: _check_file("c.txt", sep.join(lines)))
+def _text(lines: list[str], sep: str) -> None:
+    _check_file("c.txt", sep.join(lines))
 
 
-@FUZZ
+def test_fuzz_text() -> None:
+    """Fuzz plain text for this test's share of the budget."""
+    fuzz_for("text", _text)
+
+
+@ROUND_SETTINGS
 @given(raw=st.one_of(st.binary(max_size=3000),
                      st.builds(lambda bom, body: bom + body,
                                st.sampled_from([b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b""]),
                                st.binary(max_size=500))),
        name=st.sampled_from(["c.json", "c.vtt", "c.srt", "c.csv", "c.txt", "c.dat"]))
-def test_fuzz_bytes(raw: bytes, name: str, budget: Budget) -> None:
-    _fuzzed(budget, lambda: _check_file(name, raw))
+def _bytes(raw: bytes, name: str) -> None:
+    _check_file(name, raw)
+
+
+def test_fuzz_bytes() -> None:
+    """Fuzz random bytes under every extension for this test's share of the budget."""
+    fuzz_for("bytes", _bytes)
 
 
 _SAMPLES = {p.name: p.read_bytes() for p in sorted(IMPORTS.iterdir()) if p.is_file()}
 
 
-@FUZZ
+@ROUND_SETTINGS
 @given(sample=st.sampled_from(sorted(_SAMPLES)),
        edits=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(["insert", "replace",
                                                                   "delete", "repeat"]),
@@ -384,8 +402,7 @@ _SAMPLES = {p.name: p.read_bytes() for p in sorted(IMPORTS.iterdir()) if p.is_fi
                                                            b"\xff", b"[[[[", b"-->", b"\n\n",
                                                            b"99999999999999999999:"]))),
                       min_size=1, max_size=6))
-def test_fuzz_mutated(sample: str, edits: list[tuple[float, str, bytes]],
-                      budget: Budget) -> None:
+def _mutated(sample: str, edits: list[tuple[float, str, bytes]]) -> None:
     data = bytearray(_SAMPLES[sample])
     for where, op, chunk in edits:
         at = int(where * len(data))
@@ -397,23 +414,30 @@ def test_fuzz_mutated(sample: str, edits: list[tuple[float, str, bytes]],
             del data[at:at + len(chunk) * 8]
         else:
             data[at:at] = chunk * 2000
-    _fuzzed(budget, lambda: _check_file(sample, bytes(data), store_it=True))
+    _check_file(sample, bytes(data), store_it=True)
 
 
-@FUZZ
+def test_fuzz_mutated() -> None:
+    """Fuzz randomly edited sample files of every format for this test's share of the budget."""
+    fuzz_for("mutated", _mutated)
+
+
+@ROUND_SETTINGS
 @given(call=NATIVE)
-def test_fuzz_loader(call: Any, budget: Budget) -> None:
+def _loader(call: Any) -> None:
     """The transcript loader itself (``Transcript.load``, what `qa eval` reads): only
     TranscriptError, and a loaded transcript holds finite times only."""
-    def check() -> None:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "c.json"
-            path.write_text(_json_text(call), encoding="utf-8")
-            try:
-                transcript = Transcript.load(path)
-            except TranscriptError:
-                return
-            _finite_everywhere(transcript.to_dict())
-            json.dumps(transcript.to_dict(), allow_nan=False)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "c.json"
+        path.write_text(_json_text(call), encoding="utf-8")
+        try:
+            transcript = Transcript.load(path)
+        except TranscriptError:
+            return
+        _finite_everywhere(transcript.to_dict())
+        json.dumps(transcript.to_dict(), allow_nan=False)
 
-    _fuzzed(budget, check)
+
+def test_fuzz_loader() -> None:
+    """Fuzz the transcript loader for this test's share of the budget."""
+    fuzz_for("loader", _loader)
