@@ -294,8 +294,9 @@ def _long_call(utterances: int):
 
 
 def test_scoring_time_grows_linearly_with_the_call() -> None:
-    """Four times the utterances must take about four times as long, not sixteen (the old
-    apology detector re-read every complaint for each apology: 20,000 utterances took 38 s)."""
+    """Eight times the utterances must take about eight times as long, not sixty-four (the old
+    apology detector re-read every complaint for each apology: 20,000 utterances took 38 s).
+    The bound leaves room for a machine busy with other work; the best of a few runs is kept."""
     import time
 
     from qa.rubric import load_rubric
@@ -304,12 +305,15 @@ def test_scoring_time_grows_linearly_with_the_call() -> None:
     rubric = load_rubric()
     score_call(_long_call(200), rubric)  # warm the caches a running batch has warm
     seconds = {}
-    for size in (1_500, 6_000):
+    for size, runs in ((1_000, 3), (8_000, 2)):
         call = _long_call(size)
-        started = time.perf_counter()
-        score_call(call, rubric)
-        seconds[size] = time.perf_counter() - started
-    assert seconds[6_000] / seconds[1_500] < 8, seconds
+        best = float("inf")
+        for _ in range(runs):
+            started = time.perf_counter()
+            score_call(call, rubric)
+            best = min(best, time.perf_counter() - started)
+        seconds[size] = best
+    assert seconds[8_000] / seconds[1_000] < 20, seconds
 
 
 def test_csv_with_a_lone_carriage_return_is_a_clear_failure(tmp_path: Path) -> None:
