@@ -245,8 +245,13 @@ def test_a_call_over_a_limit_fails_naming_the_limit(limits: str, expected: str, 
 def test_limits_are_checked_in_the_rubric() -> None:
     import tomllib
 
-    from qa.rubric import LIMIT_DEFAULTS, RubricError, default_rubric_path, load_rubric, \
-        parse_rubric
+    from qa.rubric import (
+        LIMIT_DEFAULTS,
+        RubricError,
+        default_rubric_path,
+        load_rubric,
+        parse_rubric,
+    )
 
     assert load_rubric().limits == LIMIT_DEFAULTS  # the default rubric states each one
     data = tomllib.loads(default_rubric_path().read_text())
@@ -327,5 +332,5 @@ def test_csv_with_a_lone_carriage_return_is_a_clear_failure(tmp_path: Path) -> N
         load_any(path)
     except TranscriptError as exc:
         assert str(exc)
-    code, _, err = run("score", str(path), "--db", str(tmp_path / "qa.db"))
+    _code, _, err = run("score", str(path), "--db", str(tmp_path / "qa.db"))
     assert "cannot be processed" not in err
