@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import ctypes
-import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -33,10 +32,11 @@ from qa.audio import (
 from qa.diarize import one_voice_reason
 from qa.importers import EXTENSIONS as IMPORT_EXTENSIONS
 from qa.importers import decode, load_any, looks_like_transcript
-from qa.rubric import Rubric
+from qa.rubric import LIMIT_DEFAULTS, Rubric
 from qa.scoring import ScoredCall, score_call
+from qa.text import tokens
 from qa.transcribe import TranscriberConfig, get_transcriber
-from qa.transcript import Transcript, TranscriptError
+from qa.transcript import Transcript, TranscriptError, loads_json
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -136,16 +136,28 @@ def _is_sidecar(path: Path) -> bool:
 
 
 def _worth_trying(path: Path) -> bool:
-    """Whether a transcript-like file found in a folder is a call: its content is in a
-    supported format (a manifest.csv or README.txt is not), or it is a ``.json`` file that
-    is not even valid JSON, which is reported as a broken transcript rather than ignored."""
+    """Whether a transcript-like file found in a folder is a call (see :func:`_looks_like_call`);
+    a file that cannot even be looked at, or too large to look at, is tried, so that scoring
+    reports why it fails."""
+    try:
+        if path.stat().st_size > LIMIT_DEFAULTS["max_transcript_bytes"]:
+            return True  # not read whole here; scoring refuses it by the rubric's limit
+        return _looks_like_call(path)
+    except Exception:  # discovery must never stop a batch (or `qa watch`) on one file
+        return True
+
+
+def _looks_like_call(path: Path) -> bool:
+    """Its content is in a supported format (a manifest.csv or README.txt is not), or it is a
+    ``.json`` file that is not even valid JSON, which is reported as a broken transcript
+    rather than ignored."""
     if looks_like_transcript(path):
         return True
     if path.suffix.lower() != ".json":
         return False
     try:
-        json.loads(decode(path.read_bytes()))
-    except (OSError, ValueError):  # TranscriptError is a ValueError too
+        loads_json(decode(path.read_bytes()))
+    except (OSError, TranscriptError):
         return True
     return False
 
@@ -236,10 +248,39 @@ def _apply(job: Job, row: dict[str, str]) -> None:
     job.extra = {k: v for k, v in row.items() if k not in MANIFEST_COLUMNS and v}
 
 
+# A failure reason is one line of at most this many characters (the console line, `qa runs`).
+MAX_REASON_CHARS = 300
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One clear line saying why a file failed: a bad-input error's own message, or, for
+    anything unexpected (a bug, a resource error), the kind of error and its message."""
+    if isinstance(exc, TranscriptError | AudioError | ManifestError):
+        text = str(exc)
+    elif isinstance(exc, RecursionError):
+        text = "nested too deeply to process (RecursionError)"
+    elif isinstance(exc, MemoryError):
+        text = "out of memory while processing this file (MemoryError)"
+    else:
+        text = f"cannot be processed: {type(exc).__name__}: {exc}"
+    return one_line(text)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line (control characters as spaces), cut to :data:`MAX_REASON_CHARS`."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if len(flat) <= MAX_REASON_CHARS else flat[:MAX_REASON_CHARS - 3] + "..."
+
+
 def process(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome:
-    """Transcribe (if audio), score and store one job; never raises for bad input."""
+    """Transcribe (if audio), score and store one job; never raises (an unexpected error is
+    this file's failed outcome, and the batch goes on)."""
     started = time.perf_counter()
-    outcome = _process(job, settings, db)
+    try:
+        outcome = _process(job, settings, db)
+    except Exception as exc:
+        outcome = Outcome(str(job.path), "failed", job.call_id, agent=job.agent,
+                          error=failure_reason(exc))
     outcome.seconds = round(time.perf_counter() - started, 3)
     return outcome
 
@@ -297,20 +338,39 @@ def already_scored(db: sqlite_utils.Database, content_hash: str,
 
 def compute(job: Job, settings: Settings, content_hash: str) -> Result:
     """Decode, transcribe and score one job without touching the database, so it can run in
-    a worker process or on a cluster node; bad input gives a failed outcome, never raises."""
+    a worker process or on a cluster node; bad input (or any error at all) gives a failed
+    outcome, never raises."""
+    try:
+        return _compute(job, settings, content_hash)
+    except Exception as exc:  # one file must not stop a batch of thousands
+        return Result(Outcome(str(job.path), "failed", job.call_id, agent=job.agent,
+                              error=failure_reason(exc)))
+
+
+def _compute(job: Job, settings: Settings, content_hash: str) -> Result:
     path = str(job.path)
     rubric = settings.rubric
     is_transcript = is_transcript_file(job.path)
+
+    def failed(reason: str) -> Result:
+        return Result(Outcome(path, "failed", job.call_id, error=reason, agent=job.agent))
+
     try:
+        if over := _over_size_limit(job.path, is_transcript, rubric):
+            return failed(over)
         if is_transcript:
             transcript = load_any(job.path)
             channels, model, origin = None, None, "transcript"
+            over = _over_call_limits(len(transcript.utterances), transcript.duration, rubric)
         else:
             audio = load_call(job.path)
             channels, origin = audio.source_channels, "audio"
             model = settings.transcriber.model_name
+            over = _over_call_limits(0, audio.duration, rubric)
+        if over:
+            return failed(over)
     except (TranscriptError, AudioError) as exc:
-        return Result(Outcome(path, "failed", job.call_id, error=str(exc), agent=job.agent))
+        return failed(failure_reason(exc))
     call_id = job.call_id or (transcript.call_id if is_transcript else job.path.stem)
     agent = job.agent or (transcript.agent if is_transcript else None)
     customer, extra = job.customer, job.extra
@@ -340,7 +400,15 @@ def compute(job: Job, settings: Settings, content_hash: str) -> Result:
                           info, reason=reason, duration=audio.duration,
                           # one person's "roles" mean nothing: not stored
                           transcript=transcript if not transcript.utterances else None)
+    if not is_transcript and (over := _over_call_limits(len(transcript.utterances), None,
+                                                        rubric)):
+        return failed(over)
     transcript.call_id, transcript.agent = call_id, agent
+    if not any(tokens(u.text) for u in transcript.utterances):
+        # Timing alone would still score (talk ratio, dead air): 77.8 for a call with no words.
+        reason = "no words to judge: every utterance of the transcript is empty"
+        return Result(Outcome(path, "unscorable", call_id, error=reason, agent=agent),
+                      info, reason=reason, duration=transcript.duration, transcript=transcript)
     # Roles decided from the words (mono split by voice, or --agent-channel auto) below the
     # rubric's confidence are flagged for a person; their decision is applied in commit().
     roles.flag_review(transcript, rubric.shared["role_confidence"])
@@ -395,6 +463,47 @@ def commit(result: Result, settings: Settings, db: sqlite_utils.Database) -> Out
             store.save_unscorable_call(db, info, result.reason, rubric.name, rubric.label,
                                        result.duration, result.transcript)
     return result.outcome
+
+
+def _size(count: int) -> str:
+    """A byte count as people read it: "61.2 MB"."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def _over_size_limit(path: Path, is_transcript: bool, rubric: Rubric) -> str | None:
+    """Why the file is too large to read, naming the rubric's limit, or None."""
+    key = "max_transcript_bytes" if is_transcript else "max_audio_bytes"
+    size, limit = path.stat().st_size, rubric.limits[key]
+    if size > limit:
+        return (f"file is {_size(size)}, over the limit of {_size(limit)} for a "
+                f"{'transcript' if is_transcript else 'recording'} (limits.{key} in the rubric)")
+    return None
+
+
+def _over_call_limits(utterances: int, duration: float | None, rubric: Rubric) -> str | None:
+    """Why the call is too large to score, naming the rubric's limit, or None."""
+    limits = rubric.limits
+    if utterances > limits["max_utterances"]:
+        return (f"{utterances:,} utterances, over the limit of {limits['max_utterances']:,} "
+                "per call (limits.max_utterances in the rubric)")
+    if duration is not None and duration > limits["max_call_seconds"]:
+        return (f"call lasts {duration:,.0f} s, over the limit of "
+                f"{limits['max_call_seconds']:,} s (limits.max_call_seconds in the rubric)")
+    return None
+
+
+def commit_safely(result: Result, settings: Settings, db: sqlite_utils.Database) -> Outcome:
+    """:func:`commit`, with an error while storing turned into this file's failed outcome
+    (the call's transaction is rolled back, so nothing half-stored remains)."""
+    try:
+        return commit(result, settings, db)
+    except Exception as exc:
+        return Outcome(result.outcome.path, "failed", result.outcome.call_id,
+                       agent=result.outcome.agent, seconds=result.outcome.seconds,
+                       error=f"cannot store the call: {failure_reason(exc)}")
 
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -466,6 +575,8 @@ def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
     outcomes = []
 
     def finish(outcome: Outcome) -> None:
+        if outcome.error:
+            outcome.error = one_line(outcome.error)
         if settings.redacting:
             # File names, ids and parse errors (which quote the file) go to the run's
             # record, the lead's overview and the batch log: masked like the transcript.
@@ -521,4 +632,4 @@ def _run_jobs(jobs: list[Job], settings: Settings, db: sqlite_utils.Database,
 
             results = compute_in_workers(tasks(), settings, workers)
         for result in results:
-            finish(commit(result, settings, db))
+            finish(commit_safely(result, settings, db))

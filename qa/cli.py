@@ -17,6 +17,7 @@ from qa.auth import LEAD, Viewer
 from qa.batch import ManifestError, Outcome, Settings, run_batch
 from qa.csvsafe import SafeDictWriter
 from qa.rubric import Rubric, RubricError, load_rubric
+from qa.text import clock as call_clock
 from qa.transcribe import TranscriberConfig
 
 # "auto": the mapping is unknown, so the agent's channel is decided from what is said.
@@ -295,8 +296,9 @@ def show(call_id: str, db_path: str) -> None:
 
 
 def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds or 0), 60)
-    return f"{minutes:02d}:{secs:02d}"
+    # Robust to a stored NaN or infinity (refused at load now; older databases may hold one).
+    shown = call_clock(seconds or 0)
+    return shown.zfill(5) if shown != "-" else "--:--"
 
 
 @main.command("export")

@@ -6,6 +6,8 @@ The customer talking over the agent is noted separately and never held against t
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from qa.detectors.common import agent_finding, customer_topic, is_listening_cue
 from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score, not_applicable
 from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
@@ -45,11 +47,19 @@ def speech_spans(call: Transcript, speaker: str, max_pause: float) -> list[tuple
 
 
 def overlap_at(spans: list[tuple[float, float]], moment: float) -> float:
-    """Seconds the other party keeps talking after ``moment``, if they were already talking."""
-    for start, end in spans:
-        if start < moment < end:
-            return end - moment
+    """Seconds the other party keeps talking after ``moment``, if they were already talking.
+
+    ``spans`` are :func:`speech_spans`: in time order and apart, so only the last one that
+    started before ``moment`` can hold it (found by bisection, not a scan per turn)."""
+    k = bisect_left(spans, moment, key=lambda span: span[0]) - 1
+    if k >= 0 and spans[k][0] < moment < spans[k][1]:
+        return spans[k][1] - moment
     return 0.0
+
+
+# Turns looked at after an interruption for the agent's "sorry, go ahead" (within 5 s, in
+# practice one or two); a bound, so a pile of turns at one moment cannot make it quadratic.
+RECOVERY_LOOKAHEAD = 50
 
 
 def _talked_over(call: Transcript, speaker: str, other: str,
@@ -79,20 +89,23 @@ def _only_recovery(text: str, cfg: CriterionConfig) -> bool:
 def _recovered(call: Transcript, index: int, cfg: CriterionConfig) -> str | None:
     """A recovery phrase in the interrupting turn or the agent's next turn within 5 s."""
     utt = call.utterances[index]
-    for j, other in call.by(utt.speaker):
-        if j >= index and other.start - utt.end <= 5.0:
+    # Utterances are in time order: past the first one starting over 5 s later, none is near.
+    for other in call.utterances[index:index + RECOVERY_LOOKAHEAD]:
+        if other.start - utt.end > 5.0:
+            break
+        if other.speaker == utt.speaker:
             phrase = find_phrase(other.text, cfg["recovery_phrases"])
             if phrase:
                 return phrase
-        if other.start - utt.end > 5.0:
-            break
     return None
 
 
-def _talked_over_utterance(call: Transcript, index: int, other: str) -> Utterance | None:
-    moment = call.utterances[index].start
-    candidates = [u for u in call.utterances if u.speaker == other and u.start < moment]
-    return candidates[-1] if candidates else None
+def _talked_over_utterance(turns: list[tuple[int, Utterance]], starts: list[float],
+                           moment: float) -> Utterance | None:
+    """The other party's last turn that started before ``moment`` (``turns`` in time order,
+    ``starts`` their start times)."""
+    k = bisect_left(starts, moment) - 1
+    return turns[k][1] if k >= 0 else None
 
 
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
@@ -100,8 +113,10 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     if not call.speaker_timing:
         return []
     findings = []
+    customer_turns = call.by(CUSTOMER)
+    customer_starts = [u.start for _, u in customer_turns]
     for i, utt, overlap, kept_going in _talked_over(call, AGENT, CUSTOMER, cfg):
-        over = _talked_over_utterance(call, i, CUSTOMER)
+        over = _talked_over_utterance(customer_turns, customer_starts, utt.start)
         cut_words = tail(over.text, 8) if over else ""
         topic = customer_topic(over.text, cfg) if over else None
         opening = sentences(utt.text)[0] if utt.text else ""

@@ -16,6 +16,7 @@ import streamlit as st
 
 from qa import auth, queries, store
 from qa.auth import Viewer
+from qa.text import clock as call_clock
 
 VIEWER_KEY = "viewer"
 
@@ -147,9 +148,8 @@ def period_input(conn: sqlite3.Connection, who: Viewer, key: str, default_days: 
 
 
 def clock(seconds: float | None) -> str:
-    """``m:ss`` for a time in the call."""
-    total = int(seconds or 0)
-    return f"{total // 60}:{total % 60:02d}"
+    """``m:ss`` for a time in the call ("-" when there is none or it is not a finite time)."""
+    return call_clock(seconds if seconds is not None else 0)
 
 
 def day(ts: str | None) -> str:
