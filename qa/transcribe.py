@@ -37,6 +37,8 @@ _HEARD_MARGIN_S = 0.1
 _SNAP_S = 1.5
 # Words closer than this belong to one run ("mm" "-hmm.") and move together.
 _RUN_GAP_S = 0.3
+# One word holds no silence longer than this: sound further on is another word's (or a breath).
+_WORD_GAP_S = 0.3
 # Silero settings for finding speech edges (not for filtering): short gaps, little padding.
 _EDGE_VAD = VadOptions(min_silence_duration_ms=100, speech_pad_ms=30)
 # Longest stretch handed to Whisper or Silero at once: both hold several float copies of their
@@ -505,12 +507,35 @@ def _touching(word: Word, regions: list[Region], starts: list[float],
 
 
 def _clip(word: Word, regions: list[Region], starts: list[float]) -> Word:
-    """The word trimmed to the first and last sound region it overlaps."""
+    """The word trimmed to the run of sound it overlaps most; never past the channel's sound.
+
+    A run is the sound regions the word overlaps that lie within ``_WORD_GAP_S`` of each other.
+    Whisper stretches a phrase's last word over the silence after it, and a breath or a faint
+    leak from the other line can sit seconds later: clipping to the first and last region the
+    word touched kept " call." at 42.3-46.3 s on a real call whose voice ends at 42.7 s.
+    A word near sound but not on it is put on the nearest edge of that sound.
+    """
     touching = _touching(word, regions, starts, 0.0)
     if not touching:
-        return word  # within the margin of sound but not on it: keep Whisper's span
-    start = max(word.start, regions[touching[0]][0])
-    end = min(word.end, regions[touching[-1]][1])
+        near = _touching(word, regions, starts, _HEARD_MARGIN_S)
+        if not near:
+            return word
+        s, e = regions[near[0]]
+        edge = e if word.start >= e else s
+        return Word(round(edge, 3), round(edge, 3), word.text, word.probability)
+    runs: list[list[int]] = [[touching[0]]]
+    for k in touching[1:]:
+        if regions[k][0] - regions[runs[-1][-1]][1] <= _WORD_GAP_S:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+
+    def overlap(run: list[int]) -> float:
+        return sum(min(word.end, regions[k][1]) - max(word.start, regions[k][0]) for k in run)
+
+    best = max(runs, key=overlap)  # the earliest run on a tie: Whisper's starts are fair
+    start = max(word.start, regions[best[0]][0])
+    end = min(word.end, regions[best[-1]][1])
     return Word(round(start, 3), round(max(start, end), 3), word.text, word.probability)
 
 
