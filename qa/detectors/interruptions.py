@@ -52,14 +52,36 @@ def overlap_at(spans: list[tuple[float, float]], moment: float) -> float:
     return 0.0
 
 
+# With word times, the other party counts as still talking at a moment only within their words,
+# across gaps up to this long (a breath between words, not a pause after a sentence).
+_VOICED_BRIDGE_S = 0.25
+# A speaker's own talk spurt runs on across their pauses up to this long: someone who comes
+# in during such a pause joins a turn already under way rather than being talked over.
+_OWN_TURN_BRIDGE_S = 1.0
+
+
 def _talked_over(call: Transcript, speaker: str, other: str,
                  cfg: CriterionConfig) -> list[tuple[int, Utterance, float, bool]]:
     """(index, utterance, overlap seconds, whether the other party kept going) for each turn
-    that starts while the other party is talking."""
+    that starts while the other party is talking.
+
+    With word times (a per-channel transcript, whose words are fitted to each channel's voice),
+    a turn counts only if it starts while the other party's voice is on (inside their words,
+    not in a pause after them) and the other party's sound began before this speaker's talk
+    spurt did: a caller's "okay" said into the agent's sentence does not make the agent the
+    one who interrupted. A text-only transcript has utterance times alone and is judged on
+    them.
+    """
     spans = speech_spans(call, other, cfg["max_pause_ms"] / 1000)
+    timed = any(u.words for u in call.utterances)
+    voiced = speech_spans(call, other, _VOICED_BRIDGE_S) if timed else spans
+    own = speech_spans(call, speaker, _OWN_TURN_BRIDGE_S) if timed else []
     found = []
     for i, utt in call.by(speaker):
         if is_listening_cue(utt.text, cfg) or _only_recovery(utt.text, cfg):
+            continue
+        if timed and (_span_at(voiced, utt.start) is None
+                      or _spurt_start(spans, utt.start) >= _spurt_start(own, utt.start)):
             continue
         remaining = overlap_at(spans, utt.start)
         overlap = min(remaining, utt.duration)
@@ -68,6 +90,26 @@ def _talked_over(call: Transcript, speaker: str, other: str,
             kept_going = remaining > utt.duration + 0.3
             found.append((i, utt, overlap, kept_going))
     return found
+
+
+def _span_at(spans: list[tuple[float, float]], moment: float) -> tuple[float, float] | None:
+    """The span strictly around ``moment``, if any."""
+    for start, end in spans:
+        if start < moment < end:
+            return start, end
+        if start >= moment:
+            break
+    return None
+
+
+def _spurt_start(spans: list[tuple[float, float]], moment: float) -> float:
+    """Start of the span that holds ``moment`` (its edges included); ``moment`` when none."""
+    for start, end in spans:
+        if start <= moment <= end:
+            return start
+        if start > moment:
+            break
+    return moment
 
 
 def _only_recovery(text: str, cfg: CriterionConfig) -> bool:
