@@ -388,7 +388,8 @@ def _windows(table: list[_Packed]) -> list[Region]:
 
 
 def _whole_words(pieces: Sequence[WhisperWord]) -> list[Word]:
-    """faster-whisper words as :class:`Word`, rejoining split ones ("Mm" + "-hmm.", "ma" + "'am").
+    """faster-whisper words as :class:`Word`, rejoining split ones ("Mm" + "-hmm.", "ma" + "'am")
+    and dropping pieces with no letter or digit.
 
     faster-whisper starts a new word at a hyphen or apostrophe token; such a piece has no
     leading space. Joining it back keeps "mm-hmm" one word for the detectors that look for it.
@@ -397,6 +398,13 @@ def _whole_words(pieces: Sequence[WhisperWord]) -> list[Word]:
     for piece in pieces:
         text, start, end = piece.word, float(piece.start), float(piece.end)
         prob = float(piece.probability)
+        if not any(ch.isalnum() for ch in text):
+            # A bare " ." or " -": nothing said, but Whisper gives it a span (0.8 s over
+            # silence on a real call). Punctuation glued to a word stays on that word's text.
+            if words and not text.startswith(" "):
+                prev = words[-1]
+                words[-1] = Word(prev.start, prev.end, prev.text + text, prev.probability)
+            continue
         if words and text[:1] in _JOINING and not words[-1].text.endswith(" "):
             prev = words[-1]
             words[-1] = Word(prev.start, max(prev.end, end), prev.text + text,

@@ -116,3 +116,13 @@ def test_text_only_transcript_keeps_utterance_timing(rubric: Rubric) -> None:
     ])
     [found] = interruptions(call, rubric)
     assert found.start == pytest.approx(3.1)
+
+
+def test_a_bare_punctuation_piece_is_not_a_word() -> None:
+    from faster_whisper.transcribe import Word as WhisperWord
+
+    from qa.transcribe import _whole_words
+
+    pieces = [WhisperWord(0.96, 1.72, " .", 0.2), WhisperWord(2.0, 2.4, " Hello", 0.9),
+              WhisperWord(2.4, 2.5, "!", 0.9)]
+    assert [(w.text, w.start, w.end) for w in _whole_words(pieces)] == [(" Hello!", 2.0, 2.4)]
