@@ -55,40 +55,63 @@ def overlap_at(spans: list[tuple[float, float]], moment: float) -> float:
 # With word times, the other party counts as still talking at a moment only within their words,
 # across gaps up to this long (a breath between words, not a pause after a sentence).
 _VOICED_BRIDGE_S = 0.25
-# A speaker's own talk spurt runs on across their pauses up to this long: someone who comes
-# in during such a pause joins a turn already under way rather than being talked over.
-_OWN_TURN_BRIDGE_S = 1.0
+# With word times, the other party must have held the floor alone this long before this
+# speaker's start: since their own start, or since this speaker last stopped if they came in
+# while this speaker was talking. Shorter is a simultaneous start or a resumption after a
+# breath, not one party cutting the other off.
+_MIN_FLOOR_S = 0.5
+
+
+# A listening cue followed this closely by the same speaker's sentence opens that sentence:
+# "Okay, [pause] I have found the order" said over the customer cuts in at "Okay".
+_CUE_OPENS_S = 0.6
+# One word this short that the other party talks straight through is a reaction or a cue
+# misheard ("okay" heard as "I"), not a bid for the floor.
+_LONE_WORD_S = 0.5
 
 
 def _talked_over(call: Transcript, speaker: str, other: str,
-                 cfg: CriterionConfig) -> list[tuple[int, Utterance, float, bool]]:
-    """(index, utterance, overlap seconds, whether the other party kept going) for each turn
-    that starts while the other party is talking.
+                 cfg: CriterionConfig) -> list[tuple[int, Utterance, float, bool, float]]:
+    """(index, utterance, overlap seconds, whether the other party kept going, start) for each
+    turn that starts while the other party is talking.
 
     With word times (a per-channel transcript, whose words are fitted to each channel's voice),
     a turn counts only if it starts while the other party's voice is on (inside their words,
-    not in a pause after them) and the other party's sound began before this speaker's talk
-    spurt did: a caller's "okay" said into the agent's sentence does not make the agent the
-    one who interrupted. A text-only transcript has utterance times alone and is judged on
-    them.
+    not in a pause after them) and the other party had held the floor alone for a moment
+    (``_MIN_FLOOR_S``): a caller's "okay" said into the agent's pause does not make the agent,
+    going on with the sentence, the one who interrupted. A listening cue right before the turn
+    opens it (the start is the cue's), and a lone short word talked through is not a turn.
+    A text-only transcript has utterance times alone and is judged on them.
     """
     spans = speech_spans(call, other, cfg["max_pause_ms"] / 1000)
     timed = any(u.words for u in call.utterances)
     voiced = speech_spans(call, other, _VOICED_BRIDGE_S) if timed else spans
-    own = speech_spans(call, speaker, _OWN_TURN_BRIDGE_S) if timed else []
+    own = speech_spans(call, speaker, _VOICED_BRIDGE_S) if timed else []
+    turns = call.by(speaker)
     found = []
-    for i, utt in call.by(speaker):
+    for n, (i, utt) in enumerate(turns):
         if is_listening_cue(utt.text, cfg) or _only_recovery(utt.text, cfg):
             continue
-        if timed and (_span_at(voiced, utt.start) is None
-                      or _spurt_start(spans, utt.start) >= _spurt_start(own, utt.start)):
+        start = utt.start
+        if timed:
+            if _span_at(voiced, utt.start) is None:
+                continue
+            k = n
+            while k > 0 and is_listening_cue(turns[k - 1][1].text, cfg) and \
+                    turns[k][1].start - turns[k - 1][1].end <= _CUE_OPENS_S:
+                k -= 1
+            start = turns[k][1].start
+            if _floor_held(spans, own, start) < _MIN_FLOOR_S:
+                continue
+        remaining = overlap_at(spans, start)
+        overlap = min(remaining, utt.end - start)
+        if timed and len(utt.words) == 1 and start == utt.start and \
+                utt.duration <= _LONE_WORD_S and remaining > utt.duration + 0.3:
             continue
-        remaining = overlap_at(spans, utt.start)
-        overlap = min(remaining, utt.duration)
         if overlap * 1000 >= cfg["min_overlap_ms"]:
             # The other party talking on past the end of this turn did not yield the floor.
-            kept_going = remaining > utt.duration + 0.3
-            found.append((i, utt, overlap, kept_going))
+            kept_going = remaining > utt.end - start + 0.3
+            found.append((i, utt, overlap, kept_going, start))
     return found
 
 
@@ -102,14 +125,16 @@ def _span_at(spans: list[tuple[float, float]], moment: float) -> tuple[float, fl
     return None
 
 
-def _spurt_start(spans: list[tuple[float, float]], moment: float) -> float:
-    """Start of the span that holds ``moment`` (its edges included); ``moment`` when none."""
-    for start, end in spans:
-        if start <= moment <= end:
-            return start
-        if start > moment:
-            break
-    return moment
+def _floor_held(other: list[tuple[float, float]], own: list[tuple[float, float]],
+                moment: float) -> float:
+    """Seconds the other party had been talking alone when this speaker started at ``moment``:
+    from the start of their current span, or from the end of this speaker's previous speech
+    if that came later; negative when the other party started after this speaker."""
+    other_start = next((s for s, e in other if s <= moment <= e), moment)
+    own_start = next((s for s, e in own if s <= moment <= e), moment)
+    before = [e for s, e in own if e < own_start]
+    own_end = before[-1] if before else float("-inf")
+    return own_start - max(other_start, own_end)
 
 
 def _only_recovery(text: str, cfg: CriterionConfig) -> bool:
@@ -142,7 +167,7 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     if not call.speaker_timing:
         return []
     findings = []
-    for i, utt, overlap, kept_going in _talked_over(call, AGENT, CUSTOMER, cfg):
+    for i, utt, overlap, kept_going, start in _talked_over(call, AGENT, CUSTOMER, cfg):
         over = _talked_over_utterance(call, i, CUSTOMER)
         cut_words = tail(over.text, 8) if over else ""
         topic = customer_topic(over.text, cfg) if over else "that"
@@ -153,7 +178,7 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
                "took the floor")
         if recovery:
             how += f"; the agent handed it back (\"{recovery}\")"
-        findings.append(agent_finding(
+        finding = agent_finding(
             call, i, CRITERION, "interruption", COACHING,
             f"Started talking {overlap:.1f} s before the customer finished "
             f"(\"{cut_words}\"): {how}.",
@@ -163,8 +188,10 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
             ),
             overlap_ms=round(overlap * 1000), kind=kind, recovered=recovery,
             customer_quote=over.text if over else None,
-        ))
-    for i, _utt, overlap, _kept_going in _talked_over(call, CUSTOMER, AGENT, cfg):
+        )
+        finding.start = start  # a cue that opened the turn ("Okay, ...") is where it began
+        findings.append(finding)
+    for i, _utt, overlap, _kept_going, _start in _talked_over(call, CUSTOMER, AGENT, cfg):
         findings.append(agent_finding(
             call, i, CRITERION, "customer_interruption", INFO,
             f"The customer talked over the agent for {overlap:.1f} s (not counted against "
