@@ -50,9 +50,17 @@ def test_last_word_is_not_stretched_to_faint_sound_seconds_later() -> None:
     # A real call: " call." at 42.3-46.3 s while the voice ends at 42.7 s; a breath or a faint
     # leak of the other line at 46.2 s used to hold the word's end there.
     x = bursts([(1.0, 2.0), (5.0, 5.1)])
-    [word] = tighten_words([Word(1.5, 5.1, " call.")], x)
-    assert word.start == pytest.approx(1.5)
-    assert word.end == pytest.approx(2.0, abs=0.05)
+    words = tighten_words([Word(1.0, 1.5, " a"), Word(1.5, 5.1, " call.")], x)
+    assert words[1].start == pytest.approx(1.5)
+    assert words[1].end == pytest.approx(2.0, abs=0.05)
+
+
+def test_first_word_starts_where_its_sound_does() -> None:
+    # Whisper started the phrase 0.4 s late (or dropped its first word).
+    x = bursts([(1.0, 2.0)])
+    words = tighten_words([Word(1.4, 1.7, " you"), Word(1.7, 2.0, " know")], x)
+    assert words[0].start == pytest.approx(1.0, abs=0.05)
+    assert words[1].start == pytest.approx(1.7)
 
 
 def test_word_just_after_its_sound_is_put_on_the_sound_edge() -> None:
