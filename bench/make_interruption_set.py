@@ -185,6 +185,12 @@ def plan_call(call_id: str, rng: random.Random, workdir: Path, turns: int) -> Ca
                 # else this is a cue and an answer after they stop.
                 overlap = max(overlap, len(say("agent", opener)) / RATE + 0.8)
             overlap = min(overlap, turn.end - turn.start - 0.8)
+            # After the customer came in over the agent, the agent must have stopped a while
+            # before cutting back in, else it is one agent turn the customer talked into.
+            overlap = min(overlap, turn.end - (last_agent.end + 1.0))
+            if overlap < OVERLAP[0]:
+                kind = "after"
+        if kind == "interruption":
             reply_start = turn.end - overlap
             plan.events.append({"kind": "interruption", "agent_start": round(reply_start, 3),
                                 "overlap": round(overlap, 3),

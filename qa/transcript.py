@@ -207,16 +207,18 @@ def _utterance_from_dict(raw: Any, index: int) -> Utterance:
 
 def group_words(words: list[tuple[str, Word]], max_gap: float = 1.0,
                 short_turn_words: int = 3, short_turn_gap: float = 0.4,
-                talked_through: float = 0.3) -> list[Utterance]:
+                talked_through: float = 0.3, talked_over_gap: float = 0.6) -> list[Utterance]:
     """Group time-ordered (speaker, word) pairs into utterances.
 
     A new utterance starts when the same speaker pauses longer than ``max_gap`` seconds, or
     when the other party started speaking since this speaker's last word (so a backchannel
     during the customer's turn stays its own utterance, and turns alternate as they did), or
-    when an utterance of at most ``short_turn_words`` words is followed by a pause in which
-    the other party talked for at least ``talked_through`` seconds (a short interjection over
-    the customer, "okay", then the customer goes on and the agent answers later: merged, the
-    interjection's time became the answer's start).
+    when the other party talked for at least ``talked_through`` seconds in this speaker's
+    pause and either the pause is longer than ``talked_over_gap`` or what came before it is a
+    short interjection of at most ``short_turn_words`` words ("okay" over the customer, who
+    goes on, and the agent answers later: merged, the interjection's time became the answer's
+    start; a sentence, a pause while the customer talks, then another sentence over them is
+    two turns).
     A short sentence (at most ``short_turn_words`` words, ending in . ! or ?) followed by a
     pause over ``short_turn_gap`` also stands alone: "Got it. [pause] Let me run a test" is a
     listening cue and then a new turn.
@@ -234,7 +236,7 @@ def group_words(words: list[tuple[str, Word]], max_gap: float = 1.0,
         if utt is None or word.start - utt.end > max_gap or other_started >= utt.end or (
             word.start - utt.end > short_turn_gap and len(utt.words) <= short_turn_words
             and utt.words[-1].text.strip().endswith((".", "!", "?"))
-        ) or (len(utt.words) <= short_turn_words
+        ) or ((len(utt.words) <= short_turn_words or word.start - utt.end > talked_over_gap)
              and _talk_between(spoken, speaker, utt.end, word.start) >= talked_through):
             utt = Utterance(speaker, word.start, word.end, "", [])
             utterances.append(utt)

@@ -3,6 +3,8 @@ found here without the transcriber (Silero speech plus loud frames)."""
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -103,3 +105,21 @@ def test_no_interruption_where_the_customer_is_silent(real_stereo, name: str) ->
     silent = [(f.start, f.quote[:40]) for f in flagged
               if not voiced_near(customer, f.start, SILENT_MARGIN_S)]
     assert not silent, silent
+
+
+# A few rendered calls (bench/make_interruption_set.py); the bench prints the full set's figures.
+SUBSET_CALLS = 2
+
+
+def test_rendered_interruptions_are_found_and_cues_are_not(tmp_path: Path, transcriber) -> None:
+    if not (shutil.which("espeak-ng") and shutil.which("sox")):
+        pytest.skip("espeak-ng and sox render the interruption set (apt-get install espeak-ng sox)")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from interruption_bench import run
+    from make_interruption_set import generate
+
+    generate(tmp_path, calls=SUBSET_CALLS, seed=7, turns=6)
+    precision, recall, results = run(tmp_path, verbose=False)
+    expected = sum(len(r.expected) for r in results)
+    assert expected >= 4
+    assert precision >= 0.8 and recall >= 0.8, [(r.call_id, r.misses, r.false) for r in results]

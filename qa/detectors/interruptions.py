@@ -65,9 +65,10 @@ _MIN_FLOOR_S = 0.5
 # A listening cue followed this closely by the same speaker's sentence opens that sentence:
 # "Okay, [pause] I have found the order" said over the customer cuts in at "Okay".
 _CUE_OPENS_S = 0.6
-# One word this short that the other party talks straight through is a reaction or a cue
-# misheard ("okay" heard as "I"), not a bid for the floor.
-_LONE_WORD_S = 0.5
+# A few words this short that the other party talks straight through are a reaction or a
+# cue misheard ("okay" heard as "I"), not a bid for the floor.
+_LONE_WORDS = 3
+_LONE_WORD_S = 0.6
 
 
 def _talked_over(call: Transcript, speaker: str, other: str,
@@ -80,7 +81,8 @@ def _talked_over(call: Transcript, speaker: str, other: str,
     not in a pause after them) and the other party had held the floor alone for a moment
     (``_MIN_FLOOR_S``): a caller's "okay" said into the agent's pause does not make the agent,
     going on with the sentence, the one who interrupted. A listening cue right before the turn
-    opens it (the start is the cue's), and a lone short word talked through is not a turn.
+    opens it (the start is the cue's), and a few words under 0.6 s talked through are not a
+    turn.
     A text-only transcript has utterance times alone and is judged on them.
     """
     spans = speech_spans(call, other, cfg["max_pause_ms"] / 1000)
@@ -105,7 +107,7 @@ def _talked_over(call: Transcript, speaker: str, other: str,
                 continue
         remaining = overlap_at(spans, start)
         overlap = min(remaining, utt.end - start)
-        if timed and len(utt.words) == 1 and start == utt.start and \
+        if timed and len(utt.words) <= _LONE_WORDS and start == utt.start and \
                 utt.duration <= _LONE_WORD_S and remaining > utt.duration + 0.3:
             continue
         if overlap * 1000 >= cfg["min_overlap_ms"]:
