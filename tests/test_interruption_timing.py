@@ -134,3 +134,28 @@ def test_a_bare_punctuation_piece_is_not_a_word() -> None:
     pieces = [WhisperWord(0.96, 1.72, " .", 0.2), WhisperWord(2.0, 2.4, " Hello", 0.9),
               WhisperWord(2.4, 2.5, "!", 0.9)]
     assert [(w.text, w.start, w.end) for w in _whole_words(pieces)] == [(" Hello!", 2.0, 2.4)]
+
+
+def test_a_short_turn_the_customer_talks_through_is_not_an_interruption(
+        rubric: Rubric) -> None:
+    # A cue misheard as "I'd be" (0.4 s); the customer goes straight on and the agent says
+    # nothing more until they stop.
+    call = timed_call(
+        (CUSTOMER, spoken("I was charged twice for the same laptop and the store sent me "
+                          "to you", 0.0, 6.0)),
+        (AGENT, spoken("I'd be", 3.0, 3.4)),
+        (AGENT, spoken("Let me look at both charges for you now.", 6.5, 8.5)),
+    )
+    assert not interruptions(call, rubric)
+
+
+def test_a_short_statement_followed_by_more_over_the_customer_is_an_interruption(
+        rubric: Rubric) -> None:
+    call = timed_call(
+        (CUSTOMER, spoken("how long does that take the payment is due next week and I do not "
+                          "want to pay for something I never bought", 0.0, 5.0)),
+        (AGENT, spoken("It depends.", 3.3, 3.9)),
+        (AGENT, spoken("It usually gets sorted out eventually.", 4.5, 6.1)),
+    )
+    [found] = interruptions(call, rubric)
+    assert found.start == pytest.approx(3.3)

@@ -65,9 +65,9 @@ _MIN_FLOOR_S = 0.5
 # A listening cue followed this closely by the same speaker's sentence opens that sentence:
 # "Okay, [pause] I have found the order" said over the customer cuts in at "Okay".
 _CUE_OPENS_S = 0.6
-# A few words this short that the other party talks straight through are a reaction or a
-# cue misheard ("okay" heard as "I"), not a bid for the floor.
-_LONE_WORDS = 3
+# A turn this short that the other party talks straight through, with nothing more from this
+# speaker until they stop, is a reaction or a cue misheard ("okay" heard as "I", or as a few
+# invented words), not a bid for the floor.
 _LONE_WORD_S = 0.6
 
 
@@ -81,8 +81,8 @@ def _talked_over(call: Transcript, speaker: str, other: str,
     not in a pause after them) and the other party had held the floor alone for a moment
     (``_MIN_FLOOR_S``): a caller's "okay" said into the agent's pause does not make the agent,
     going on with the sentence, the one who interrupted. A listening cue right before the turn
-    opens it (the start is the cue's), and a few words under 0.6 s talked through are not a
-    turn.
+    opens it (the start is the cue's), and a turn under 0.6 s talked through, the speaker
+    silent until the other stops, is not one.
     A text-only transcript has utterance times alone and is judged on them.
     """
     spans = speech_spans(call, other, cfg["max_pause_ms"] / 1000)
@@ -107,14 +107,21 @@ def _talked_over(call: Transcript, speaker: str, other: str,
                 continue
         remaining = overlap_at(spans, start)
         overlap = min(remaining, utt.end - start)
-        if timed and len(utt.words) <= _LONE_WORDS and start == utt.start and \
-                utt.duration <= _LONE_WORD_S and remaining > utt.duration + 0.3:
+        if timed and start == utt.start and \
+                utt.duration <= _LONE_WORD_S and remaining > utt.duration + 0.3 and \
+                not _goes_on(turns, n, start + remaining):
             continue
         if overlap * 1000 >= cfg["min_overlap_ms"]:
             # The other party talking on past the end of this turn did not yield the floor.
             kept_going = remaining > utt.end - start + 0.3
             found.append((i, utt, overlap, kept_going, start))
     return found
+
+
+def _goes_on(turns: list[tuple[int, Utterance]], n: int, until: float) -> bool:
+    """Whether the speaker of ``turns[n]`` speaks again before ``until`` (the other party's
+    end): "It depends. [pause] It usually ..." over the customer is a bid for the floor."""
+    return n + 1 < len(turns) and turns[n + 1][1].start < until
 
 
 def _span_at(spans: list[tuple[float, float]], moment: float) -> tuple[float, float] | None:
