@@ -155,7 +155,7 @@ def test_a_short_statement_followed_by_more_over_the_customer_is_an_interruption
         (CUSTOMER, spoken("how long does that take the payment is due next week and I do not "
                           "want to pay for something I never bought", 0.0, 5.0)),
         (AGENT, spoken("It depends.", 3.3, 3.9)),
-        (AGENT, spoken("It usually gets sorted out eventually.", 4.5, 6.1)),
+        (AGENT, spoken("It usually gets sorted out eventually.", 4.9, 6.5)),
     )
     [found] = interruptions(call, rubric)
     assert found.start == pytest.approx(3.3)
