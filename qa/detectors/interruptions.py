@@ -6,6 +6,8 @@ The customer talking over the agent is noted separately and never held against t
 
 from __future__ import annotations
 
+import bisect
+
 from qa.detectors.common import agent_finding, customer_topic, is_listening_cue
 from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score, not_applicable
 from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
@@ -125,13 +127,17 @@ def _goes_on(turns: list[tuple[int, Utterance]], n: int, until: float) -> bool:
 
 
 def _span_at(spans: list[tuple[float, float]], moment: float) -> tuple[float, float] | None:
-    """The span strictly around ``moment``, if any."""
-    for start, end in spans:
-        if start < moment < end:
-            return start, end
-        if start >= moment:
-            break
+    """The span strictly around ``moment``, if any (``spans`` sorted and disjoint)."""
+    k = bisect.bisect_left(spans, (moment, float("-inf"))) - 1
+    if k >= 0 and spans[k][0] < moment < spans[k][1]:
+        return spans[k]
     return None
+
+
+def _span_index(spans: list[tuple[float, float]], moment: float) -> int | None:
+    """Index of the span holding ``moment``, edges included (``spans`` sorted and disjoint)."""
+    k = bisect.bisect_right(spans, (moment, float("inf"))) - 1
+    return k if k >= 0 and spans[k][0] <= moment <= spans[k][1] else None
 
 
 def _floor_held(other: list[tuple[float, float]], own: list[tuple[float, float]],
@@ -139,10 +145,13 @@ def _floor_held(other: list[tuple[float, float]], own: list[tuple[float, float]]
     """Seconds the other party had been talking alone when this speaker started at ``moment``:
     from the start of their current span, or from the end of this speaker's previous speech
     if that came later; negative when the other party started after this speaker."""
-    other_start = next((s for s, e in other if s <= moment <= e), moment)
-    own_start = next((s for s, e in own if s <= moment <= e), moment)
-    before = [e for s, e in own if e < own_start]
-    own_end = before[-1] if before else float("-inf")
+    k = _span_index(other, moment)
+    other_start = other[k][0] if k is not None else moment
+    j = _span_index(own, moment)
+    own_start = own[j][0] if j is not None else moment
+    # The last own span ending before own_start: the one before j, or before where moment goes.
+    before = (j if j is not None else bisect.bisect_right(own, (moment, float("inf")))) - 1
+    own_end = own[before][1] if before >= 0 else float("-inf")
     return own_start - max(other_start, own_end)
 
 
