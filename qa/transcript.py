@@ -292,12 +292,19 @@ def _utterance_from_dict(raw: Any, index: int) -> Utterance:
 
 
 def group_words(words: list[tuple[str, Word]], max_gap: float = 1.0,
-                short_turn_words: int = 3, short_turn_gap: float = 0.4) -> list[Utterance]:
+                short_turn_words: int = 3, short_turn_gap: float = 0.4,
+                talked_through: float = 0.3, talked_over_gap: float = 0.6) -> list[Utterance]:
     """Group time-ordered (speaker, word) pairs into utterances.
 
     A new utterance starts when the same speaker pauses longer than ``max_gap`` seconds, or
     when the other party started speaking since this speaker's last word (so a backchannel
-    during the customer's turn stays its own utterance, and turns alternate as they did).
+    during the customer's turn stays its own utterance, and turns alternate as they did), or
+    when the other party talked for at least ``talked_through`` seconds in this speaker's
+    pause and either the pause is longer than ``talked_over_gap`` or what came before it is a
+    short interjection of at most ``short_turn_words`` words ("okay" over the customer, who
+    goes on, and the agent answers later: merged, the interjection's time became the answer's
+    start; a sentence, a pause while the customer talks, then another sentence over them is
+    two turns).
     A short sentence (at most ``short_turn_words`` words, ending in . ! or ?) followed by a
     pause over ``short_turn_gap`` also stands alone: "Got it. [pause] Let me run a test" is a
     listening cue and then a new turn.
@@ -306,6 +313,7 @@ def group_words(words: list[tuple[str, Word]], max_gap: float = 1.0,
     utterances: list[Utterance] = []
     current: dict[str, Utterance] = {}
     latest_start: dict[str, float] = {}
+    spoken: dict[str, list[Word]] = {}
     for speaker, word in ordered:
         utt = current.get(speaker)
         other_started = max(
@@ -314,16 +322,35 @@ def group_words(words: list[tuple[str, Word]], max_gap: float = 1.0,
         if utt is None or word.start - utt.end > max_gap or other_started >= utt.end or (
             word.start - utt.end > short_turn_gap and len(utt.words) <= short_turn_words
             and utt.words[-1].text.strip().endswith((".", "!", "?"))
-        ):
+        ) or ((len(utt.words) <= short_turn_words or word.start - utt.end > talked_over_gap)
+             and _talk_between(spoken, speaker, utt.end, word.start) >= talked_through):
             utt = Utterance(speaker, word.start, word.end, "", [])
             utterances.append(utt)
             current[speaker] = utt
             latest_start[speaker] = word.start
         utt.words.append(word)
         utt.end = max(utt.end, word.end)
+        spoken.setdefault(speaker, []).append(word)
     for utt in utterances:
         utt.text = _join_words(utt.words)
     return utterances
+
+
+def _talk_between(spoken: dict[str, list[Word]], speaker: str, start: float,
+                  end: float) -> float:
+    """Seconds of other speakers' words inside [start, end] (their words in start order)."""
+    if end - start <= 0:
+        return 0.0
+    total = 0.0
+    for other, said in spoken.items():
+        if other == speaker:
+            continue
+        # Newest first; a word that started over a minute before the pause cannot reach it.
+        for w in reversed(said):
+            if w.start < start - 60.0:
+                break
+            total += max(0.0, min(w.end, end) - max(w.start, start))
+    return total
 
 
 def _join_words(words: list[Word]) -> str:

@@ -9,6 +9,12 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
     apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# The audio interruption test renders its calls with espeak-ng and sox.
+if { ! command -v espeak-ng >/dev/null || ! command -v sox >/dev/null; } && [ "$(id -u)" = "0" ] \
+        && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq espeak-ng sox >/dev/null
+fi
+
 python3 -m venv .venv
 # The CPU build of torch first (the diarize extra needs it; unpinned it would be the CUDA one).
 .venv/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
