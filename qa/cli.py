@@ -575,5 +575,50 @@ def roles_confirm(call_id: str, db_path: str, rubric_path: str | None, by: str |
     _decide_roles(call_id, db_path, rubric_path, by, swap=False)
 
 
+@main.group("rubric")
+def rubric_group() -> None:
+    """The rubric: print the default one to start a custom rubric from."""
+
+
+@rubric_group.command("show")
+@click.option("--rubric", "rubric_path", default=None, type=click.Path(exists=True),
+              help="print this rubric instead [default: $QA_RUBRIC, ./rubrics/default.toml, "
+                   "else the one shipped with qa]")
+def rubric_show(rubric_path: str | None) -> None:
+    """Print the rubric TOML in use (``qa rubric show > my.toml`` to start a custom one)."""
+    from qa.rubric import default_rubric_path
+
+    path = Path(rubric_path) if rubric_path else default_rubric_path()
+    _rubric(str(path))  # a broken rubric is reported, not printed as if usable
+    click.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+@main.command()
+@_db_option
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535),
+              help="port to serve the dashboard on")
+@click.option("--address", default="localhost", show_default=True,
+              help="address to listen on (0.0.0.0: every interface)")
+@click.option("--root", default="sample_calls", show_default=True,
+              type=click.Path(file_okay=False),
+              help="folder the batch page may score recordings from")
+def dashboard(db_path: str, port: int, address: str, root: str) -> None:
+    """Start the dashboard (Streamlit) on the database; Ctrl-C stops it."""
+    import os
+
+    # The app's path, not an import of it: that would load Streamlit into this process.
+    app = Path(__file__).resolve().parent / "ui" / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app),
+               "--server.headless=true", f"--server.port={port}", f"--server.address={address}",
+               "--browser.gatherUsageStats=false",
+               "--", "--db", str(Path(db_path).resolve()), "--root", str(Path(root).resolve())]
+    if os.name == "posix":
+        # Replace this process, so that stopping `qa dashboard` (its pid) stops the server.
+        os.execv(sys.executable, command)
+    import subprocess
+
+    sys.exit(subprocess.call(command))
+
+
 if __name__ == "__main__":
     main()

@@ -79,15 +79,21 @@ class Rubric:
         return f"{self.version}+{self.digest[:8]}"
 
 
+# The default rubric as installed with the package. In a checkout it is a symlink to
+# rubrics/default.toml, the file a lead edits; the wheel holds a copy of its content.
+PACKAGED_RUBRIC = Path(__file__).resolve().parent / "rubrics" / "default.toml"
+
+
 def default_rubric_path() -> Path:
-    """``$QA_RUBRIC``, else ``rubrics/default.toml`` in the working folder or the project."""
+    """``$QA_RUBRIC``, else ``rubrics/default.toml`` in the working folder, else the rubric
+    shipped inside the package."""
     env = os.environ.get("QA_RUBRIC")
     if env:
         return Path(env)
     local = Path("rubrics/default.toml")
     if local.exists():
         return local
-    return Path(__file__).resolve().parent.parent / "rubrics" / "default.toml"
+    return PACKAGED_RUBRIC
 
 
 def load_rubric(path: str | Path | None = None) -> Rubric:
