@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import importlib.util
 import json
 import sys
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
 
 from qa import store
-from qa.batch import ManifestError, Outcome, Settings, run_batch
+from qa.batch import ManifestError, run_batch
+from qa.jobs import Compute, Outcome, Settings
 from qa.rubric import Rubric, RubricError, load_rubric
 from qa.transcribe import TranscriberConfig
 
@@ -91,6 +96,29 @@ def _scale_options(func: Any) -> Any:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+@contextlib.contextmanager
+def _where(workers: int, cluster: str | None) -> Iterator[Compute | None]:
+    """Where transcription and scoring run, for as long as the block lasts: a Dask cluster
+    (one connection), worker processes (started once, the model loaded once in each), or
+    None for this process. Dask is imported only here, and only for --cluster."""
+    if cluster is not None:
+        if importlib.util.find_spec("distributed") is None:
+            raise click.UsageError("--cluster needs Dask: pip install 'call-qa-coach[cluster]'")
+        from distributed import Client
+
+        from qa.cluster import compute_on_cluster
+
+        with Client(cluster) as client:
+            yield partial(compute_on_cluster, address=client)
+    elif workers > 1:
+        from qa.workers import WorkerPool
+
+        with WorkerPool(workers) as pool:
+            yield pool
+    else:
+        yield None
 
 
 def _db_option(func: Any) -> Any:
@@ -195,8 +223,9 @@ def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifes
             click.echo(f"\n{outcome.path}: {outcome.status}: {outcome.error}", err=True)
 
     try:
-        run_id, outcomes = run_batch(list(paths), settings, db, manifest, filename_pattern,
-                                     on_start, on_outcome, workers=workers, cluster=cluster)
+        with _where(workers, cluster) as compute:
+            run_id, outcomes = run_batch(list(paths), settings, db, manifest, filename_pattern,
+                                         on_start, on_outcome, compute=compute)
     except ManifestError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -462,9 +491,10 @@ def watch(folder: str, db_path: str, rubric_path: str | None, filename_pattern: 
     click.echo(f"watching {folder} (every {interval:g} s, settle {settle:g} s); "
                "Ctrl-C to stop", err=True)
     try:
-        watch_folder(folder, settings, db, interval=interval, settle=settle, once=once,
-                     workers=workers, cluster=cluster, filename_pattern=filename_pattern,
-                     on_outcome=on_outcome)
+        with _where(workers, cluster) as compute:
+            watch_folder(folder, settings, db, interval=interval, settle=settle, once=once,
+                         compute=compute, filename_pattern=filename_pattern,
+                         on_outcome=on_outcome)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
 

@@ -26,7 +26,7 @@ from typing import Any
 from distributed import Client, Future, as_completed
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from qa.batch import Job, Outcome, Result, Settings
+from qa.jobs import Job, Outcome, Result, Settings
 from qa.transcribe import TranscriberConfig, get_transcriber
 from qa.workers import IN_FLIGHT_PER_WORKER, compute_safely
 

@@ -12,15 +12,18 @@ import hashlib
 import json
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qa.detectors import DETECTORS
+from qa.params import BOOLEAN, GROUPS, INTEGER, NUMBER, PHRASES, TEXT, CriterionConfig
 from qa.text import stem
 
-# Kinds a rubric value can have, and how to check one.
-NUMBER, INTEGER, BOOLEAN, TEXT, PHRASES, GROUPS = (
-    "number", "integer", "boolean", "text", "phrase list", "table of phrase lists")
+# The kinds and CriterionConfig live in qa.params, which the detectors import: this module
+# reads the detectors' declared keys, so they must not import it back.
+__all__ = ["BOOLEAN", "GROUPS", "INTEGER", "NUMBER", "PHRASES", "TEXT", "CriterionConfig",
+           "Rubric", "RubricError", "default_rubric_path", "load_rubric", "parse_rubric"]
 
 # Keys in [shared] that several detectors read.
 SHARED_PARAMS: dict[str, str] = {
@@ -40,26 +43,6 @@ SHARED_PARAMS: dict[str, str] = {
 
 class RubricError(ValueError):
     """A rubric that cannot be used; the message names the key and the problem."""
-
-
-@dataclass(frozen=True)
-class CriterionConfig:
-    """One criterion's settings from the rubric, plus the rubric's shared settings."""
-
-    name: str
-    weight: float
-    params: dict[str, Any]
-    shared: dict[str, Any] = field(default_factory=dict)
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self.params:
-            return self.params[key]
-        return self.shared[key]
-
-    @property
-    def synonym_map(self) -> dict[str, str]:
-        """Stem -> head stem of its synonym group, for content-word matching."""
-        return self.shared.get("_synonym_map", {})
 
 
 @dataclass(frozen=True)
@@ -115,8 +98,6 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
 
 def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
     """Validate parsed TOML against the detectors' declared keys."""
-    from qa.detectors import DETECTORS  # late import: detectors import this module
-
     meta = _table(data, "rubric")
     _no_unknown(data, {"rubric", "shared", "criteria"}, "")
     name = _check(meta, "name", TEXT, "rubric.name")

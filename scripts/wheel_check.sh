@@ -22,7 +22,11 @@ trap cleanup EXIT
 step() { echo "wheel check: $*" >&2; }
 
 step "building the wheel"
+# setuptools builds in ./build: start from an empty one, so no file deleted since the last
+# build slips into the wheel, and leave none behind.
+rm -rf "$ROOT/build"
 "$PY" -m pip wheel --quiet --no-deps --wheel-dir "$WORK/dist" "$ROOT" >/dev/null
+rm -rf "$ROOT/build"
 WHEEL=$(ls "$WORK"/dist/call_qa_coach-*.whl)
 # The rubric must be in the wheel as a file (the checkout's copy is a symlink).
 "$PY" - "$WHEEL" "$ROOT/rubrics/default.toml" <<'PYEOF'

@@ -13,7 +13,7 @@ from qa.detectors.common import (
     last_customer_before,
 )
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import INTEGER, NUMBER, CriterionConfig
+from qa.params import INTEGER, NUMBER, CriterionConfig
 from qa.text import is_question, normalize
 from qa.transcript import AGENT, CUSTOMER, Transcript
 

@@ -11,7 +11,7 @@ from qa.detectors.common import (
     problem_phrase,
 )
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
+from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, sentences, tokens
 from qa.transcript import AGENT, Transcript
 

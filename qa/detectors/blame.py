@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from qa.detectors.common import agent_finding, agent_sentences, problem_phrase
 from qa.findings import COACHING, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import NUMBER, PHRASES, CriterionConfig
+from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase
 from qa.transcript import AGENT, Transcript
 

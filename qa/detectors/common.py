@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.findings import Finding
-from qa.rubric import CriterionConfig
+from qa.params import CriterionConfig
 from qa.text import (
     clauses,
     content_stems,

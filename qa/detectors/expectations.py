@@ -13,7 +13,7 @@ from qa.detectors.common import (
     problem_phrase,
 )
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import NUMBER, PHRASES, CriterionConfig
+from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, is_question, normalize, numbers, stem, tokens
 from qa.transcript import AGENT, Transcript
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from qa.detectors.common import agent_finding, customer_topic, is_listening_cue
 from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
+from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, sentences, tail, tokens
 from qa.transcript import AGENT, CUSTOMER, Transcript, Utterance
 

@@ -14,7 +14,7 @@ from qa.detectors.common import (
     previous_customer,
 )
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
-from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
+from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, numbers, sentences, tokens
 from qa.transcript import AGENT, Transcript, Utterance
 
