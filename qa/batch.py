@@ -366,4 +366,7 @@ def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
         for result in compute(tasks(), settings):
             finish(commit(result, settings, db))
     store.finish_run(db, run_id)
+    # Calls first stored unredacted and now redacted: purge their old words from the file
+    # (once per batch, whoever runs it: qa score, qa watch, the dashboard's batch page).
+    store.purge_replaced_text(db)
     return run_id, outcomes

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import sqlite_utils
 
 from qa import store
 from qa.batch import ManifestError, run_batch
@@ -133,6 +134,15 @@ def main() -> None:
     """Call QA Coach: score customer-service calls against a rubric, locally."""
 
 
+def _existing_db(db_path: str) -> sqlite_utils.Database:
+    """Open the database of a command that only reads (or changes what is there): a wrong
+    path is a one-line error, never a new empty database file."""
+    if not Path(db_path).is_file():
+        raise click.ClickException(f"no database at {db_path} (score calls into it with "
+                                   "qa score, or pass --db / set QA_DB)")
+    return store.open_db(db_path)
+
+
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="write JSON here")
@@ -231,8 +241,6 @@ def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifes
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    # Calls first stored unredacted and now redacted: purge their old words from the file.
-    store.purge_replaced_text(db)
     _print_summary(run_id, outcomes)
     if any(o.status == "failed" for o in outcomes):
         sys.exit(1)
@@ -258,7 +266,7 @@ def _print_summary(run_id: int, outcomes: list[Outcome]) -> None:
 @_db_option
 def show(call_id: str, db_path: str) -> None:
     """Print a scored call: scores with reasons, coaching summary, findings, transcript."""
-    db = store.open_db(db_path)
+    db = _existing_db(db_path)
     call = store.get_call(db, call_id)
     if call is None:
         raise click.ClickException(f"no call {call_id!r} in {db_path}")
@@ -320,7 +328,7 @@ def _clock(seconds: float) -> str:
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
 def export(db_path: str, fmt: str, what: str, output: Any) -> None:
     """Export scored calls: CSV (calls with per-criterion scores, or findings) or full JSON."""
-    db = store.open_db(db_path)
+    db = _existing_db(db_path)
     if fmt == "json":
         calls = []
         for row in store.iter_calls(db):
@@ -414,11 +422,11 @@ def eval_command(folder: str, rubric_path: str | None, as_json: bool, mistakes: 
 @main.command()
 @_db_option
 @click.option("--status", default="open", show_default=True,
-              help="open, done, broken, or all")
+              type=click.Choice([*store.COMMITMENT_STATUSES, "all"]))
 @click.option("--agent", default=None, help="only this agent's calls")
 def commitments(db_path: str, status: str, agent: str | None) -> None:
     """List the promises agents made to customers (what, who, when, channel)."""
-    db = store.open_db(db_path)
+    db = _existing_db(db_path)
     for row in store.list_commitments(db, None if status == "all" else status, agent):
         when = row["when_text"] or "no time given"
         click.echo(f"[{row['status']}] {row['call_id']} @{_clock(row['start'])} "
@@ -431,7 +439,7 @@ def commitments(db_path: str, status: str, agent: str | None) -> None:
 @click.option("--limit", default=20, show_default=True)
 def runs(db_path: str, limit: int) -> None:
     """List recent batch runs with counts of scored, skipped, unscorable and failed files."""
-    db = store.open_db(db_path)
+    db = _existing_db(db_path)
     store.close_dead_runs(db)
     for run in store.list_runs(db, limit):
         if run["status"] == "running":  # counts are written at the end: show them live
@@ -469,7 +477,8 @@ def watch(folder: str, db_path: str, rubric_path: str | None, filename_pattern: 
     """Score recordings as they land in FOLDER, each once it has stopped growing.
 
     Files already scored (same content, same rubric) are skipped, so the watcher can be
-    restarted at any time. Each batch of newly settled files is one run in `qa runs`.
+    restarted at any time. Each batch of newly settled files is one run in `qa runs`. The
+    exit code is 1 if any file failed.
     """
     from qa.watch import watch as watch_folder
 
@@ -483,7 +492,11 @@ def watch(folder: str, db_path: str, rubric_path: str | None, filename_pattern: 
     _check_redaction(settings)
     db = store.open_db(db_path)
 
+    failed = 0
+
     def on_outcome(outcome: Outcome) -> None:
+        nonlocal failed
+        failed += outcome.status == "failed"
         detail = f" ({outcome.error})" if outcome.error else ""
         overall = "" if outcome.overall is None else f" {outcome.overall:.1f}"
         click.echo(f"{outcome.path}: {outcome.status}{overall}{detail}")
@@ -497,6 +510,9 @@ def watch(folder: str, db_path: str, rubric_path: str | None, filename_pattern: 
                          on_outcome=on_outcome)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+    if failed:  # as qa score: a cron job must see that files failed
+        click.echo(f"{failed} file(s) failed", err=True)
+        sys.exit(1)
 
 
 @main.group()
@@ -508,7 +524,7 @@ def users() -> None:
 @_db_option
 def users_list(db_path: str) -> None:
     """The dashboard accounts: name, role, agent id (never the password hashes)."""
-    db = store.open_db(db_path)
+    db = _existing_db(db_path)
     rows = db.execute("SELECT name, role, coalesce(agent, ''), disabled FROM users "
                       "ORDER BY role, name").fetchall()
     if not rows:
@@ -553,7 +569,7 @@ def roles_review(db_path: str) -> None:
     """List calls flagged "needs a person to confirm roles", least sure first."""
     from qa.roles import describe
 
-    db = store.open_db(db_path)
+    db = _existing_db(db_path)
     rows = list(db.query("SELECT id, agent, roles FROM calls WHERE roles_review = 1"))
     rows.sort(key=lambda r: json.loads(r["roles"] or "{}").get("confidence", 0))
     for row in rows:
@@ -566,7 +582,7 @@ def _decide_roles(call_id: str, db_path: str, rubric_path: str | None, by: str |
                   swap: bool) -> None:
     from qa.roles import decide_call
 
-    db = store.open_db(db_path)
+    db = _existing_db(db_path)
     row = db.execute("SELECT rubric_version FROM calls WHERE id = ?", [call_id]).fetchone()
     if row is None:
         raise click.ClickException(f"no call {call_id!r} in {db_path}")

@@ -282,10 +282,10 @@ def decide_call(db: sqlite_utils.Database, call_id: str, rubric: Rubric, swap: b
     previous = store.role_decision(db, call_id)
     if row[1]:
         transcript.metadata["roles"] = json.loads(row[1])
-    if not transcript.speaker_timing:
-        # The stored row keeps no metadata; a mono call with agent/customer turns was split
-        # by voice, and the scoring reasons say so.
-        transcript.metadata["diarization"] = {"done": True}
+    if not transcript.speaker_timing and "diarization" not in transcript.metadata:
+        # Stored before the split's method was kept: a mono call with agent/customer turns
+        # was split by voice; its stored reasons tell by what.
+        transcript.metadata["diarization"] = store.stored_split(db, call_id)
     apply_person_decision(transcript, swap, by)
     # Remembered relative to the machine's decision, which a re-run reproduces: a second
     # swap undoes the first.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import sqlite3
 from collections.abc import Iterator
@@ -80,6 +81,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for column, kind in (("roles", str), ("roles_review", int)):
         if column not in db["calls"].columns_dict:
             db["calls"].add_column(column, kind)
+    # How a mono call was split into two voices (JSON: done, method, reason), so that a call
+    # re-scored from the store (a role swap) says what it rests on.
+    if "diarization" not in db["calls"].columns_dict:
+        db["calls"].add_column("diarization", str)
     # A person's decision on a call's roles (swapped from the machine's or confirmed). No
     # foreign key: re-scoring deletes and re-inserts the call, and the decision must survive.
     db["role_decisions"].create({
@@ -429,8 +434,29 @@ def _call_row(info: CallInfo, call: Transcript, rubric_name: str, rubric_version
         "redacted": None if info.redacted is None else json.dumps(info.redacted),
         "redacted_audio": info.redacted_audio,
         **_roles_fields(call),
+        "diarization": _diarization_field(call),
         "overall": None, "summary": None, "unscorable_reason": None, **extra_fields,
     }
+
+
+def _diarization_field(call: Transcript) -> str | None:
+    """What the scoring reasons need of ``metadata["diarization"]`` (not its long lists)."""
+    split = call.metadata.get("diarization") if isinstance(call.metadata, dict) else None
+    if not isinstance(split, dict):
+        return None
+    return json.dumps({k: split[k] for k in ("done", "method", "reason") if k in split},
+                      ensure_ascii=False)
+
+
+def stored_split(db: sqlite_utils.Database, call_id: str) -> dict[str, Any]:
+    """How a mono call stored without its ``diarization`` column (an older database) was
+    split into two voices, read back from its stored timing reasons (qa/scoring.py writes
+    "split into two voices by spectral features (METHOD)" or "... by a speaker model")."""
+    for (reason,) in db.execute("SELECT reason FROM scores WHERE call_id = ?", [call_id]):
+        if found := re.search(r"split into two voices by spectral features \((.+?)\): ",
+                              reason or ""):
+            return {"done": True, "method": found.group(1)}
+    return {"done": True}
 
 
 def _roles_fields(call: Transcript) -> dict[str, Any]:
@@ -615,8 +641,8 @@ def get_call(db: sqlite_utils.Database, call_id: str) -> dict[str, Any] | None:
 
 def load_transcript(db: sqlite_utils.Database, call_id: str) -> Transcript | None:
     """Rebuild a stored call's transcript (words included)."""
-    row = db.execute("SELECT agent, duration, speaker_timing FROM calls WHERE id = ?",
-                     [call_id]).fetchone()
+    row = db.execute("SELECT agent, duration, speaker_timing, diarization FROM calls "
+                     "WHERE id = ?", [call_id]).fetchone()
     if row is None:
         return None
     utterances = []
@@ -624,8 +650,9 @@ def load_transcript(db: sqlite_utils.Database, call_id: str) -> Transcript | Non
         words = [Word(w["start"], w["end"], w["word"], w.get("probability"))
                  for w in json.loads(u["words"] or "[]")]
         utterances.append(Utterance(u["speaker"], u["start"], u["end"], u["text"], words))
+    metadata = {"diarization": json.loads(row[3])} if row[3] else {}
     return Transcript(call_id, utterances, agent=row[0], duration=row[1],
-                      speaker_timing=bool(row[2]))
+                      speaker_timing=bool(row[2]), metadata=metadata)
 
 
 def iter_calls(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
@@ -650,6 +677,10 @@ def run_failures(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]
     return list(db.query(
         "SELECT path, status, error FROM run_files WHERE run_id = ? "
         "AND status IN ('failed', 'unscorable') ORDER BY id", [run_id]))
+
+
+# What a coach can mark a promise as (a new one is open).
+COMMITMENT_STATUSES = ("open", "done", "broken")
 
 
 def list_commitments(db: sqlite_utils.Database, status: str | None = "open",
