@@ -68,7 +68,7 @@ def compute_on_cluster(tasks: Iterable[tuple[Job, str]], settings: Settings,
     tasks per worker thread in flight so nothing piles up in memory on either side."""
     settings = cluster_settings(settings)
     own = not isinstance(address, Client)
-    client = Client(address) if own else address
+    client = address if isinstance(address, Client) else Client(address)
     try:
         client.wait_for_workers(1, timeout=WORKER_WAIT_S)
         client.register_plugin(ModelPlugin(settings.transcriber))

@@ -199,7 +199,7 @@ def recording_for(script_path: Path) -> Path | None:
 
 
 def transcribe_labeled(folder: str | Path, config: Any = None,
-                       agent_channel: int = 0) -> list[tuple[Transcript, Transcript]]:
+                       agent_channel: int | None = 0) -> list[tuple[Transcript, Transcript]]:
     """(script, machine transcript with the script's labels carried over) for each labeled
     script in ``folder`` that has a recording beside it."""
     from qa.audio import load_call

@@ -145,7 +145,8 @@ class Transcript:
         duration = data.get("duration")
         if duration is not None and not isinstance(duration, int | float):
             raise TranscriptError("'duration' must be a number")
-        metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        raw_metadata = data.get("metadata")
+        metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
         return cls(
             call_id=call_id.strip(),
             agent=agent,

@@ -175,11 +175,11 @@ class WorkerPool:
                     task = suspects.popleft()
                     running[pool.submit(function, task[0], settings, task[1])] = task
                 while not alone and not exhausted and len(running) < limit:
-                    task = next(source, None)
-                    if task is None:
+                    pulled = next(source, None)
+                    if pulled is None:
                         exhausted = True
                     else:
-                        running[pool.submit(function, task[0], settings, task[1])] = task
+                        running[pool.submit(function, pulled[0], settings, pulled[1])] = pulled
                 if not running:
                     return
                 done, _pending = wait(running, return_when=FIRST_COMPLETED)

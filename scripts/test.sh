@@ -15,6 +15,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,diarize,cluster]"
 
 .venv/bin/ruff check .
+.venv/bin/mypy  # qa/, configured in pyproject.toml
 .venv/bin/python -m pytest "$@"
 # The built wheel, installed outside the checkout, scores calls and serves the dashboard.
 scripts/wheel_check.sh .venv/bin/python

@@ -73,7 +73,7 @@ def _talked_over(call: Transcript, speaker: str, other: str,
 def _only_recovery(text: str, cfg: CriterionConfig) -> bool:
     """ "Sorry, go ahead." hands the floor back; it is not an interruption."""
     phrase = find_phrase(text, cfg["recovery_phrases"])
-    return bool(phrase) and len(tokens(text)) <= len(tokens(phrase)) + 2
+    return bool(phrase) and len(tokens(text)) <= len(tokens(phrase or "")) + 2
 
 
 def _recovered(call: Transcript, index: int, cfg: CriterionConfig) -> str | None:

@@ -7,6 +7,8 @@ Judged by content, not by a marker phrase: the agent's words must carry over the
 
 from __future__ import annotations
 
+from typing import Any
+
 from qa.detectors.common import (
     agent_finding,
     complaint_utterances,
@@ -37,7 +39,7 @@ PARAMS = {
 }
 
 
-def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str, object] | None:
+def restatement(call: Transcript, index: int, cfg: CriterionConfig) -> dict[str, Any] | None:
     """How utterance ``index`` restates the customer, or None if it does not.
 
     Each sentence is judged on its own: "It is. So what you need is..." restates in its
@@ -136,7 +138,7 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
         found = restatement(call, i, cfg)
         if found is None:
             continue
-        shared = ", ".join(found["shared"][:5])  # type: ignore[index]
+        shared = ", ".join(found["shared"][:5])
         findings.append(agent_finding(
             call, i, CRITERION, "paraphrase", STRENGTH,
             f"Restated the customer's words in its own (carried over: {shared}).",
