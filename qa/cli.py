@@ -524,14 +524,16 @@ def users() -> None:
 @_db_option
 def users_list(db_path: str) -> None:
     """The dashboard accounts: name, role, agent id (never the password hashes)."""
+    from qa.auth import list_users
+
     db = _existing_db(db_path)
-    rows = db.execute("SELECT name, role, coalesce(agent, ''), disabled FROM users "
-                      "ORDER BY role, name").fetchall()
-    if not rows:
+    accounts = list_users(db.conn)
+    if not accounts:
         click.echo(f"no accounts in {db_path}: add one with qa users add NAME --role lead")
         return
-    for name, role, agent, disabled in rows:
-        click.echo(f"{name}\t{role}\t{agent}" + ("\tdisabled" if disabled else ""))
+    for user in accounts:
+        click.echo(f"{user['name']}\t{user['role']}\t{user['agent'] or ''}"
+                   + ("\tdisabled" if user["disabled"] else ""))
 
 
 @users.command("add")

@@ -7,7 +7,6 @@ the labels a person wrote there.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,11 +113,6 @@ def evaluate_calls(calls: list[Transcript], rubric: Rubric) -> Evaluation:
 def load_labeled(folder: str | Path) -> list[Transcript]:
     """Every labeled transcript (``*.json``) under ``folder``, sorted by name."""
     return [Transcript.load(p) for p in sorted(Path(folder).rglob("*.json"))]
-
-
-def label_counts(calls: list[Transcript]) -> Counter[str]:
-    """How many utterances carry each label (for describing a dev set)."""
-    return Counter(label for call in calls for u in call.utterances for label in u.labels)
 
 
 # --- machine transcripts ----------------------------------------------------------------------

@@ -8,7 +8,6 @@ from qa.text import (
     clauses,
     content_stems,
     find_phrase,
-    normalize,
     sentences,
     shorten,
     to_second_person,
@@ -108,8 +107,3 @@ def agent_sentences(call: Transcript) -> list[tuple[int, Utterance, str]]:
         for sentence in sentences(utt.text):
             out.append((i, utt, sentence))
     return out
-
-
-def plain(text: str) -> str:
-    """Normalised text with punctuation kept (for messages)."""
-    return normalize(text)
