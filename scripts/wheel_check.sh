@@ -59,8 +59,13 @@ step "scoring a recording and a transcript"
 mkdir calls
 cp "$ROOT/sample_calls/call03_parcel_missing.ogg" calls/
 cp "$ROOT/sample_calls/call01_internet_outage.json" calls/  # alone: a transcript, not a sidecar
-"$QA" score calls --db "$WORK/qa.db" > score.log
+"$QA" score calls --db "$WORK/qa.db" > score.log 2>&1 || { cat score.log >&2; exit 1; }
 grep -q "2 file(s): 2 scored" score.log || { cat score.log >&2; exit 1; }
+# Without the cluster extra, --cluster is a usage error that says what to install.
+if "$QA" score calls --db "$WORK/qa.db" --cluster tcp://127.0.0.1:1 2> cluster.log; then
+    echo "wheel check: --cluster worked without Dask installed" >&2; exit 1
+fi
+grep -q "call-qa-coach\[cluster\]" cluster.log || { cat cluster.log >&2; exit 1; }
 "$QA" show call03_parcel_missing --db "$WORK/qa.db" | grep -q "^Scores"
 "$QA" show call01_internet_outage --db "$WORK/qa.db" | grep -q "^Scores"
 
