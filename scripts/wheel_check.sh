@@ -53,7 +53,9 @@ for heavy in torch distributed dask; do
     fi
 done
 "$WORK/venv/bin/python" -m qa --help >/dev/null
-"$QA" rubric show | grep -q '^\[criteria\.'
+# Output to a file, then grep: `cmd | grep -q` fails under pipefail when grep stops reading early.
+"$QA" rubric show > rubric.toml
+grep -q '^\[criteria\.' rubric.toml
 
 step "scoring a recording and a transcript"
 mkdir calls
@@ -66,8 +68,10 @@ if "$QA" score calls --db "$WORK/qa.db" --cluster tcp://127.0.0.1:1 2> cluster.l
     echo "wheel check: --cluster worked without Dask installed" >&2; exit 1
 fi
 grep -q "call-qa-coach\[cluster\]" cluster.log || { cat cluster.log >&2; exit 1; }
-"$QA" show call03_parcel_missing --db "$WORK/qa.db" | grep -q "^Scores"
-"$QA" show call01_internet_outage --db "$WORK/qa.db" | grep -q "^Scores"
+for call in call03_parcel_missing call01_internet_outage; do
+    "$QA" show "$call" --db "$WORK/qa.db" > show.txt
+    grep -q "^Scores" show.txt || { cat show.txt >&2; exit 1; }
+done
 
 step "starting qa dashboard"
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
