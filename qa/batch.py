@@ -13,9 +13,7 @@ import ctypes
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import sqlite_utils
 
@@ -32,14 +30,12 @@ from qa.audio import (
 from qa.diarize import one_voice_reason
 from qa.importers import EXTENSIONS as IMPORT_EXTENSIONS
 from qa.importers import decode, load_any, looks_like_transcript
+from qa.jobs import Compute, Job, Outcome, Result, Settings
 from qa.rubric import LIMIT_DEFAULTS, Rubric
-from qa.scoring import ScoredCall, score_call
+from qa.scoring import score_call
 from qa.text import tokens
-from qa.transcribe import TranscriberConfig, get_transcriber
+from qa.transcribe import get_transcriber
 from qa.transcript import Transcript, TranscriptError, loads_json
-
-if TYPE_CHECKING:
-    from distributed import Client
 
 # Transcript files (native JSON, Amazon Transcribe / Contact Lens JSON, WebVTT, SRT, CSV,
 # text); in a folder each is also checked by content, so a manifest.csv is not a call.
@@ -49,54 +45,6 @@ MANIFEST_COLUMNS = ("file", "call_id", "agent", "call_time", "customer")
 
 class ManifestError(ValueError):
     """A manifest that cannot be read; the message says which row or column."""
-
-
-@dataclass
-class Job:
-    """One file to score, with whatever the manifest or file name says about it."""
-
-    path: Path
-    call_id: str | None = None
-    agent: str | None = None
-    call_time: str | None = None
-    customer: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
-    missing: bool = False  # listed in the manifest but not on disk
-    refused: str | None = None  # why the file is not read (a link out of the folder)
-
-
-@dataclass
-class Outcome:
-    """What happened to one job."""
-
-    path: str
-    status: str
-    call_id: str | None = None
-    overall: float | None = None
-    error: str | None = None
-    seconds: float = 0.0
-    agent: str | None = None
-    findings: int = 0
-
-
-@dataclass
-class Settings:
-    """How a batch transcribes and scores."""
-
-    rubric: Rubric
-    transcriber: TranscriberConfig = field(default_factory=TranscriberConfig)
-    agent_channel: int | None = 0  # None: decide the agent's channel from what is said
-    rescore: bool = False
-    # Redact personal data before scoring: True / False, or None for the rubric's
-    # [shared] redact. With redacted_audio (a folder), a copy of each recording is written
-    # there with the redacted spans silenced.
-    redact: bool | None = None
-    redacted_audio: Path | None = None
-
-    @property
-    def redacting(self) -> bool:
-        """Whether calls are redacted: the explicit choice, else the rubric's default."""
-        return bool(self.rubric.shared["redact"]) if self.redact is None else self.redact
 
 
 def discover(paths: Iterable[str | Path],
@@ -290,22 +238,6 @@ def _process(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome
     if isinstance(ready, Outcome):
         return ready
     return commit(compute(job, settings, ready), settings, db)
-
-
-@dataclass
-class Result:
-    """One job worked out, nothing stored yet: what :func:`compute` hands the single writer.
-
-    ``scored`` set: store the scored call. ``reason`` set (and ``info``): store the call as
-    unscorable. Neither: nothing to store (a failure, told by ``outcome``).
-    """
-
-    outcome: Outcome
-    info: store.CallInfo | None = None
-    scored: ScoredCall | None = None
-    reason: str | None = None
-    duration: float | None = None
-    transcript: Transcript | None = None
 
 
 def prepare(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome | str:
@@ -554,15 +486,14 @@ def return_freed_memory() -> None:
 def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
               manifest: str | None = None, filename_pattern: str | None = None,
               on_start: Callable[[int], None] | None = None,
-              on_outcome: Callable[[Outcome], None] | None = None, workers: int = 1,
-              cluster: str | Client | None = None) -> tuple[int, list[Outcome]]:
+              on_outcome: Callable[[Outcome], None] | None = None,
+              compute: Compute | None = None) -> tuple[int, list[Outcome]]:
     """Score every file under ``paths``, recording the run; returns (run id, outcomes).
 
-    ``workers`` above 1 transcribes and scores in that many worker processes
-    (:mod:`qa.workers`); ``cluster`` (a Dask scheduler address, or a connected
-    ``distributed.Client``) sends that work to a Dask cluster (:mod:`qa.cluster`). Either way
-    this process is the single writer: each result is stored as it arrives, one call per
-    transaction, and recorded in the run.
+    ``compute`` is where transcription and scoring run: None for this process, else e.g. a
+    :class:`qa.workers.WorkerPool` or :func:`qa.cluster.compute_on_cluster` bound to a
+    cluster (the caller chooses). Either way this process is the single writer: each result
+    is stored as it arrives, one call per transaction, and recorded in the run.
     """
     jobs = plan_jobs(paths, manifest, filename_pattern)
     run_paths = [str(p) for p in paths]
@@ -590,24 +521,24 @@ def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
             on_outcome(outcome)
 
     try:
-        _run_jobs(jobs, settings, db, finish, workers, cluster)
+        _run_jobs(jobs, settings, db, finish, compute)
     except BaseException:
         # Ctrl-C, a lost database, a bug: the run is over, not "running" for ever.
         with contextlib.suppress(Exception):
             store.interrupt_run(db, run_id)
         raise
     store.finish_run(db, run_id)
-    # Calls first stored unredacted and now redacted: purge their old words from the file.
+    # Calls first stored unredacted and now redacted: purge their old words from the file
+    # (once per batch, whoever runs it: qa score, qa watch, the dashboard's batch page).
     store.purge_replaced_text(db)
     return run_id, outcomes
 
 
 def _run_jobs(jobs: list[Job], settings: Settings, db: sqlite_utils.Database,
-              finish: Callable[[Outcome], None], workers: int,
-              cluster: str | Client | None) -> None:
-    """Work every job, here or in workers or on a cluster, handing each outcome to
+              finish: Callable[[Outcome], None], compute: Compute | None) -> None:
+    """Work every job, here or where ``compute`` runs it, handing each outcome to
     ``finish`` (in this process, the single writer)."""
-    if workers <= 1 and cluster is None:
+    if compute is None:
         for job in jobs:
             finish(process(job, settings, db))
             return_freed_memory()
@@ -622,14 +553,5 @@ def _run_jobs(jobs: list[Job], settings: Settings, db: sqlite_utils.Database,
                 else:
                     yield job, ready
 
-        results: Iterator[Result]
-        if cluster is not None:
-            from qa.cluster import compute_on_cluster
-
-            results = compute_on_cluster(tasks(), settings, cluster)
-        else:
-            from qa.workers import compute_in_workers
-
-            results = compute_in_workers(tasks(), settings, workers)
-        for result in results:
+        for result in compute(tasks(), settings):
             finish(commit_safely(result, settings, db))

@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qa.detectors import DETECTORS
+from qa.params import BOOLEAN, GROUPS, INTEGER, NUMBER, PHRASES, TEXT, CriterionConfig
 from qa.text import stem
 
-# Kinds a rubric value can have, and how to check one.
-NUMBER, INTEGER, BOOLEAN, TEXT, PHRASES, GROUPS = (
-    "number", "integer", "boolean", "text", "phrase list", "table of phrase lists")
+# The kinds and CriterionConfig live in qa.params, which the detectors import: this module
+# reads the detectors' declared keys, so they must not import it back.
+__all__ = ["BOOLEAN", "GROUPS", "INTEGER", "NUMBER", "PHRASES", "TEXT", "CriterionConfig",
+           "Rubric", "RubricError", "default_rubric_path", "load_rubric", "parse_rubric"]
 
 # Keys in [shared] that several detectors read.
 SHARED_PARAMS: dict[str, str] = {
@@ -69,26 +72,6 @@ class RubricError(ValueError):
 
 
 @dataclass(frozen=True)
-class CriterionConfig:
-    """One criterion's settings from the rubric, plus the rubric's shared settings."""
-
-    name: str
-    weight: float
-    params: dict[str, Any]
-    shared: dict[str, Any] = field(default_factory=dict)
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self.params:
-            return self.params[key]
-        return self.shared[key]
-
-    @property
-    def synonym_map(self) -> dict[str, str]:
-        """Stem -> head stem of its synonym group, for content-word matching."""
-        return self.shared.get("_synonym_map", {})
-
-
-@dataclass(frozen=True)
 class Rubric:
     """A validated rubric: its identity, shared settings and enabled criteria in order."""
 
@@ -106,15 +89,21 @@ class Rubric:
         return f"{self.version}+{self.digest[:8]}"
 
 
+# The default rubric as installed with the package. In a checkout it is a symlink to
+# rubrics/default.toml, the file a lead edits; the wheel holds a copy of its content.
+PACKAGED_RUBRIC = Path(__file__).resolve().parent / "rubrics" / "default.toml"
+
+
 def default_rubric_path() -> Path:
-    """``$QA_RUBRIC``, else ``rubrics/default.toml`` in the working folder or the project."""
+    """``$QA_RUBRIC``, else ``rubrics/default.toml`` in the working folder, else the rubric
+    shipped inside the package."""
     env = os.environ.get("QA_RUBRIC")
     if env:
         return Path(env)
     local = Path("rubrics/default.toml")
     if local.exists():
         return local
-    return Path(__file__).resolve().parent.parent / "rubrics" / "default.toml"
+    return PACKAGED_RUBRIC
 
 
 def load_rubric(path: str | Path | None = None) -> Rubric:
@@ -136,8 +125,6 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
 
 def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
     """Validate parsed TOML against the detectors' declared keys."""
-    from qa.detectors import DETECTORS  # late import: detectors import this module
-
     meta = _table(data, "rubric")
     _no_unknown(data, {"rubric", "shared", "criteria", "limits"}, "")
     name = _check(meta, "name", TEXT, "rubric.name")

@@ -93,11 +93,11 @@ def _no_timing_reason(call: Transcript) -> str:
 
 def overall_score(scores: list[CriterionScore]) -> float | None:
     """Weighted mean of the applicable criteria (None when none applies)."""
-    applicable = [s for s in scores if s.score is not None and s.weight > 0]
-    total_weight = sum(s.weight for s in applicable)
+    applicable = [(s.score, s.weight) for s in scores if s.score is not None and s.weight > 0]
+    total_weight = sum(weight for _, weight in applicable)
     if not total_weight:
         return None
-    return round(sum(s.score * s.weight for s in applicable) / total_weight, 1)  # type: ignore[operator]
+    return round(sum(score * weight for score, weight in applicable) / total_weight, 1)
 
 
 def coaching_summary(findings: list[Finding], scores: list[CriterionScore],

@@ -192,11 +192,6 @@ def find_phrase(text: str, phrases: Iterable[str]) -> str | None:
     return next((p for p in ordered if _phrase_re(p).fullmatch(found)), found)
 
 
-def has_phrase(text: str, phrases: Iterable[str]) -> bool:
-    """True if any of ``phrases`` occurs in ``text``."""
-    return find_phrase(text, phrases) is not None
-
-
 def to_second_person(text: str) -> str:
     """Turn the customer's "my order never came" into "your order never came"."""
     out = []

@@ -198,7 +198,8 @@ class Transcript:
         if duration is not None and (not isinstance(duration, int | float)
                                      or abs(duration) > MAX_SECONDS):
             raise TranscriptError("'duration' must be a number of seconds")
-        metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        raw_metadata = data.get("metadata")
+        metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
         return check_numbers(cls(
             call_id=call_id.strip(),
             agent=agent,

@@ -18,7 +18,10 @@ fi
 python3 -m venv .venv
 # The CPU build of torch first (the diarize extra needs it; unpinned it would be the CUDA one).
 .venv/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,diarize]"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,diarize,cluster]"
 
 .venv/bin/ruff check .
+.venv/bin/mypy  # qa/, configured in pyproject.toml
 .venv/bin/python -m pytest "$@"
+# The built wheel, installed outside the checkout, scores calls and serves the dashboard.
+scripts/wheel_check.sh .venv/bin/python

@@ -15,7 +15,7 @@ from qa.detectors.common import (
 )
 from qa.detectors.phrasing import sayable_problem, through_clause
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
+from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, is_question, normalize, sentences, tokens
 from qa.transcript import AGENT, Transcript
 

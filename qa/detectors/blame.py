@@ -18,7 +18,7 @@ import re
 from qa.detectors.common import agent_finding, agent_sentences
 from qa.detectors.phrasing import through_clause
 from qa.findings import COACHING, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import NUMBER, PHRASES, CriterionConfig
+from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, normalize
 from qa.transcript import AGENT, Transcript
 

@@ -12,12 +12,11 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from qa.findings import Finding
-from qa.rubric import CriterionConfig
+from qa.params import CriterionConfig
 from qa.text import (
     clauses,
     content_stems,
     find_phrase,
-    normalize,
     sentences,
     stem,
     tokens,
@@ -123,7 +122,7 @@ def _per_run(key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
         return make()
     if key not in memo:
         memo[key] = make()
-    return memo[key]  # type: ignore[no-any-return]
+    return memo[key]
 
 
 def _customer_turns(call: Transcript) -> tuple[list[int], list[float], float]:
@@ -424,7 +423,7 @@ def find_problem(call: Transcript, before: int, cfg: CriterionConfig) -> Problem
     words = _agent_side(said.split())
     subject = None
     if words[0].lower() in {"your", "the", "our"}:
-        head = []
+        head: list[str] = []
         for word in words:
             low = word.lower()
             if head and low.endswith("'s") and low not in _FINITE:
@@ -487,8 +486,3 @@ def agent_sentences(call: Transcript) -> list[tuple[int, Utterance, str]]:
         for sentence in sentences(utt.text):
             out.append((i, utt, sentence))
     return out
-
-
-def plain(text: str) -> str:
-    """Normalised text with punctuation kept (for messages)."""
-    return normalize(text)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from qa.detectors.common import agent_finding
 from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score
-from qa.rubric import NUMBER, PHRASES, CriterionConfig
+from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase
 from qa.transcript import AGENT, Transcript
 

@@ -15,7 +15,7 @@ from qa.detectors.common import (
 from qa.detectors.phrasing import through_clause
 from qa.detectors.time_expressions import find_time
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import NUMBER, PHRASES, CriterionConfig
+from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, is_question, normalize, stem, tokens
 from qa.transcript import AGENT, Transcript
 
@@ -221,8 +221,8 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     if find_phrase(sentence, cfg["not_commitment_phrases"]) and not handoff:
         # "I'll need your postcode, and then I'll book the engineer for Friday": the first
         # clause is no promise, the next one may be.
-        parts = _NEXT_CLAUSE_RE.split(sentence, maxsplit=1)
-        return classify(parts[1], cfg) if len(parts) == 2 and parts[1].strip() else None
+        halves = _NEXT_CLAUSE_RE.split(sentence, maxsplit=1)
+        return classify(halves[1], cfg) if len(halves) == 2 and halves[1].strip() else None
     if is_question(sentence) or _AVAILABILITY_RE.search(norm) or not norm.strip(" ,."):
         return None
     when = _time_frame(norm, cfg)
@@ -236,7 +236,7 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     unhedged = norm
     for exception in cfg["vague_exceptions"]:
         unhedged = re.sub(r"(?i)\b" + re.escape(exception) + r"\b", " ", unhedged)
-    parts = {
+    parts: dict[str, str | None] = {
         "who": _owner(norm),
         "when": when,
         "what": (through_clause(norm, handoff.start(), handoff.end(), 9).strip(" ,.")

@@ -10,7 +10,7 @@ import bisect
 
 from qa.detectors.common import agent_finding, customer_topic, is_listening_cue
 from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
+from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, sentences, tail, tokens
 from qa.transcript import AGENT, CUSTOMER, Transcript, Utterance
 
@@ -166,7 +166,7 @@ def _floor_held(other: list[tuple[float, float]], own: list[tuple[float, float]]
 def _only_recovery(text: str, cfg: CriterionConfig) -> bool:
     """ "Sorry, go ahead." hands the floor back; it is not an interruption."""
     phrase = find_phrase(text, cfg["recovery_phrases"])
-    return bool(phrase) and len(tokens(text)) <= len(tokens(phrase)) + 2
+    return bool(phrase) and len(tokens(text)) <= len(tokens(phrase or "")) + 2
 
 
 def _recovered(call: Transcript, index: int, cfg: CriterionConfig) -> str | None:

@@ -19,6 +19,9 @@ from qa.auth import Viewer
 from qa.text import clock as call_clock
 
 VIEWER_KEY = "viewer"
+# The page scripts, by absolute path: the app runs the same from a checkout and from an
+# installed package, whatever the working folder.
+PAGE_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,11 @@ def _prepare(db_path: str) -> bool:
     """Create or upgrade the schema once per database per server process."""
     store.open_db(db_path).conn.close()
     return True
+
+
+def open_review(call_id: str) -> None:
+    """Go to the call review page showing ``call_id``."""
+    st.switch_page(PAGE_DIR / "review.py", query_params={"call": call_id})
 
 
 def connect() -> sqlite3.Connection:
