@@ -148,6 +148,34 @@ def link_repeat_contacts(db: sqlite_utils.Database, customers: Iterable[str | No
                        [possibly_broken(later), second, first])
 
 
+def backfill(db: sqlite_utils.Database, days: float = DEFAULT_REPEAT_DAYS) -> None:
+    """Fill the follow-up columns and ``callbacks`` for calls stored before they existed:
+    every commitment's ``due_at`` and every customer's repeat contacts, in bulk (one pass
+    over the calls, not one query per customer). Run inside the caller's transaction."""
+    db.conn.executemany(
+        "UPDATE commitments SET due_at = ? WHERE id = ?",
+        [(due, cid) for cid, when, ts in db.execute(
+            "SELECT m.id, m.when_text, c.call_time FROM commitments m "
+            "JOIN calls c ON c.id = m.call_id WHERE m.when_text IS NOT NULL")
+         if (due := due_time(when, ts)) is not None])
+    by_customer: dict[str, list[tuple[datetime, str]]] = {}
+    for call_id, customer, ts in db.execute(
+            "SELECT id, customer, call_time FROM calls WHERE customer IS NOT NULL "
+            "AND call_time IS NOT NULL"):
+        if usable_customer(customer) and (moment := parse_time(ts)) is not None:
+            by_customer.setdefault(customer, []).append((moment, call_id))
+    window = timedelta(days=days)
+    links = [(first, second, customer, t1.isoformat(), t2.isoformat())
+             for customer, calls in by_customer.items()
+             for (t1, first), (t2, second) in pairwise(sorted(calls)) if t2 - t1 <= window]
+    db.conn.executemany("INSERT OR REPLACE INTO callbacks (earlier_id, later_id, customer, "
+                        "earlier_ts, later_ts) VALUES (?, ?, ?, ?, ?)", links)
+    db.conn.executemany("UPDATE commitments SET flag = ?, flag_call_id = ? "
+                        "WHERE call_id = ? AND status = 'open'",
+                        [(possibly_broken(later), second, first)
+                         for first, second, _, _, later in links])
+
+
 def customers_of(db: sqlite_utils.Database, call_id: str, content_hash: str) -> list[str]:
     """The customers stored on this call id or on another version of the same content
     (whose links a new version replaces)."""

@@ -283,7 +283,10 @@ def _ensure_follow_up_schema(db: sqlite_utils.Database) -> None:
     for column, kind in FOLLOW_UP_COLUMNS.items():
         if column not in columns:
             db["commitments"].add_column(column, kind)
+    new = not db["callbacks"].exists()
     db.executescript(FOLLOW_UP_SCHEMA)
+    if new:  # calls stored before repeat contacts existed: link them once, now
+        followup.backfill(db)
 # --- end of follow-up schema ----------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
-from qa import queries
+from qa import queries, store
 from qa.auth import Viewer, add_user
 from qa.cli import main
 from qa.followup import due_time
@@ -243,3 +243,16 @@ def test_review_page_links_the_call_back_and_marks_a_promise_broken(
     assert not at.exception
     assert any("Repeat contact: the same customer called on 2026-03-01" in i.value
                for i in at.info)
+
+
+def test_a_database_made_before_repeat_contacts_gets_them_when_opened(batch: Path) -> None:
+    expected = rows(batch, "SELECT id, due_at, flag, flag_call_id FROM commitments ORDER BY id")
+    conn = sqlite3.connect(batch)
+    conn.execute("DROP TABLE callbacks")
+    conn.execute("UPDATE commitments SET due_at = NULL, flag = NULL, flag_call_id = NULL")
+    conn.commit()
+    conn.close()
+    store.open_db(batch).close()
+    assert rows(batch, "SELECT earlier_id, later_id FROM callbacks") == [("first", "second")]
+    assert rows(batch, "SELECT id, due_at, flag, flag_call_id FROM commitments "
+                "ORDER BY id") == expected
