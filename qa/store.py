@@ -258,7 +258,8 @@ THEMES_SCHEMA = """
 # one row per pair of consecutive calls from the same customer (``calls.customer``) less than
 # the rubric's ``repeat_contact_days`` apart, in call-time order; recomputed per customer
 # whenever one of their calls is stored, so re-runs and any scoring order give the same rows.
-# No foreign keys: re-scoring deletes and re-inserts calls.
+# No foreign keys: re-scoring deletes and re-inserts calls. The two indexes cover the
+# overview's first-contact resolution and per-agent promise counts (calls are wide rows).
 FOLLOW_UP_COLUMNS: dict[str, type] = {"updated_by": str, "due_at": str, "flag": str,
                                       "flag_call_id": str}
 FOLLOW_UP_SCHEMA = """
@@ -272,8 +273,9 @@ FOLLOW_UP_SCHEMA = """
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS idx_callbacks_later ON callbacks (later_id);
     CREATE INDEX IF NOT EXISTS idx_callbacks_customer ON callbacks (customer);
-    CREATE INDEX IF NOT EXISTS idx_calls_customer ON calls (customer, call_time);
-    CREATE INDEX IF NOT EXISTS idx_commitments_due ON commitments (status, due_at);
+    CREATE INDEX IF NOT EXISTS idx_calls_customer ON calls (customer, call_time, id);
+    CREATE INDEX IF NOT EXISTS idx_commitments_follow
+        ON commitments (call_id, status, due_at, flag);
 """
 
 
