@@ -521,9 +521,12 @@ def commitments(ctx: click.Context, db_path: str, status: str, agent: str | None
     if ctx.invoked_subcommand is not None:
         return
     db = store.open_db(db_path)
+    moment = store.now()
     for row in store.list_commitments(db, None if status == "all" else status, agent):
         when = row["when_text"] or "no time given"
         due = f", due {row['due_at'][:16].replace('T', ' ')}" if row.get("due_at") else ""
+        if due and row["status"] == "open" and row["due_at"] < moment:
+            due += " OVERDUE"
         marked = (f" by {row['updated_by'] or '?'} at {row['updated_at']}"
                   if row["status"] != "open" and row.get("updated_at") else "")
         flag = f" ({row['flag']}: {row['flag_call_id']})" \

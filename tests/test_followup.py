@@ -136,6 +136,9 @@ def test_qa_commitments_done_records_who_and_when(batch: Path) -> None:
     assert at and at.startswith("20")
     listed = runner.invoke(main, ["commitments", "--db", str(batch), "--status", "done"])
     assert listed.exit_code == 0 and f"#{cid} [done by coach at {at}]" in listed.output
+    listed = runner.invoke(main, ["commitments", "--db", str(batch)])
+    assert ", tomorrow, due 2026-03-02 23:59 OVERDUE)" in listed.output
+    assert "possibly broken: the customer called again on 2026-03-04: second" in listed.output
     # --db before the subcommand works too; without --by, the person at the terminal.
     out = runner.invoke(main, ["commitments", "--db", str(batch), "broken", str(cid)])
     assert out.exit_code == 0, out.output
