@@ -262,6 +262,12 @@ def show(call_id: str, db_path: str) -> None:
         found = describe_counts(json.loads(call["redacted"]))
         copy = f"  audio copy: {call['redacted_audio']}" if call.get("redacted_audio") else ""
         click.echo(f"redacted: {found}{copy}")
+    for later, ts in db.execute("SELECT later_id, later_ts FROM callbacks WHERE earlier_id = ?",
+                                [call_id]).fetchall():
+        click.echo(f"customer called back on {ts[:10]}: {later}")
+    for earlier, ts in db.execute("SELECT earlier_id, earlier_ts FROM callbacks "
+                                  "WHERE later_id = ?", [call_id]).fetchall():
+        click.echo(f"repeat contact: the customer called on {ts[:10]}: {earlier}")
     if not call["scorable"]:
         click.echo(f"Not scorable: {call['unscorable_reason']}")
         return

@@ -90,6 +90,10 @@ def test_call_back_within_the_window_marks_flags_and_links_both_calls(batch: Pat
     assert [c["call_id"] for c in second["callback_of"]] == ["first"]
     assert not first["callback_of"] and not third["callback_of"] and not third["called_back"]
     conn.close()
+    shown = CliRunner().invoke(main, ["show", "first", "--db", str(batch)]).output
+    assert "customer called back on 2026-03-04: second" in shown
+    shown = CliRunner().invoke(main, ["show", "second", "--db", str(batch)]).output
+    assert "repeat contact: the customer called on 2026-03-01: first" in shown
     # Re-runs add nothing and keep the links.
     before = rows(batch, "SELECT count(*) FROM commitments")
     score(tmp_path / "earlier", batch, "--rescore")
