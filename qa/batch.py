@@ -390,10 +390,12 @@ def commit(result: Result, settings: Settings, db: sqlite_utils.Database) -> Out
             # A person's earlier decision on who is the agent outlives re-runs (cheap:
             # re-scoring a transcript takes milliseconds, and compute() has no database).
             scored = roles.apply_stored_decision(db, result.scored, rubric)
-            store.save_scored_call(db, info, scored, rubric.name)
+            store.save_scored_call(db, info, scored, rubric.name,
+                                   repeat_days=rubric.shared["repeat_contact_days"])
         elif result.reason is not None:
             store.save_unscorable_call(db, info, result.reason, rubric.name, rubric.label,
-                                       result.duration, result.transcript)
+                                       result.duration, result.transcript,
+                                       repeat_days=rubric.shared["repeat_contact_days"])
     return result.outcome
 
 

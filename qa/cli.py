@@ -302,6 +302,12 @@ def show(call_id: str, db_path: str) -> None:
         found = describe_counts(json.loads(call["redacted"]))
         copy = f"  audio copy: {call['redacted_audio']}" if call.get("redacted_audio") else ""
         click.echo(f"redacted: {found}{copy}")
+    for later, ts in db.execute("SELECT later_id, later_ts FROM callbacks WHERE earlier_id = ?",
+                                [call_id]).fetchall():
+        click.echo(f"customer called back on {ts[:10]}: {later}")
+    for earlier, ts in db.execute("SELECT earlier_id, earlier_ts FROM callbacks "
+                                  "WHERE later_id = ?", [call_id]).fetchall():
+        click.echo(f"repeat contact: the customer called on {ts[:10]}: {earlier}")
     if not call["scorable"]:
         click.echo(f"Not scorable: {call['unscorable_reason']}")
         return
@@ -549,19 +555,104 @@ def eval_command(folder: str, rubric_path: str | None, as_json: bool, mistakes: 
                        err=as_json)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @_db_option
 @click.option("--status", default="open", show_default=True,
-              type=click.Choice([*store.COMMITMENT_STATUSES, "all"]))
+              type=click.Choice([*store.COMMITMENT_STATUSES, "all"]),
+              help="which promises to list")
 @click.option("--agent", default=None, help="only this agent's calls")
-def commitments(db_path: str, status: str, agent: str | None) -> None:
-    """List the promises agents made to customers (what, who, when, channel)."""
+@click.pass_context
+def commitments(ctx: click.Context, db_path: str, status: str, agent: str | None) -> None:
+    """List the promises agents made to customers (id, what, who, when, channel, who marked
+    them), or mark one: `qa commitments done ID` / `qa commitments broken ID`."""
+    if ctx.invoked_subcommand is not None:
+        return
     db = _existing_db(db_path)
+    moment = store.now()
     for row in store.list_commitments(db, None if status == "all" else status, agent):
         when = row["when_text"] or "no time given"
-        click.echo(f"[{row['status']}] {row['call_id']} @{_clock(row['start'])} "
-                   f"{row['agent'] or '-'} ({row['kind']}, {row['who']}, {when}"
+        due = f", due {row['due_at'][:16].replace('T', ' ')}" if row.get("due_at") else ""
+        if due and row["status"] == "open" and row["due_at"] < moment:
+            due += " OVERDUE"
+        marked = (f" by {row['updated_by'] or '?'} at {row['updated_at']}"
+                  if row["status"] != "open" and row.get("updated_at") else "")
+        flag = f" ({row['flag']}: {row['flag_call_id']})" \
+            if row["status"] == "open" and row.get("flag") else ""
+        click.echo(f"#{row['id']} [{row['status']}{marked}]{flag} {row['call_id']} "
+                   f"@{_clock(row['start'])} {row['agent'] or '-'} ({row['kind']}, "
+                   f"{row['who']}, {when}{due}"
                    f"{', ' + row['channel'] if row['channel'] else ''}): \"{row['quote']}\"")
+
+
+def _mark_commitment(db_path: str, commitment_id: int, status: str, by: str | None,
+                     note: str | None) -> None:
+    """Set a promise's status as ``by`` (an account's own role applies: an agent's account
+    is refused) or, without --by, as the person running the command (who holds the database
+    file, so acts as a lead), recording who and when."""
+    import getpass
+
+    store.open_db(db_path)  # schema up to date
+    conn = queries.connect(db_path)
+    try:
+        if by:
+            account = conn.execute("SELECT name, role, agent FROM users WHERE name = ?",
+                                   [by]).fetchone()
+            viewer = (Viewer(account["name"], account["role"], account["agent"]) if account
+                      else Viewer(by, LEAD))
+        else:
+            viewer = Viewer(f"{getpass.getuser()} (command line)", LEAD)
+        row = queries.set_commitment_status(conn, viewer, commitment_id, status, note)
+    except queries.AccessDenied:
+        raise click.ClickException(f"{by} may not change commitments (coaches and leads "
+                                   "only)") from None
+    except (LookupError, ValueError) as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    finally:
+        conn.close()
+    click.echo(f"#{row['id']} {row['call_id']}: {row['status']} (by {row['updated_by']} at "
+               f"{row['updated_at']})")
+
+
+def _mark_options(func: Any) -> Any:
+    func = click.option("--note", default=None, help="why (stored with the status)")(func)
+    func = click.option("--by", default=None,
+                        help="who marks it (an account name; default: you, as a lead)")(func)
+    # --db before or after the subcommand: `qa commitments --db x.db done 5` works too.
+    func = click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
+                        help="SQLite database file [default: that of `qa commitments`]")(func)
+    return click.argument("commitment_id", type=int)(func)
+
+
+def _parent_db(db_path: str | None) -> str:
+    """The subcommand's --db, else the group's (itself defaulting to $QA_DB or qa.db)."""
+    if db_path:
+        return db_path
+    parent = click.get_current_context().parent
+    return str(parent.params["db_path"]) if parent else store.DEFAULT_DB
+
+
+@commitments.command("done")
+@_mark_options
+def commitments_done(commitment_id: int, db_path: str | None, by: str | None,
+                     note: str | None) -> None:
+    """Mark a promise kept (ID from `qa commitments`)."""
+    _mark_commitment(_parent_db(db_path), commitment_id, "done", by, note)
+
+
+@commitments.command("broken")
+@_mark_options
+def commitments_broken(commitment_id: int, db_path: str | None, by: str | None,
+                       note: str | None) -> None:
+    """Mark a promise broken (ID from `qa commitments`)."""
+    _mark_commitment(_parent_db(db_path), commitment_id, "broken", by, note)
+
+
+@commitments.command("reopen")
+@_mark_options
+def commitments_reopen(commitment_id: int, db_path: str | None, by: str | None,
+                       note: str | None) -> None:
+    """Mark a promise open again (a mistaken done or broken)."""
+    _mark_commitment(_parent_db(db_path), commitment_id, "open", by, note)
 
 
 @main.command()

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from qa import calibration, store
+from qa import calibration, followup, store
 from qa.auth import AGENT, COACH, LEAD, Viewer
 from qa.detectors import EVAL_LABELS
 
@@ -324,10 +324,83 @@ def open_commitments(conn: sqlite3.Connection, viewer: Viewer, period: Period,
                          f"ON f.call_id = m.call_id WHERE m.status = 'open' AND {cond}",
                          params).fetchone()[0]
     rows = _rows(conn.execute(
-        f"SELECT f.ts, f.agent, m.call_id, m.start, m.kind, m.who, m.what, m.when_text, "
-        f"m.channel, m.quote FROM commitments m JOIN call_facts f ON f.call_id = m.call_id "
+        f"SELECT m.id, f.ts, f.agent, m.call_id, m.start, m.kind, m.who, m.what, m.when_text, "
+        f"m.due_at, m.flag, m.flag_call_id, m.channel, m.quote FROM commitments m "
+        f"JOIN call_facts f ON f.call_id = m.call_id "
         f"WHERE m.status = 'open' AND {cond} ORDER BY f.ts DESC LIMIT ?", [*params, limit]))
     return {"available": True, "total": total, "rows": rows}
+
+
+def set_commitment_status(conn: sqlite3.Connection, viewer: Viewer, commitment_id: int,
+                          status: str, note: str | None = None) -> dict[str, Any]:
+    """Mark a promise done or broken (or open again), recording who and when on its row;
+    coaches and leads only. Returns the updated commitment."""
+    _require(viewer, LEAD, COACH)
+    if status not in followup.STATUSES:
+        raise ValueError(f"unknown status {status!r}: use one of {', '.join(followup.STATUSES)}")
+    note = (note or "").strip() or None
+    if note and len(note) > MAX_NOTE_LENGTH:
+        raise ValueError(f"notes are at most {MAX_NOTE_LENGTH} characters")
+    with conn:
+        cur = conn.execute("UPDATE commitments SET status = ?, status_note = ?, updated_at = ?, "
+                           "updated_by = ? WHERE id = ?",
+                           [status, note, store.now(), viewer.user, int(commitment_id)])
+        if cur.rowcount == 0:
+            raise LookupError(f"no commitment {commitment_id}")
+    return dict(conn.execute("SELECT * FROM commitments WHERE id = ?",
+                             [int(commitment_id)]).fetchone())
+
+
+# A customer value masked by redaction ("[PHONE]") identifies nobody (see qa.followup).
+_KNOWN_CUSTOMER = ("c.customer IS NOT NULL AND trim(c.customer) != '' "
+                   "AND NOT c.customer GLOB '*[[][A-Z_]*[]]*'")
+
+
+def follow_through(conn: sqlite3.Connection, viewer: Viewer, period: Period,
+                   agent_ids: tuple[str, ...] = ()) -> dict[str, Any]:
+    """First-contact resolution and promises kept, broken and overdue, per agent.
+
+    First-contact resolution: of the calls in the period whose customer is known (manifest
+    ``customer``) and whose time is known, the share the same customer did not call back
+    within the rubric's window (``callbacks``). A promise is overdue when it is still open
+    and the time it resolved to (``due_at``, see :func:`qa.followup.due_time`) has passed;
+    promises without a resolvable time are never overdue."""
+    _require(viewer, LEAD, COACH)
+    cond, params = _call_filter(period, agent_ids)
+    # From the calls with a customer (a covering index) to their facts: calls rows are wide,
+    # and most databases have no customers at all.
+    fcr_rows = conn.execute(
+        f"SELECT f.agent, count(*) AS calls, "
+        f"sum(EXISTS (SELECT 1 FROM callbacks b WHERE b.earlier_id = f.call_id)) AS repeats "
+        f"FROM calls c INDEXED BY idx_calls_customer CROSS JOIN call_facts f "
+        f"ON f.call_id = c.id WHERE c.customer IS NOT NULL AND c.call_time IS NOT NULL "
+        f"AND {_KNOWN_CUSTOMER} AND {cond} GROUP BY f.agent", params).fetchall()
+    now = store.now()
+    promise_rows = conn.execute(
+        f"SELECT f.agent, count(*) AS promises, "
+        f"sum(m.status = 'done') AS kept, sum(m.status = 'broken') AS broken, "
+        f"sum(m.status = 'open') AS open, "
+        f"sum(m.status = 'open' AND m.due_at IS NOT NULL AND m.due_at < ?) AS overdue, "
+        f"sum(m.status = 'open' AND m.flag IS NOT NULL) AS flagged "
+        f"FROM commitments m INDEXED BY idx_commitments_follow CROSS JOIN call_facts f "
+        f"ON f.call_id = m.call_id WHERE {cond} GROUP BY f.agent", [now, *params]).fetchall()
+    agents: dict[str, dict[str, Any]] = {}
+    for r in fcr_rows:
+        agents.setdefault(r["agent"] or "-", {})
+        agents[r["agent"] or "-"].update(
+            calls=r["calls"], repeats=r["repeats"] or 0,
+            fcr=(r["calls"] - (r["repeats"] or 0)) / r["calls"] if r["calls"] else None)
+    for r in promise_rows:
+        agents.setdefault(r["agent"] or "-", {}).update(
+            {k: r[k] or 0 for k in ("promises", "kept", "broken", "open", "overdue",
+                                    "flagged")})
+    calls = sum(r["calls"] for r in fcr_rows)
+    repeats = sum(r["repeats"] or 0 for r in fcr_rows)
+    rows = [{"agent": name, "calls": 0, "repeats": 0, "fcr": None, "promises": 0, "kept": 0,
+             "broken": 0, "open": 0, "overdue": 0, "flagged": 0, **values}
+            for name, values in sorted(agents.items())]
+    return {"calls": calls, "repeats": repeats,
+            "fcr": (calls - repeats) / calls if calls else None, "agents": rows}
 
 
 def recent_runs(conn: sqlite3.Connection, viewer: Viewer, limit: int = 15
@@ -449,6 +522,19 @@ def get_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> dict[str
     call["acknowledgements"] = _rows(conn.execute(
         "SELECT user, comment, created_at FROM acknowledgements WHERE call_id = ? ORDER BY id",
         [call_id]))
+    call["commitments"] = _rows(conn.execute(
+        "SELECT id, start, kind, who, what, when_text, due_at, channel, quote, status, "
+        "status_note, updated_at, updated_by, flag, flag_call_id FROM commitments "
+        "WHERE call_id = ? ORDER BY start, id", [call_id]))
+    # Repeat contacts link to the customer's other calls: staff only (an agent could be
+    # shown a colleague's call this way).
+    staff = viewer.role in STAFF
+    call["called_back"] = _rows(conn.execute(
+        "SELECT later_id AS call_id, later_ts AS ts FROM callbacks WHERE earlier_id = ?",
+        [call_id])) if staff else []
+    call["callback_of"] = _rows(conn.execute(
+        "SELECT earlier_id AS call_id, earlier_ts AS ts FROM callbacks WHERE later_id = ?",
+        [call_id])) if staff else []
     return call
 
 

@@ -43,6 +43,12 @@ SHARED_PARAMS: dict[str, str] = {
     "one_voice_similarity": NUMBER,
     "one_voice_spread": NUMBER,
 }
+# Keys in [shared] a rubric may leave out, with their default. repeat_contact_days: a call
+# from the same customer (manifest `customer`) less than this many days after their previous
+# call makes that call a repeat contact (qa/followup.py).
+SHARED_OPTIONAL: dict[str, tuple[str, Any]] = {
+    "repeat_contact_days": (NUMBER, 7.0),
+}
 # Shared keys that must lie in a range (inclusive).
 SHARED_RANGES: dict[str, tuple[float, float]] = {
     "one_voice_similarity": (0.0, 1.0),
@@ -132,8 +138,11 @@ def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
     _no_unknown(meta, {"name", "version", "description"}, "rubric.")
 
     shared_raw = _table(data, "shared")
-    _no_unknown(shared_raw, set(SHARED_PARAMS), "shared.")
+    _no_unknown(shared_raw, set(SHARED_PARAMS) | set(SHARED_OPTIONAL), "shared.")
     shared = {k: _check(shared_raw, k, kind, f"shared.{k}") for k, kind in SHARED_PARAMS.items()}
+    for key, (kind, default) in SHARED_OPTIONAL.items():
+        shared[key] = _check(shared_raw, key, kind, f"shared.{key}") if key in shared_raw \
+            else default
     for key, (low, high) in SHARED_RANGES.items():
         if not low <= shared[key] <= high:
             raise RubricError(f"shared.{key}: must be from {low:g} to {high:g}, "

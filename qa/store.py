@@ -22,6 +22,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from qa import followup
 from qa.scoring import ScoredCall
 from qa.transcript import Transcript, Utterance, Word
 
@@ -263,6 +264,12 @@ def _calibration_accounts_themes(db: sqlite_utils.Database) -> None:
     db.executescript(THEMES_SCHEMA)
 
 
+@_step("0004_follow_through")
+def _follow_through(db: sqlite_utils.Database) -> None:
+    """Who marked a commitment kept or broken and when, due times, and repeat contacts."""
+    _ensure_follow_up_schema(db)
+
+
 # --- complaint themes (qa/themes.py) ------------------------------------------------------
 # One self-contained block (no foreign keys, nothing else refers to it), so it can move as is
 # into a numbered migration. ``themes``: one row per theme; its id and name never change once
@@ -323,6 +330,49 @@ THEMES_SCHEMA = """
     );
 """
 # --- end of complaint themes schema -------------------------------------------------------
+
+
+# --- follow-through on promises and repeat contacts (issue 15 item 3) ----------------------
+# One block, so it can move as is into a numbered migration. Columns added to ``commitments``:
+# ``updated_by`` (who marked it done / broken; ``updated_at`` already says when), ``due_at``
+# (the promised time resolved against the call's time, ISO, NULL when the promise gives none
+# or it is not one of the simple cases :func:`due_time` reads), ``flag`` and ``flag_call_id``
+# ("possibly broken: the customer called again on <date>" and that later call). ``callbacks``:
+# one row per pair of consecutive calls from the same customer (``calls.customer``) less than
+# the rubric's ``repeat_contact_days`` apart, in call-time order; recomputed per customer
+# whenever one of their calls is stored, so re-runs and any scoring order give the same rows.
+# No foreign keys: re-scoring deletes and re-inserts calls. The two indexes cover the
+# overview's first-contact resolution and per-agent promise counts (calls are wide rows).
+FOLLOW_UP_COLUMNS: dict[str, type] = {"updated_by": str, "due_at": str, "flag": str,
+                                      "flag_call_id": str}
+FOLLOW_UP_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS callbacks (
+        earlier_id TEXT NOT NULL,
+        later_id TEXT NOT NULL,
+        customer TEXT NOT NULL,
+        earlier_ts TEXT NOT NULL,
+        later_ts TEXT NOT NULL,
+        PRIMARY KEY (earlier_id, later_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS idx_callbacks_later ON callbacks (later_id);
+    CREATE INDEX IF NOT EXISTS idx_callbacks_customer ON callbacks (customer);
+    CREATE INDEX IF NOT EXISTS idx_calls_customer ON calls (customer, call_time, id);
+    CREATE INDEX IF NOT EXISTS idx_commitments_follow
+        ON commitments (call_id, status, due_at, flag);
+"""
+
+
+def _ensure_follow_up_schema(db: sqlite_utils.Database) -> None:
+    """The follow-up columns on ``commitments`` and the ``callbacks`` table (idempotent)."""
+    columns = db["commitments"].columns_dict
+    for column, kind in FOLLOW_UP_COLUMNS.items():
+        if column not in columns:
+            db.table("commitments").add_column(column, kind)
+    new = not db["callbacks"].exists()
+    db.executescript(FOLLOW_UP_SCHEMA)
+    if new:  # calls stored before repeat contacts existed: link them once, now
+        followup.backfill(db)
+# --- end of follow-up schema ----------------------------------------------------------------
 
 
 # When a call counts as having happened: its call time, else (no time known) when it was
@@ -589,8 +639,10 @@ def redaction_of(db: sqlite_utils.Database, call_id: str) -> tuple[dict[str, int
 
 
 def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCall,
-                     rubric_name: str) -> None:
-    """Store a scored call with its utterances, findings and scores, all or nothing."""
+                     rubric_name: str, repeat_days: float | None = None) -> None:
+    """Store a scored call with its utterances, findings and scores, all or nothing, and
+    link it to the same customer's calls around it (``repeat_days``: the rubric's
+    ``repeat_contact_days``; None: the last value a batch used, else 7)."""
     call = scored.transcript
     # One transaction, not `with db.conn`: sqlite-utils commits each statement of its own when
     # no transaction is open (a kill -9 between two left a call with no utterances); in one,
@@ -598,9 +650,12 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
     # transaction().
     with transaction(db):
         # A coach's follow-up on a promise (done, broken) survives re-scoring the call.
-        kept = {(r["start"], r["quote"]): (r["status"], r["status_note"], r["updated_at"])
-                for r in db.query("SELECT start, quote, status, status_note, updated_at "
-                                  "FROM commitments WHERE call_id = ?", [info.call_id])}
+        kept = {(r["start"], r["quote"]): (r["status"], r["status_note"], r["updated_at"],
+                                           r["updated_by"])
+                for r in db.query("SELECT start, quote, status, status_note, updated_at, "
+                                  "updated_by FROM commitments WHERE call_id = ?",
+                                  [info.call_id])}
+        customers = followup.customers_of(db, info.call_id, info.content_hash)
         _replace_call(db, info)
         db.table("calls").insert(_call_row(info, call, rubric_name, scored.rubric_label, {
             "scorable": 1, "overall": scored.overall,
@@ -622,19 +677,37 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
               "applicable": int(s.applicable), "reason": s.reason, "weight": s.weight}
              for s in scored.scores), pk=("call_id", "criterion"))
         db.table("commitments").insert_all(
-            (_commitment_row(info.call_id, f, kept) for f in scored.findings
+            (_commitment_row(info.call_id, f, kept, info.call_time) for f in scored.findings
              if f.label in ("expectation:specific", "expectation:vague")), batch_size=500)
+        _link_repeats(db, [*customers, info.customer], repeat_days)
+
+
+def _link_repeats(db: sqlite_utils.Database, customers: list[str | None],
+                  days: float | None) -> None:
+    """Recompute these customers' repeat contacts with ``days`` (remembered for the next
+    call stored without a rubric at hand, e.g. a role decision), else the remembered one."""
+    if days is None:
+        row = db.execute("SELECT value FROM meta WHERE key = 'repeat_contact_days'").fetchone()
+        days = float(row[0]) if row else followup.DEFAULT_REPEAT_DAYS
+    else:
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('repeat_contact_days', ?)",
+                   [str(days)])
+    followup.link_repeat_contacts(db, customers, days)
 
 
 def save_unscorable_call(db: sqlite_utils.Database, info: CallInfo, reason: str,
                          rubric_name: str, rubric_version: str, duration: float | None,
-                         transcript: Transcript | None = None) -> None:
-    """Record a call that cannot be scored fairly, with the reason, instead of a bad score."""
+                         transcript: Transcript | None = None,
+                         repeat_days: float | None = None) -> None:
+    """Record a call that cannot be scored fairly, with the reason, instead of a bad score.
+    It still counts as a contact from its customer (a dropped call is often called back)."""
     call = transcript or Transcript(info.call_id, [], agent=info.agent, duration=duration)
     with transaction(db):  # one transaction: see save_scored_call
+        customers = followup.customers_of(db, info.call_id, info.content_hash)
         _replace_call(db, info)
         db.table("calls").insert(_call_row(info, call, rubric_name, rubric_version, {
             "scorable": 0, "unscorable_reason": reason}))
+        _link_repeats(db, [*customers, info.customer], repeat_days)
 
 
 def _call_row(info: CallInfo, call: Transcript, rubric_name: str, rubric_version: str,
@@ -716,15 +789,19 @@ def call_info(db: sqlite_utils.Database, call_id: str) -> CallInfo | None:
 
 
 def _commitment_row(call_id: str, finding: Any,
-                    kept: dict[tuple[float, str], tuple[str, str, str]]) -> dict[str, Any]:
-    """A promise the agent made, as a row a coach can follow up (open until marked)."""
-    status, note, updated = kept.get((finding.start, finding.quote), ("open", None, None))
+                    kept: dict[tuple[float, str], tuple[str, str, str, str]],
+                    call_time: str | None) -> dict[str, Any]:
+    """A promise the agent made, as a row a coach can follow up (open until marked), with
+    the moment it falls due when its time is one :func:`qa.followup.due_time` reads."""
+    status, note, updated, by = kept.get((finding.start, finding.quote),
+                                         ("open", None, None, None))
     detail = finding.detail
     return {"call_id": call_id, "utterance_idx": finding.utterance, "start": finding.start,
             "quote": finding.quote, "kind": finding.label.split(":")[1],
             "who": detail.get("who"), "what": detail.get("what"),
             "when_text": detail.get("when"), "channel": detail.get("channel"),
-            "status": status, "status_note": note, "updated_at": updated}
+            "status": status, "status_note": note, "updated_at": updated, "updated_by": by,
+            "due_at": followup.due_time(detail.get("when"), call_time)}
 
 
 # A call's own rows, deleted and written again whenever it is stored.

@@ -10,7 +10,7 @@ import streamlit as st
 
 from qa import queries
 from qa.auth import LEAD, Viewer
-from qa.ui import charts, common
+from qa.ui import charts, common, promises
 
 
 def render() -> None:
@@ -65,23 +65,65 @@ def render() -> None:
     if matrix:
         st.altair_chart(charts.heatmap(matrix), width="stretch")
 
-    promises = common.cached("open_commitments", conn, who, period, chosen)
-    if promises["available"]:
-        st.subheader(f"Open commitments ({promises['total']:,})")
+    _follow_through(conn, who, period, chosen)
+    open_promises = common.cached("open_commitments", conn, who, period, chosen)
+    if open_promises["available"]:
+        st.subheader(f"Open commitments ({open_promises['total']:,})")
         st.caption("Promises agents made to customers that nobody has marked done or broken "
-                   "(`qa commitments`).")
-        if promises["rows"]:
-            df = pd.DataFrame(promises["rows"])
+                   "(`qa commitments`). Mark them below or on the call's review page.")
+        if open_promises["rows"]:
+            df = pd.DataFrame(open_promises["rows"])
             df["ts"] = df["ts"].map(common.day)
             df["start"] = df["start"].map(common.clock)
-            st.dataframe(df[["ts", "agent", "call_id", "start", "kind", "what", "when_text",
-                             "channel", "quote"]], hide_index=True, width="stretch", height=260,
-                         column_config={"ts": "Date", "agent": "Agent", "call_id": "Call",
-                                        "start": "At", "kind": "Kind", "what": "What",
-                                        "when_text": "When", "channel": "Channel",
+            df["due_at"] = df["due_at"].map(  # NULL comes back as NaN
+                lambda t: t[:16].replace("T", " ") if isinstance(t, str) else "")
+            st.dataframe(df[["id", "ts", "agent", "call_id", "start", "kind", "what",
+                             "when_text", "due_at", "flag", "channel", "quote"]],
+                         hide_index=True, width="stretch", height=260,
+                         column_config={"id": "#", "ts": "Date", "agent": "Agent",
+                                        "call_id": "Call", "start": "At", "kind": "Kind",
+                                        "what": "What", "when_text": "When",
+                                        "due_at": "Due", "flag": "Flag",
+                                        "channel": "Channel",
                                         "quote": st.column_config.TextColumn("Said",
                                                                              width="large")})
+            promises.mark_form(conn, who, open_promises["rows"], "overview-promises")
     _runs(conn, who)
+
+
+def _follow_through(conn: sqlite3.Connection, who: Viewer, period: queries.Period,
+                    chosen: tuple[str, ...]) -> None:
+    """First-contact resolution and promises kept / broken / overdue, per agent."""
+    follow = common.cached("follow_through", conn, who, period, chosen)
+    st.subheader("Follow-through")
+    m = st.columns(4)
+    fcr = follow["fcr"]
+    m[0].metric("First-contact resolution", "-" if fcr is None else f"{fcr:.0%}",
+                help="Of the calls whose customer is known (manifest `customer` column), "
+                     "the share the same customer did not call back within the rubric's "
+                     "`repeat_contact_days` (7 unless set).")
+    m[1].metric("Repeat contacts", f"{follow['repeats']:,}")
+    rows = follow["agents"]
+    m[2].metric("Promises kept", f"{sum(r['kept'] for r in rows):,}")
+    m[3].metric("Promises broken / overdue",
+                f"{sum(r['broken'] for r in rows):,} / {sum(r['overdue'] for r in rows):,}",
+                help="Overdue: still open after the time promised. Only promises whose time "
+                     "resolves to a moment (today, tomorrow, a weekday, next week, N hours / "
+                     "days) can be overdue.")
+    if not follow["calls"]:
+        st.caption("First-contact resolution needs the customer of each call: give a "
+                   "`customer` column in the batch manifest.")
+    if rows:
+        table = pd.DataFrame([{
+            "Agent": r["agent"], "Calls (known customer)": r["calls"],
+            "Called back": r["repeats"],
+            "First-contact resolution": None if r["fcr"] is None else round(100 * r["fcr"]),
+            "Promises": r["promises"], "Kept": r["kept"], "Broken": r["broken"],
+            "Overdue": r["overdue"], "Open": r["open"],
+            "Possibly broken (called back)": r["flagged"]} for r in rows])
+        st.dataframe(table, hide_index=True, width="stretch",
+                     column_config={"First-contact resolution": st.column_config.NumberColumn(
+                         format="%d%%")})
 
 
 def _runs(conn: sqlite3.Connection, who: Viewer) -> None:

@@ -14,7 +14,7 @@ import streamlit as st
 from qa import calibration, queries, redact, roles
 from qa.auth import COACH, LEAD, Viewer
 from qa.detectors import EVAL_LABELS
-from qa.ui import common, components
+from qa.ui import common, components, promises
 
 
 def _provenance(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any]) -> None:
@@ -103,6 +103,7 @@ def render() -> None:
         st.subheader("Notes")
         components.notes(call)
         _note_form(conn, who, call)
+        promises.call_section(conn, who, call, _open)
     _check_findings(conn, who, call)
 
 
