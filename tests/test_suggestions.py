@@ -207,10 +207,10 @@ def test_golden_long_turn_without_a_cue(rubric: Rubric, said: str, expected: str
     ("I was charged twice for my March bill and I'm really frustrated, this is the third time "
      "it has happened.",
      "Let the customer finish, then acknowledge before answering: \"Thanks for explaining. So you "
-     "were charged twice for your March bill. Okay what's your account number?\""),
+     "were charged twice for your March bill.\""),
     ("I'm calling about the letter you sent, the one about the new tariff and the",
-     "Let the customer finish, then acknowledge before answering: \"Thanks for explaining. Okay "
-     "what's your account number?\""),
+     "Let the customer finish, then acknowledge before answering: \"Thanks for explaining, I've "
+     "got that.\""),
 ])
 def test_golden_interruption(rubric: Rubric, said: str, expected: str) -> None:
     the_call = timed(("a", 0.0, 2.5, "Thanks for calling, this is Priya. How can I help?"),

@@ -11,7 +11,7 @@ import bisect
 from qa.detectors.common import agent_finding, customer_topic, is_listening_cue
 from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score, not_applicable
 from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
-from qa.text import find_phrase, sentences, tail, tokens
+from qa.text import find_phrase, tail, tokens
 from qa.transcript import AGENT, CUSTOMER, Transcript, Utterance
 
 CRITERION = "interruptions"
@@ -202,7 +202,6 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
         over = _talked_over_utterance(customer_turns, customer_starts, utt.start)
         cut_words = tail(over.text, 8) if over else ""
         topic = customer_topic(over.text, cfg) if over else None
-        opening = sentences(utt.text)[0] if utt.text else ""
         kind = "cooperative" if kept_going else "competitive"
         recovery = _recovered(call, i, cfg)
         how = ("the customer kept going" if kept_going else "the customer stopped and the agent "
@@ -215,8 +214,10 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
             f"(\"{cut_words}\"): {how}.",
             suggestion=(
                 "Let the customer finish, then acknowledge before answering: "
-                + (f"\"Thanks for explaining. So {topic}. {opening}\"" if topic
-                   else f"\"Thanks for explaining. {opening}\"")
+                # Not the agent's own opening: it may be the very thing to coach (blame, an
+                # excuse), and the point here is the acknowledgement.
+                + (f"\"Thanks for explaining. So {topic}.\"" if topic
+                   else "\"Thanks for explaining, I've got that.\"")
             ),
             overlap_ms=round(overlap * 1000), kind=kind, recovered=recovery,
             customer_quote=over.text if over else None,
