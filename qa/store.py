@@ -22,7 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from qa.scoring import ScoredCall
-from qa.transcript import Transcript, Utterance, Word
+from qa.transcript import NO_TIMING, Transcript, Utterance, Word, has_timing
 
 SCHEMA_VERSION = 2
 DEFAULT_DB = "qa.db"
@@ -131,6 +131,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for column, kind in (("roles", str), ("roles_review", int)):
         if column not in db["calls"].columns_dict:
             db["calls"].add_column(column, kind)
+    # "none" when the transcript's file gave no times (qa.transcript.NO_TIMING): a re-score
+    # (roles swapped) must judge it by words again, not by its placeholder times.
+    if "timing" not in db["calls"].columns_dict:
+        db["calls"].add_column("timing", str)
     # A person's decision on a call's roles (swapped from the machine's or confirmed). No
     # foreign key: re-scoring deletes and re-inserts the call, and the decision must survive.
     db["role_decisions"].create({
@@ -571,6 +575,7 @@ def _call_row(info: CallInfo, call: Transcript, rubric_name: str, rubric_version
         "redacted": None if info.redacted is None else json.dumps(info.redacted),
         "redacted_audio": info.redacted_audio,
         **_roles_fields(call),
+        "timing": None if has_timing(call) else NO_TIMING,
         "overall": None, "summary": None, "unscorable_reason": None, **extra_fields,
     }
 
@@ -840,7 +845,7 @@ def get_call(db: sqlite_utils.Database, call_id: str) -> dict[str, Any] | None:
 
 def load_transcript(db: sqlite_utils.Database, call_id: str) -> Transcript | None:
     """Rebuild a stored call's transcript (words included)."""
-    row = db.execute("SELECT agent, duration, speaker_timing FROM calls WHERE id = ?",
+    row = db.execute("SELECT agent, duration, speaker_timing, timing FROM calls WHERE id = ?",
                      [call_id]).fetchone()
     if row is None:
         return None
@@ -850,7 +855,8 @@ def load_transcript(db: sqlite_utils.Database, call_id: str) -> Transcript | Non
                  for w in json.loads(u["words"] or "[]")]
         utterances.append(Utterance(u["speaker"], u["start"], u["end"], u["text"], words))
     return Transcript(call_id, utterances, agent=row[0], duration=row[1],
-                      speaker_timing=bool(row[2]))
+                      speaker_timing=bool(row[2]),
+                      metadata={"timing": row[3]} if row[3] else {})
 
 
 def iter_calls(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:

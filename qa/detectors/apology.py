@@ -13,7 +13,7 @@ from qa.detectors.common import (
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
 from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, sentences, tokens
-from qa.transcript import AGENT, Transcript
+from qa.transcript import AGENT, Transcript, has_timing
 
 CRITERION = "apology"
 NEEDS_TIMING = False
@@ -106,7 +106,8 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
             f"{len(apologies)} apologies in one call: repeated sorries lose their meaning.",
             suggestion="Apologise once, sincerely, naming the problem; then spend the words on "
                        "the fix.", count=len(apologies)))
-    if complaints and apologies:
+    # Without times in the file, "how long after" would be measured on placeholder times.
+    if complaints and apologies and has_timing(call):
         delay = apologies[0].start - complaints[0][1].end
         if delay > cfg["late_after_seconds"]:
             first = apologies[0]

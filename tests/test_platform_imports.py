@@ -1,0 +1,299 @@
+"""Transcripts from Azure AI Language, Google CCAI Insights and Genesys Cloud, and transcripts
+without times (a chat, a plain script) judged by their words.
+
+The platform files in tests/data/imports are the Brightline call of native.json written in
+each platform's published shape (our own text, not the vendors' samples).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from qa import store
+from qa.cli import main
+from qa.detectors import DETECTORS
+from qa.importers import FORMATS, detect_format, load_any
+from qa.rubric import load_rubric
+from qa.scoring import NO_TIMING_REASON, score_call
+from qa.transcript import AGENT, CUSTOMER, UNKNOWN, Transcript, TranscriptError, has_timing
+
+DATA = Path(__file__).parent / "data" / "imports"
+RUBRIC = load_rubric()
+NATIVE = load_any(DATA / "native.json")
+
+AZURE = "Azure AI Language conversation JSON"
+CCAI = "Google CCAI Insights conversation JSON"
+GENESYS = "Genesys Cloud transcript JSON"
+FILES = {"azure_conversation.json": AZURE, "azure_timed.json": AZURE,
+         "ccai_conversation.json": CCAI, "genesys_transcript.json": GENESYS}
+TIMED = ("azure_timed.json", "ccai_conversation.json", "genesys_transcript.json")
+# Criteria that measure time (or need each party's own channel): n/a without times.
+TIME_CRITERIA = sorted(n for n, d in DETECTORS.items()
+                       if d.NEEDS_TIMING or getattr(d, "NEEDS_SEPARATE_CHANNELS", False))
+
+# A four-turn chat with a real complaint, an apology and a next step: 47 words, which the old
+# estimate (2.5 words a second) made a "20 s" call, under the 30 s minimum.
+CHAT = ("Agent: Hi, this is Priya at Brightline. How can I help?\n"
+        "Customer: My internet stopped working last night and I still have no connection. "
+        "Really frustrating.\n"
+        "Agent: I'm sorry your connection is down. I've reset your line, and it will be back "
+        "within ten minutes.\n"
+        "Customer: It works again now, thanks.\n")
+
+
+def findings(call: Transcript) -> list[tuple[str, str, str]]:
+    """(criterion, label, utterance text) of every finding."""
+    return sorted((f.criterion, f.label, call.utterances[f.utterance].text)
+                  for f in score_call(call, RUBRIC).findings)
+
+
+def write(tmp_path: Path, name: str, data: Any) -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(data) if not isinstance(data, str) else data, encoding="utf-8")
+    return path
+
+
+# --- recognising and reading each format ---------------------------------------------------
+
+def test_the_formats_are_listed() -> None:
+    assert {AZURE, CCAI, GENESYS} <= set(FORMATS)
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_format_is_recognised_from_content(name: str) -> None:
+    assert detect_format((DATA / name).read_text(encoding="utf-8")) == FILES[name]
+
+
+@pytest.mark.parametrize("name", TIMED)
+def test_timed_platform_file_scores_like_native(name: str) -> None:
+    call = load_any(DATA / name)
+    assert call.speaker_timing and has_timing(call)
+    assert [u.text for u in call.utterances] == [u.text for u in NATIVE.utterances]
+    assert [u.speaker for u in call.utterances] == [u.speaker for u in NATIVE.utterances]
+    assert [(u.start, u.end) for u in call.utterances] == [
+        (u.start, u.end) for u in NATIVE.utterances]
+    assert findings(call) == findings(NATIVE)
+
+
+def test_azure_sample_shape_tells_agent_from_customer_by_participant_id() -> None:
+    """The Speech SDK call-center sample's shape: participantId Agent/Customer, no role, no
+    times. Agent and customer come from participantId; the call is judged by its words."""
+    call = load_any(DATA / "azure_conversation.json")
+    assert call.metadata["speakers"] == {"Agent": AGENT, "Customer": CUSTOMER}
+    assert [u.speaker for u in call.utterances] == [u.speaker for u in NATIVE.utterances]
+    assert not has_timing(call) and not call.speaker_timing
+    scored = score_call(call, RUBRIC)
+    by_name = {s.criterion: s for s in scored.scores}
+    for name in TIME_CRITERIA:
+        if name in by_name:
+            assert by_name[name].score is None and by_name[name].reason == NO_TIMING_REASON
+    wordy = [f for f in findings(call) if f[0] not in TIME_CRITERIA]
+    assert wordy == [f for f in findings(NATIVE) if f[0] not in TIME_CRITERIA]
+    assert scored.overall is not None
+
+
+def test_azure_role_beats_participant_id_and_words_keep_their_ticks(tmp_path: Path) -> None:
+    items = [
+        {"participantId": "2", "role": "customer", "text": "My bill is wrong again.",
+         "audioTimings": [{"word": "my", "offset": 5_000_000, "duration": 2_000_000},
+                          {"word": "bill", "offset": 7_000_000, "duration": 3_000_000}]},
+        {"participantId": "1", "text": "Sorry about that, let me fix it.",
+         "audioTimings": [{"word": "sorry", "offset": 12_000_000, "duration": 4_000_000}]},
+        {"participantId": "bot", "role": "generic", "text": "Please rate this call.",
+         "audioTimings": [{"word": "please", "offset": 20_000_000, "duration": 1_000_000}]},
+    ]
+    path = write(tmp_path, "a.json", {"analysisInput": {"conversations": [
+        {"id": "c", "modality": "transcript", "conversationItems": items}]}})
+    call = load_any(path)
+    # "2" speaks first but its role says customer; "1", without a role, is the agent.
+    assert call.metadata["speakers"] == {"2": CUSTOMER, "1": AGENT, "bot": UNKNOWN}
+    assert [(u.start, u.end) for u in call.utterances] == [(0.5, 1.0), (1.2, 1.6), (2.0, 2.1)]
+    assert call.utterances[0].words[1].text == "bill"
+    assert call.speaker_timing and has_timing(call)
+    # A speaker map overrides the file's roles.
+    swapped = load_any(path, speaker_map={"2": "agent", "1": "customer"})
+    assert [u.speaker for u in swapped.utterances][:2] == [AGENT, CUSTOMER]
+
+
+def test_ccai_roles_channels_and_snake_case(tmp_path: Path) -> None:
+    conversation = {"call_metadata": {"agent_channel": 2, "customer_channel": 1},
+                    "transcript": {"transcript_segments": [
+                        {"text": "Hello, I was charged twice.", "channel_tag": 1,
+                         "words": [{"word": "Hello", "start_offset": "1s", "end_offset": "1.4s"},
+                                   {"word": "twice", "start_offset": "2.5s",
+                                    "end_offset": "3.1s"}]},
+                        {"text": "Sorry to hear that.", "channel_tag": 2,
+                         "words": [{"word": "Sorry", "start_offset": "3.5s",
+                                    "end_offset": "4s"}]},
+                        {"text": "Transferring you now.",
+                         "segment_participant": {"role": "AUTOMATED_AGENT"},
+                         "words": [{"word": "Transferring", "start_offset": "5s",
+                                    "end_offset": "5.5s"}]}]}}
+    call = load_any(write(tmp_path, "c.json", conversation))
+    assert [(u.speaker, u.start, u.end) for u in call.utterances] == [
+        (CUSTOMER, 1.0, 3.1), (AGENT, 3.5, 4.0), (UNKNOWN, 5.0, 5.5)]
+    assert call.speaker_timing and has_timing(call)
+
+
+def test_ccai_chat_has_no_timing(tmp_path: Path) -> None:
+    chat = {"medium": "CHAT", "transcript": {"transcriptSegments": [
+        {"text": "Hi, how can I help?", "messageTime": "2024-05-17T10:00:00Z",
+         "segmentParticipant": {"role": "HUMAN_AGENT"}},
+        {"text": "My parcel never arrived.", "messageTime": "2024-05-17T10:03:00Z",
+         "segmentParticipant": {"role": "END_USER"}}]}}
+    call = load_any(write(tmp_path, "chat.json", chat))
+    assert [u.speaker for u in call.utterances] == [AGENT, CUSTOMER]
+    assert not has_timing(call)
+
+
+def test_genesys_offsets_missing_durations_and_purposes(tmp_path: Path) -> None:
+    data = {"mediaType": "call", "transcripts": [{"phrases": [
+        {"text": "thank you for calling", "startTimeMs": 1000, "participantPurpose": "ivr"},
+        {"text": "hi how can i help", "startTimeMs": 3000, "participantPurpose": "internal"},
+        {"text": "my order is late", "startTimeMs": 4000, "participantPurpose": "external",
+         "duration": {"milliseconds": 1500}}]}]}
+    call = load_any(write(tmp_path, "g.json", data))
+    assert [u.speaker for u in call.utterances] == [UNKNOWN, AGENT, CUSTOMER]
+    # Offsets kept as they are; a phrase without a duration ends at the next one at latest.
+    assert [(u.start, u.end) for u in call.utterances] == [(1.0, 2.6), (3.0, 4.0), (4.0, 5.5)]
+    assert not call.speaker_timing and has_timing(call)
+
+
+def test_genesys_chat_has_no_timing(tmp_path: Path) -> None:
+    data = {"mediaType": "chat", "transcripts": [{"phrases": [
+        {"text": "Hello", "startTimeMs": 1715958000000, "participantPurpose": "internal"},
+        {"text": "My card was declined", "startTimeMs": 1715958090000,
+         "participantPurpose": "external"}]}]}
+    call = load_any(write(tmp_path, "g.json", data))
+    assert not has_timing(call)
+    assert [u.speaker for u in call.utterances] == [AGENT, CUSTOMER]
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"analysisInput": {"conversations": [{"conversationItems": [
+        {"participantId": "Agent", "text": "Hi",
+         "audioTimings": [{"word": "hi", "offset": -5, "duration": 1}]}]}]}},
+     "offset is -5: not a time in a call"),
+    ({"analysisInput": {"conversations": [{"conversationItems": [
+        {"participantId": "Agent", "text": "Hi",
+         "audioTimings": [{"word": "hi", "offset": True, "duration": 1}]}]}]}},
+     "offset must be a number"),
+    ({"analysisInput": {"conversations": [{"conversationItems": [
+        {"text": "Hi"}]}]}}, "has no participantId"),
+    ({"transcript": {"transcriptSegments": [
+        {"text": "Hi", "channelTag": 1,
+         "words": [{"word": "Hi", "startOffset": "1e400s", "endOffset": "2s"}]}]}},
+     "not a duration"),
+    ({"transcript": {"transcriptSegments": [{"text": "Hi"}]}},
+     "neither segmentParticipant.role nor channelTag"),
+    ({"transcripts": [{"phrases": [{"text": "Hi", "startTimeMs": 10 ** 400,
+                                    "participantPurpose": "internal"}]}]},
+     "not a time in a call"),
+    ({"transcripts": [{"phrases": [{"text": "Hi", "startTimeMs": 1,
+                                    "participantPurpose": "internal",
+                                    "duration": {"milliseconds": "soon"}}]}]},
+     "milliseconds must be a number"),
+    ({"transcripts": [{"phrases": [{"text": "Hi", "startTimeMs": 1}]}]},
+     "has no participantPurpose"),
+])
+def test_bad_values_are_refused_with_the_field_named(tmp_path: Path, data: Any,
+                                                     message: str) -> None:
+    with pytest.raises(TranscriptError, match=message.replace(".", r"\.")):
+        load_any(write(tmp_path, "bad.json", data))
+
+
+def test_infinite_json_number_is_refused(tmp_path: Path) -> None:
+    """1e400 parses to infinity in Python: refused, never stored as a time."""
+    path = write(tmp_path, "inf.json", '{"transcripts": [{"phrases": [{"text": "Hi", '
+                 '"startTimeMs": 1e400, "participantPurpose": "internal"}]}]}')
+    with pytest.raises(TranscriptError, match="not a time in a call"):
+        load_any(path)
+
+
+# --- transcripts without times are judged by words ------------------------------------------
+
+def test_four_turn_chat_is_scored_and_its_timing_criteria_do_not_apply(tmp_path: Path) -> None:
+    """`qa score` on a short chat with a real complaint: scored (not "too short: 20 s"), and
+    dead air, speaking rate, interruptions, talk ratio and affirmations are n/a, "no timing
+    in this transcript"; the reason survives a re-score from the database."""
+    chat = write(tmp_path, "chat-0101.txt", CHAT)
+    db_path = tmp_path / "qa.db"
+    result = CliRunner().invoke(main, ["score", str(chat), "--db", str(db_path)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "1 scored" in result.stdout, result.output
+    conn = sqlite3.connect(db_path)
+    scorable, overall, timing = conn.execute(
+        "SELECT scorable, overall, timing FROM calls WHERE id = 'chat-0101'").fetchone()
+    assert scorable == 1 and overall is not None and timing == "none"
+    scores = {c: (s, a, r) for c, s, a, r in conn.execute(
+        "SELECT criterion, score, applicable, reason FROM scores WHERE call_id = 'chat-0101'")}
+    for name in ("dead_air", "speaking_rate", "interruptions", "talk_ratio", "affirmations"):
+        assert scores[name] == (None, 0, NO_TIMING_REASON), name
+    # The words are judged: the complaint got its apology.
+    labels = {row[0] for row in conn.execute(
+        "SELECT label FROM findings WHERE call_id = 'chat-0101'")}
+    assert "apology:sincere" in labels
+    db = store.open_db(db_path)
+    assert not has_timing(store.load_transcript(db, "chat-0101"))
+
+
+def unscorable_reason(path: Path, db_path: Path) -> str | None:
+    """`qa score PATH`, then the stored call's reason for not being scored."""
+    result = CliRunner().invoke(main, ["score", str(path), "--db", str(db_path)],
+                                catch_exceptions=False)
+    assert "1 unscorable" in result.stdout, result.output
+    row = sqlite3.connect(db_path).execute(
+        "SELECT unscorable_reason FROM calls WHERE id = ?", [path.stem]).fetchone()
+    return row[0]
+
+
+def test_a_few_words_without_times_are_too_short(tmp_path: Path) -> None:
+    chat = write(tmp_path, "hello.txt", "Agent: Hi, how can I help?\nCustomer: Wrong number.\n")
+    assert unscorable_reason(chat, tmp_path / "qa.db") == (
+        "too short to judge fairly: 7 words (transcripts without times under 30 words are not "
+        "scored)")
+
+
+def test_timed_text_is_still_measured_in_seconds(tmp_path: Path) -> None:
+    timed = write(tmp_path, "timed.txt", "[00:00:01 - 00:00:04] Agent: Hi, how can I help?\n"
+                  "[00:00:05 - 00:00:09] Customer: My bill is wrong and I am upset.\n")
+    assert unscorable_reason(timed, tmp_path / "qa.db") == (
+        "too short to judge fairly: 9 s (calls under 30 s are not scored)")
+
+
+# --- end to end ------------------------------------------------------------------------------
+
+def test_qa_score_scores_each_platform_file(tmp_path: Path) -> None:
+    """`qa score FOLDER` on the four platform files: all scored; the timed ones stored with
+    the native call's findings, the Azure sample shape with its timing criteria n/a."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    for name in FILES:
+        (folder / name).write_bytes((DATA / name).read_bytes())
+    db_path = tmp_path / "qa.db"
+    result = CliRunner().invoke(main, ["score", str(folder), "--db", str(db_path)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "4 file(s): 4 scored" in result.stdout, result.output
+    conn = sqlite3.connect(db_path)
+    stored: dict[str, list[tuple[str, str, str]]] = {}
+    for call_id, criterion, label, quote in conn.execute(
+            "SELECT call_id, criterion, label, quote FROM findings ORDER BY 1, 2, 3, 4"):
+        stored.setdefault(call_id, []).append((criterion, label, quote))
+    native = sorted((f.criterion, f.label, f.quote) for f in score_call(NATIVE, RUBRIC).findings)
+    for name in TIMED:
+        assert stored[Path(name).stem] == native, name
+    reasons = dict(conn.execute("SELECT criterion, reason FROM scores "
+                                "WHERE call_id = 'azure_conversation' AND applicable = 0"))
+    assert {c for c, r in reasons.items() if r == NO_TIMING_REASON} == (
+        set(TIME_CRITERIA) & set(RUBRIC.criteria))
+    speakers = dict(conn.execute("SELECT speaker, COUNT(*) FROM utterances "
+                                 "WHERE call_id = 'azure_conversation' GROUP BY speaker"))
+    assert speakers == {AGENT: 6, CUSTOMER: 5}
