@@ -8,12 +8,15 @@ each platform's published shape (our own text, not the vendors' samples).
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qa import store
 from qa.cli import main
@@ -297,3 +300,81 @@ def test_qa_score_scores_each_platform_file(tmp_path: Path) -> None:
     speakers = dict(conn.execute("SELECT speaker, COUNT(*) FROM utterances "
                                  "WHERE call_id = 'azure_conversation' GROUP BY speaker"))
     assert speakers == {AGENT: 6, CUSTOMER: 5}
+
+
+# --- fuzzing: hostile values in each format's shape ----------------------------------------
+
+_ANY = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-10 ** 30, max_value=10 ** 400)
+    | st.floats(allow_nan=False) | st.text(max_size=12)
+    | st.sampled_from(["1.5s", "-2s", "1e400s", "Agent", "customer", "internal", "CHAT", ""]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                max_size=3),
+    max_leaves=8)
+
+
+def _maybe(value: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Mostly (9 in 10) a value of the field's kind, sometimes anything."""
+    return st.integers(0, 9).flatmap(lambda k: value if k else _ANY)
+
+
+_TICKS = st.integers(min_value=0, max_value=10 ** 12)
+_AZURE_ITEM = st.fixed_dictionaries({
+    "participantId": _maybe(st.sampled_from(["Agent", "Customer", "1", "2"])),
+    "text": _maybe(st.text(max_size=30)),
+}, optional={
+    "role": _maybe(st.sampled_from(["agent", "Customer", "generic"])),
+    "audioTimings": _maybe(st.lists(st.fixed_dictionaries(
+        {"word": _maybe(st.text(max_size=8)), "offset": _maybe(_TICKS),
+         "duration": _maybe(_TICKS)}), max_size=3)),
+})
+_CCAI_SEGMENT = st.fixed_dictionaries({"text": _maybe(st.text(max_size=30))}, optional={
+    "channelTag": _maybe(st.integers(1, 2)),
+    "segmentParticipant": _maybe(st.fixed_dictionaries({"role": _maybe(st.sampled_from(
+        ["HUMAN_AGENT", "END_USER", "AUTOMATED_AGENT", "ROLE_UNSPECIFIED"]))})),
+    "words": _maybe(st.lists(st.fixed_dictionaries(
+        {"word": _maybe(st.text(max_size=8)),
+         "startOffset": _maybe(st.floats(0, 1e6).map(lambda s: f"{s:.3f}s")),
+         "endOffset": _maybe(st.floats(0, 1e6).map(lambda s: f"{s:.3f}s"))}), max_size=3)),
+})
+_GENESYS_PHRASE = st.fixed_dictionaries({
+    "text": _maybe(st.text(max_size=30)),
+    "startTimeMs": _maybe(st.integers(0, 2 * 10 ** 12)),
+    "participantPurpose": _maybe(st.sampled_from(["internal", "external", "ivr"])),
+}, optional={
+    "duration": _maybe(st.fixed_dictionaries({"milliseconds": _maybe(st.integers(0, 10 ** 9))})),
+    "decoratedText": _maybe(st.text(max_size=30)),
+})
+_FILES = st.one_of(
+    st.builds(lambda items, extra: {"analysisInput": {"conversations": [
+        {"conversationItems": items, **extra}]}},
+        st.lists(_AZURE_ITEM, max_size=4), st.dictionaries(st.text(max_size=6), _ANY,
+                                                            max_size=2)),
+    st.builds(lambda segs, medium, meta: {"medium": medium, "callMetadata": meta,
+                                          "transcript": {"transcriptSegments": segs}},
+              st.lists(_CCAI_SEGMENT, max_size=4), _maybe(st.just("PHONE_CALL")), _ANY),
+    st.builds(lambda phrases, media, begun: {"mediaType": media, "conversationStartTime": begun,
+                                             "transcripts": [{"phrases": phrases}]},
+              st.lists(_GENESYS_PHRASE, max_size=4), _maybe(st.just("call")), _ANY),
+)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=_FILES)
+def test_fuzz_platform_formats(data: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Any value in any field: a Transcript with finite, ordered times that scores, or a
+    TranscriptError saying what is wrong; never another exception."""
+    path = tmp_path_factory.mktemp("fuzz") / "call.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    try:
+        call = load_any(path)
+    except TranscriptError as exc:
+        assert str(exc)
+        return
+    for u in call.utterances:
+        assert math.isfinite(u.start) and math.isfinite(u.end) and 0 <= u.start <= u.end
+        assert all(math.isfinite(w.start) and math.isfinite(w.end) for w in u.words)
+    assert call.duration is not None and math.isfinite(call.duration)
+    score_call(call, RUBRIC)
+    json.loads(call.to_json())
