@@ -568,7 +568,9 @@ def _call_row(info: CallInfo, call: Transcript, rubric_name: str, rubric_version
     return {
         "id": info.call_id, "content_hash": info.content_hash, "source_path": info.source_path,
         "origin": info.origin, "agent": info.agent, "customer": info.customer,
-        "call_time": info.call_time, "duration": call.duration, "channels": info.channels,
+        # A transcript without times has no length: its placeholder times would show as one.
+        "call_time": info.call_time, "duration": call.duration if has_timing(call) else None,
+        "channels": info.channels,
         "speaker_timing": int(call.speaker_timing), "model": info.model,
         "rubric_name": rubric_name, "rubric_version": rubric_version,
         "extra": json.dumps(info.extra or {}, ensure_ascii=False), "scored_at": now(),

@@ -243,8 +243,59 @@ def test_four_turn_chat_is_scored_and_its_timing_criteria_do_not_apply(tmp_path:
     labels = {row[0] for row in conn.execute(
         "SELECT label FROM findings WHERE call_id = 'chat-0101'")}
     assert "apology:sincere" in labels
+    # No invented length is stored; a re-score from the database still knows it has no times.
+    assert conn.execute("SELECT duration FROM calls WHERE id = 'chat-0101'").fetchone() == (
+        None,)
     db = store.open_db(db_path)
     assert not has_timing(store.load_transcript(db, "chat-0101"))
+
+
+def test_review_page_says_the_chat_has_no_times(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from qa import queries
+    from qa.auth import add_user
+
+    chat = write(tmp_path, "chat-0102.txt", CHAT)
+    db_path = tmp_path / "qa.db"
+    CliRunner().invoke(main, ["score", str(chat), "--db", str(db_path)], catch_exceptions=False)
+    conn = queries.connect(db_path)
+    add_user(conn, "coach", "coach", "correct horse battery")
+    conn.close()
+    monkeypatch.setenv("QA_DB", str(db_path))
+    root = Path(__file__).resolve().parent.parent
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=60).run()
+    at.text_input(key="signin_name").input("coach")
+    at.text_input(key="signin_password").input("correct horse battery")
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+    at.query_params["call"] = "chat-0102"
+    at = at.switch_page("qa/ui/review.py").run()
+    assert not at.exception
+    shown = "\n".join(str(m.value) for m in at.markdown)
+    assert "no times (judged by words)" in shown and " min ·" not in shown
+
+
+def test_late_apology_is_not_judged_on_placeholder_times() -> None:
+    """An apology 200 s after the complaint is late on a timed call; without times the gap
+    is invented, so lateness is not judged (the apology itself still is)."""
+    def call(timing: dict[str, str]) -> Transcript:
+        from qa.transcript import Utterance
+        return Transcript("late", [
+            Utterance(AGENT, 0, 3, "Thanks for calling, how can I help?"),
+            Utterance(CUSTOMER, 4, 9, "My parcel never arrived and I am really upset."),
+            Utterance(AGENT, 10, 14, "Let me look up the order for you."),
+            Utterance(AGENT, 210, 215, "I'm sorry your parcel never arrived, I've sent a new "
+                                       "one today."),
+        ], metadata=timing)
+
+    def labels(transcript: Transcript) -> set[str]:
+        return {f.label for f in score_call(transcript, RUBRIC).findings}
+
+    assert "apology:late" in labels(call({}))
+    untimed = labels(call({"timing": "none"}))
+    assert "apology:late" not in untimed and "apology:sincere" in untimed
 
 
 def unscorable_reason(path: Path, db_path: Path) -> str | None:
