@@ -248,6 +248,8 @@ def test_four_turn_chat_is_scored_and_its_timing_criteria_do_not_apply(tmp_path:
         None,)
     db = store.open_db(db_path)
     assert not has_timing(store.load_transcript(db, "chat-0101"))
+    shown = CliRunner().invoke(main, ["show", "chat-0101", "--db", str(db_path)]).output
+    assert "duration: no times (judged by words)" in shown
 
 
 def test_review_page_says_the_chat_has_no_times(tmp_path: Path,
