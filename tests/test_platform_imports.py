@@ -250,6 +250,10 @@ def test_four_turn_chat_is_scored_and_its_timing_criteria_do_not_apply(tmp_path:
     assert not has_timing(store.load_transcript(db, "chat-0101"))
     shown = CliRunner().invoke(main, ["show", "chat-0101", "--db", str(db_path)]).output
     assert "duration: no times (judged by words)" in shown
+    # A coach swaps the roles: the re-scored call still has no timing, for the same reason.
+    from qa.roles import decide_call
+    rescored = decide_call(db, "chat-0101", RUBRIC, swap=True, by="coach")
+    assert {s.criterion: s.reason for s in rescored.scores}["dead_air"] == NO_TIMING_REASON
 
 
 def test_review_page_says_the_chat_has_no_times(tmp_path: Path,
