@@ -416,7 +416,7 @@ _FILES = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=80, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=_FILES)
 def test_fuzz_platform_formats(data: Any, tmp_path_factory: pytest.TempPathFactory) -> None:

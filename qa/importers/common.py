@@ -12,6 +12,7 @@ from typing import Any
 from qa.transcript import (
     AGENT,
     CUSTOMER,
+    MAX_SECONDS,
     SPEAKERS,
     UNKNOWN,
     Transcript,
@@ -252,9 +253,9 @@ def caption_turns(payload: str, start: float, end: float, previous: str | None,
     return turns
 
 
-# Larger than any time in a call (about 31 years): a bigger number in a file is an error, not
-# a time (and 1e400 in JSON is infinity).
-MAX_FILE_SECONDS = 1e9
+# Larger than any time in a call (qa.transcript.MAX_SECONDS, about 31 years): a bigger number
+# in a file is an error, not a time (and 1e400 in JSON is infinity).
+MAX_FILE_SECONDS = MAX_SECONDS
 
 
 def seconds_from(value: Any, unit: float, where: str, most: float = MAX_FILE_SECONDS) -> float:
