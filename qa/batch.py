@@ -293,7 +293,9 @@ def _compute(job: Job, settings: Settings, content_hash: str) -> Result:
         if is_transcript:
             transcript = load_any(job.path)
             channels, model, origin = None, None, "transcript"
-            over = _over_call_limits(len(transcript.utterances), transcript.duration, rubric)
+            # A transcript without times has no length: only its utterances are counted.
+            over = _over_call_limits(len(transcript.utterances), transcript.duration
+                                     if has_timing(transcript) else None, rubric)
         else:
             audio = load_call(job.path)
             channels, origin = audio.source_channels, "audio"

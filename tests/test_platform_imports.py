@@ -435,3 +435,20 @@ def test_fuzz_platform_formats(data: Any, tmp_path_factory: pytest.TempPathFacto
     assert call.duration is not None and math.isfinite(call.duration)
     score_call(call, RUBRIC)
     json.loads(call.to_json())
+
+
+def test_call_length_limit_does_not_apply_to_placeholder_times(tmp_path: Path) -> None:
+    """limits.max_call_seconds measures a call's length; a chat has none, so its placeholder
+    times (about 20 s here) never make it 'too long'."""
+    import dataclasses
+
+    from qa.batch import compute
+    from qa.jobs import Job, Settings
+
+    strict = dataclasses.replace(RUBRIC, limits={**RUBRIC.limits, "max_call_seconds": 10})
+    chat = write(tmp_path, "chat.txt", CHAT)
+    assert compute(Job(chat), Settings(rubric=strict), "h1").outcome.status == "scored"
+    timed = write(tmp_path, "timed.txt", "[00:00:01 - 00:00:04] Agent: Hi, how can I help?\n"
+                  "[00:00:05 - 00:00:39] Customer: My bill is wrong and I am upset.\n")
+    outcome = compute(Job(timed), Settings(rubric=strict), "h2").outcome
+    assert outcome.status == "failed" and "limits.max_call_seconds" in (outcome.error or "")
