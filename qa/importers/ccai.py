@@ -78,9 +78,9 @@ def parse(data: dict[str, Any], call_id: str, *, speaker_map: Mapping[str, str] 
     metadata = _get(data, "callMetadata")
     channels: dict[str, str] = {}
     if isinstance(metadata, dict):
-        for key, role in (("agentChannel", AGENT), ("customerChannel", CUSTOMER)):
+        for key, side in (("agentChannel", AGENT), ("customerChannel", CUSTOMER)):
             if isinstance(_get(metadata, key), int | str):
-                channels[f"channel {_get(metadata, key)}"] = role
+                channels[f"channel {_get(metadata, key)}"] = side
     turns: list[Turn] = []
     roles: dict[str, str] = {}
     all_timed = str(_get(data, "medium") or "").upper() != "CHAT"
