@@ -35,7 +35,7 @@ from qa.rubric import LIMIT_DEFAULTS, Rubric
 from qa.scoring import score_call
 from qa.text import tokens
 from qa.transcribe import get_transcriber
-from qa.transcript import Transcript, TranscriptError, loads_json
+from qa.transcript import Transcript, TranscriptError, has_timing, loads_json, word_count
 
 # Transcript files (native JSON, Amazon Transcribe / Contact Lens JSON, WebVTT, SRT, CSV,
 # text); in a folder each is also checked by content, so a manifest.csv is not a call.
@@ -293,7 +293,9 @@ def _compute(job: Job, settings: Settings, content_hash: str) -> Result:
         if is_transcript:
             transcript = load_any(job.path)
             channels, model, origin = None, None, "transcript"
-            over = _over_call_limits(len(transcript.utterances), transcript.duration, rubric)
+            # A transcript without times has no length: only its utterances are counted.
+            over = _over_call_limits(len(transcript.utterances), transcript.duration
+                                     if has_timing(transcript) else None, rubric)
         else:
             audio = load_call(job.path)
             channels, origin = audio.source_channels, "audio"
@@ -358,15 +360,33 @@ def _compute(job: Job, settings: Settings, content_hash: str) -> Result:
             except OSError as exc:
                 return Result(Outcome(path, "failed", call_id, agent=agent,
                                       error=f"cannot write the redacted audio ({exc})"))
-    minimum = rubric.shared["min_call_seconds"]
-    if is_transcript and (transcript.duration or 0) < minimum:
-        reason = (f"too short to judge fairly: {transcript.duration or 0:.0f} s (calls under "
-                  f"{minimum:.0f} s are not scored)")
+    reason = _too_short(transcript, rubric) if is_transcript else None
+    if reason:
         return Result(Outcome(path, "unscorable", call_id, error=reason, agent=agent),
                       info, reason=reason, duration=transcript.duration, transcript=transcript)
     scored = score_call(transcript, rubric)
     return Result(Outcome(path, "scored", call_id, scored.overall, agent=agent,
                           findings=len(scored.findings)), info, scored)
+
+
+def _too_short(transcript: Transcript, rubric: Rubric) -> str | None:
+    """Why an imported transcript is too short to judge fairly, or None.
+
+    A transcript with times is measured in seconds (``min_call_seconds``); one without (a chat,
+    a plain script) in words (``min_call_words``): its times are placeholders, and a four-turn
+    chat with a real complaint is no "23 s call".
+    """
+    if not has_timing(transcript):
+        words, least = word_count(transcript), rubric.shared["min_call_words"]
+        if words < least:
+            return (f"too short to judge fairly: {words} words (transcripts without times "
+                    f"under {least} words are not scored)")
+        return None
+    minimum = rubric.shared["min_call_seconds"]
+    if (transcript.duration or 0) < minimum:
+        return (f"too short to judge fairly: {transcript.duration or 0:.0f} s (calls under "
+                f"{minimum:.0f} s are not scored)")
+    return None
 
 
 def commit(result: Result, settings: Settings, db: sqlite_utils.Database) -> Outcome:

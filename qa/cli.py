@@ -291,9 +291,11 @@ def show(call_id: str, db_path: str) -> None:
     if call is None:
         raise click.ClickException(f"no call {call_id!r} in {db_path}")
     overall = "not scored" if call["overall"] is None else f"{call['overall']:.1f}"
+    # A transcript without times (a chat, a script) has no length to show.
+    length = ("no times (judged by words)" if call.get("timing") == "none"
+              else f"{call['duration'] or 0:.0f} s")
     click.echo(f"Call {call['id']}  agent: {call['agent'] or '-'}  time: "
-               f"{call['call_time'] or '-'}  duration: {call['duration'] or 0:.0f} s  "
-               f"overall: {overall}")
+               f"{call['call_time'] or '-'}  duration: {length}  overall: {overall}")
     click.echo(f"source: {call['source_path']}  model: {call['model'] or '-'}  "
                f"rubric: {call['rubric_version']}")
     if call.get("redacted") is not None:

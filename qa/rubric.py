@@ -32,6 +32,9 @@ SHARED_PARAMS: dict[str, str] = {
     "complaint_phrases": PHRASES,
     "synonyms": GROUPS,
     "min_call_seconds": NUMBER,
+    # A transcript without times (a chat, a plain script) is judged by its words: under this
+    # many it is not scored.
+    "min_call_words": INTEGER,
     # Redact card numbers, bank details, ids, phones, e-mails and addresses before scoring
     # (qa/redact.py); the default for `qa score` when neither --redact nor --no-redact is given.
     "redact": BOOLEAN,

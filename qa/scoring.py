@@ -9,7 +9,10 @@ from qa.detectors import DETECTORS
 from qa.detectors.common import one_scoring_run
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
 from qa.rubric import Rubric
-from qa.transcript import AGENT, Transcript
+from qa.transcript import AGENT, Transcript, has_timing
+
+# Why a criterion that measures time does not apply to a transcript whose file gave no times.
+NO_TIMING_REASON = "no timing in this transcript"
 
 
 @dataclass
@@ -48,10 +51,16 @@ def score_call(call: Transcript, rubric: Rubric) -> ScoredCall:
 def _detect_all(call: Transcript, rubric: Rubric) -> tuple[list[Finding], list[CriterionScore]]:
     findings: list[Finding] = []
     scores: list[CriterionScore] = []
+    timed = has_timing(call)
     for name, cfg in rubric.criteria.items():
         detector = DETECTORS[name]
         if not call.by(AGENT):
             scores.append(not_applicable(name, _no_agent_reason(call), cfg.weight))
+            continue
+        if not timed and (detector.NEEDS_TIMING
+                          or getattr(detector, "NEEDS_SEPARATE_CHANNELS", False)):
+            # Placeholder times would invent dead air, pace and overlaps.
+            scores.append(not_applicable(name, NO_TIMING_REASON, cfg.weight))
             continue
         if detector.NEEDS_TIMING and not call.speaker_timing:
             scores.append(not_applicable(name, _no_timing_reason(call), cfg.weight))

@@ -24,7 +24,7 @@ from sqlite_utils import Migrations
 
 from qa import followup
 from qa.scoring import ScoredCall
-from qa.transcript import Transcript, Utterance, Word
+from qa.transcript import NO_TIMING, Transcript, Utterance, Word, has_timing
 
 DEFAULT_DB = "qa.db"
 
@@ -268,6 +268,14 @@ def _calibration_accounts_themes(db: sqlite_utils.Database) -> None:
 def _follow_through(db: sqlite_utils.Database) -> None:
     """Who marked a commitment kept or broken and when, due times, and repeat contacts."""
     _ensure_follow_up_schema(db)
+
+
+@_step("0005_calls_timing")
+def _calls_timing(db: sqlite_utils.Database) -> None:
+    """"none" when the transcript's file gave no times (qa.transcript.NO_TIMING), so that a
+    call re-scored from the store (a role swap) is judged by its words again, not by its
+    placeholder times."""
+    db.table("calls").add_column("timing", str)
 
 
 # --- complaint themes (qa/themes.py) ------------------------------------------------------
@@ -715,7 +723,9 @@ def _call_row(info: CallInfo, call: Transcript, rubric_name: str, rubric_version
     return {
         "id": info.call_id, "content_hash": info.content_hash, "source_path": info.source_path,
         "origin": info.origin, "agent": info.agent, "customer": info.customer,
-        "call_time": info.call_time, "duration": call.duration, "channels": info.channels,
+        # A transcript without times has no length: its placeholder times would show as one.
+        "call_time": info.call_time, "duration": call.duration if has_timing(call) else None,
+        "channels": info.channels,
         "speaker_timing": int(call.speaker_timing), "model": info.model,
         "rubric_name": rubric_name, "rubric_version": rubric_version,
         "extra": json.dumps(info.extra or {}, ensure_ascii=False), "scored_at": now(),
@@ -723,6 +733,7 @@ def _call_row(info: CallInfo, call: Transcript, rubric_name: str, rubric_version
         "redacted_audio": info.redacted_audio,
         **_roles_fields(call),
         "diarization": _diarization_field(call),
+        "timing": None if has_timing(call) else NO_TIMING,
         "overall": None, "summary": None, "unscorable_reason": None, **extra_fields,
     }
 
@@ -1017,7 +1028,7 @@ def get_call(db: sqlite_utils.Database, call_id: str) -> dict[str, Any] | None:
 
 def load_transcript(db: sqlite_utils.Database, call_id: str) -> Transcript | None:
     """Rebuild a stored call's transcript (words included)."""
-    row = db.execute("SELECT agent, duration, speaker_timing, diarization FROM calls "
+    row = db.execute("SELECT agent, duration, speaker_timing, diarization, timing FROM calls "
                      "WHERE id = ?", [call_id]).fetchone()
     if row is None:
         return None
@@ -1026,7 +1037,9 @@ def load_transcript(db: sqlite_utils.Database, call_id: str) -> Transcript | Non
         words = [Word(w["start"], w["end"], w["word"], w.get("probability"))
                  for w in json.loads(u["words"] or "[]")]
         utterances.append(Utterance(u["speaker"], u["start"], u["end"], u["text"], words))
-    metadata = {"diarization": json.loads(row[3])} if row[3] else {}
+    metadata: dict[str, Any] = {"diarization": json.loads(row[3])} if row[3] else {}
+    if row[4]:
+        metadata["timing"] = row[4]
     return Transcript(call_id, utterances, agent=row[0], duration=row[1],
                       speaker_timing=bool(row[2]), metadata=metadata)
 

@@ -30,6 +30,12 @@ class TranscriptError(ValueError):
     """A transcript file or object that cannot be read; the message says why."""
 
 
+# ``metadata["timing"]`` of a transcript whose file gives no times (a chat, a plain script):
+# its utterances carry placeholder times in speaking order, for order and display only, so it
+# is judged by its words and no criterion that measures time applies.
+NO_TIMING = "none"
+
+
 # No transcript format nests anywhere near this deep (Amazon Transcribe's is 5 levels); a file
 # that does is refused before anything walks it recursively (the parser, the store's JSON
 # writer), where 50,000 levels would raise RecursionError.
@@ -357,3 +363,15 @@ def _talk_between(spoken: dict[str, list[Word]], speaker: str, start: float,
 def _join_words(words: list[Word]) -> str:
     # Whisper words carry their own leading space; normalise to single spaces.
     return " ".join(w.text.strip() for w in words if w.text.strip())
+
+
+def has_timing(transcript: Transcript) -> bool:
+    """False when the transcript's file gave no times (``metadata["timing"]`` is
+    :data:`NO_TIMING`): its times are placeholders, not when anything was said."""
+    metadata = transcript.metadata if isinstance(transcript.metadata, dict) else {}
+    return metadata.get("timing") != NO_TIMING
+
+
+def word_count(transcript: Transcript) -> int:
+    """Words said in the whole transcript, by everyone."""
+    return sum(len(u.text.split()) for u in transcript.utterances)

@@ -45,8 +45,9 @@ DEVSET = Path(__file__).parent / "devset"
 
 # Seconds of fuzzing in all, shared out by weight among the tests below.
 BUDGET_SECONDS = float(os.environ.get("QA_FUZZ_SECONDS", "60"))
-_WEIGHTS = {"native": 2, "transcribe": 1, "contact_lens": 1, "webvtt": 1, "srt": 1, "csv": 1,
-            "text": 1, "bytes": 1, "mutated": 2, "loader": 1}
+_WEIGHTS = {"native": 2, "transcribe": 1, "contact_lens": 1, "azure": 1, "ccai": 1,
+            "genesys": 1, "webvtt": 1, "srt": 1, "csv": 1, "text": 1, "bytes": 1, "mutated": 2,
+            "loader": 1}
 
 
 _SETTINGS = Settings(rubric=load_rubric())
@@ -295,6 +296,86 @@ def _contact_lens(segments: list[Any], extra: Any, channel: str | None) -> None:
 def test_fuzz_contact_lens() -> None:
     """Fuzz Contact Lens JSON for this test's share of the budget."""
     fuzz_for("contact_lens", _contact_lens)
+
+
+# Protobuf JSON durations ("1.5s") as CCAI writes them, and broken ones.
+GOOGLE_DURATION = st.one_of(
+    st.builds(lambda x: f"{x:.3f}s", st.floats(0, 20_000, allow_nan=False)),
+    st.sampled_from(["1e400s", "-1s", "NaNs", "infs", "s", "1.5", "9" * 400 + "s", "0.000000001s"]),
+    NUMBER)
+AZURE_ITEM = st.fixed_dictionaries(
+    {"participantId": st.one_of(st.sampled_from(["Agent", "Customer", "1", "2"]), JSON_VALUE),
+     "text": st.one_of(TEXT, JSON_VALUE)},
+    optional={"role": st.one_of(st.sampled_from(["agent", "Customer", "generic"]), JSON_VALUE),
+              "audioTimings": st.one_of(st.lists(st.fixed_dictionaries(
+                  {"word": TEXT, "offset": NUMBER, "duration": NUMBER}), max_size=3),
+                  JSON_VALUE)})
+
+
+@ROUND_SETTINGS
+@given(items=st.lists(st.one_of(AZURE_ITEM, JSON_VALUE), max_size=12), extra=JSON_VALUE)
+def _azure(items: list[Any], extra: Any) -> None:
+    data = {"analysisInput": {"conversations": [{"id": extra, "conversationItems": items}]}}
+    _check_file("azure.json", _json_text(data))
+
+
+def test_fuzz_azure() -> None:
+    """Fuzz Azure AI Language conversation JSON for this test's share of the budget."""
+    fuzz_for("azure", _azure)
+
+
+CCAI_SEGMENT = st.fixed_dictionaries(
+    {"text": st.one_of(TEXT, JSON_VALUE)},
+    optional={"channelTag": st.one_of(st.sampled_from([1, 2]), JSON_VALUE),
+              "segmentParticipant": st.one_of(st.fixed_dictionaries({"role": st.one_of(
+                  st.sampled_from(["HUMAN_AGENT", "END_USER", "AUTOMATED_AGENT"]),
+                  JSON_VALUE)}), JSON_VALUE),
+              "words": st.one_of(st.lists(st.fixed_dictionaries(
+                  {"word": TEXT, "startOffset": GOOGLE_DURATION,
+                   "endOffset": GOOGLE_DURATION}, optional={"confidence": NUMBER}),
+                  max_size=3), JSON_VALUE)})
+
+
+@ROUND_SETTINGS
+@given(segments=st.lists(st.one_of(CCAI_SEGMENT, JSON_VALUE), max_size=12),
+       medium=st.sampled_from(["PHONE_CALL", "CHAT", None]), duration=GOOGLE_DURATION,
+       meta=JSON_VALUE)
+def _ccai(segments: list[Any], medium: str | None, duration: Any, meta: Any) -> None:
+    data = {"medium": medium, "duration": duration, "callMetadata": meta,
+            "transcript": {"transcriptSegments": segments}}
+    _check_file("ccai.json", _json_text(data))
+
+
+def test_fuzz_ccai() -> None:
+    """Fuzz Google CCAI Insights conversation JSON for this test's share of the budget."""
+    fuzz_for("ccai", _ccai)
+
+
+GENESYS_PHRASE = st.fixed_dictionaries(
+    {"text": st.one_of(TEXT, JSON_VALUE), "startTimeMs": NUMBER,
+     "participantPurpose": st.one_of(st.sampled_from(["internal", "external", "ivr"]),
+                                     JSON_VALUE)},
+    optional={"duration": st.one_of(st.fixed_dictionaries({"milliseconds": NUMBER}),
+                                    JSON_VALUE),
+              "decoratedText": st.one_of(TEXT, JSON_VALUE),
+              "words": st.one_of(st.lists(st.fixed_dictionaries(
+                  {"word": TEXT, "startTimeMs": NUMBER,
+                   "duration": st.fixed_dictionaries({"milliseconds": NUMBER})}), max_size=3),
+                  JSON_VALUE)})
+
+
+@ROUND_SETTINGS
+@given(phrases=st.lists(st.one_of(GENESYS_PHRASE, JSON_VALUE), max_size=12),
+       media=st.sampled_from(["call", "chat", None]), begun=NUMBER)
+def _genesys(phrases: list[Any], media: str | None, begun: Any) -> None:
+    data = {"mediaType": media, "conversationStartTime": begun,
+            "transcripts": [{"phrases": phrases}]}
+    _check_file("genesys.json", _json_text(data))
+
+
+def test_fuzz_genesys() -> None:
+    """Fuzz Genesys Cloud transcript JSON for this test's share of the budget."""
+    fuzz_for("genesys", _genesys)
 
 
 CUE_TEXT = st.one_of(

@@ -17,7 +17,7 @@ from qa.detectors.phrasing import sayable_problem, through_clause
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
 from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, is_question, normalize, sentences, tokens
-from qa.transcript import AGENT, Transcript
+from qa.transcript import AGENT, Transcript, has_timing
 
 CRITERION = "apology"
 NEEDS_TIMING = False
@@ -208,7 +208,8 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
             f"{len(apologies)} apologies in one call: repeated sorries lose their meaning.",
             suggestion="Apologise once, sincerely, naming the problem; then spend the words on "
                        "the fix.", count=len(apologies)))
-    if complaints and apologies:
+    # Without times in the file, "how long after" would be measured on placeholder times.
+    if complaints and apologies and has_timing(call):
         delay = apologies[0].start - complaints[0][1].end
         if delay > cfg["late_after_seconds"]:
             first = apologies[0]

@@ -11,6 +11,11 @@ Amazon Transcribe JSON                     a JSON object with ``results``
                                            (:mod:`qa.importers.transcribe`)
 Contact Lens Call Analytics JSON           a JSON object with a ``Transcript`` list and
                                            ``ParticipantRole`` (:mod:`qa.importers.call_analytics`)
+Azure AI Language conversation JSON        ``analysisInput.conversations[].conversationItems``
+                                           (:mod:`qa.importers.azure`)
+Google CCAI Insights conversation JSON     ``transcript.transcriptSegments``
+                                           (:mod:`qa.importers.ccai`)
+Genesys Cloud transcript JSON              ``transcripts[].phrases`` (:mod:`qa.importers.genesys`)
 WebVTT                                     first line ``WEBVTT`` (:mod:`qa.importers.webvtt`)
 SRT                                        a cue number, then a ``-->`` timing line
                                            (:mod:`qa.importers.srt`)
@@ -20,10 +25,15 @@ plain text with Agent:/Customer: prefixes  ``Name: text`` lines (:mod:`qa.import
 =========================================  ===================================================
 
 Speakers become ``agent`` / ``customer``: from the file's roles where it has them
-(Call Analytics), by channel or diarization label for Transcribe (``ch_0`` / ``spk_0`` are the
-agent unless told otherwise), and by name for captions, CSV and text (see
+(Call Analytics, Azure ``role``, CCAI ``segmentParticipant.role``, Genesys
+``participantPurpose``; an Azure participant without a role by its ``participantId``), by
+channel or diarization label for Transcribe (``ch_0`` / ``spk_0`` are the agent unless told
+otherwise), and by name for captions, CSV and text (see
 :func:`qa.importers.common.map_speakers`: role words first, else the first to speak is the
 agent). ``metadata["speakers"]`` records the mapping used.
+
+A file that gives no times (a chat, a plain script, an Azure conversation without
+``audioTimings``) is judged by its words: see :data:`qa.transcript.NO_TIMING`.
 """
 
 from __future__ import annotations
@@ -33,12 +43,26 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from qa.importers import call_analytics, csvfile, srt, text, transcribe, webvtt
+from qa.importers import (
+    azure,
+    call_analytics,
+    ccai,
+    csvfile,
+    genesys,
+    srt,
+    text,
+    transcribe,
+    webvtt,
+)
 from qa.transcript import Transcript, TranscriptError, loads_json
 
 NATIVE = "native JSON"
-FORMATS: tuple[str, ...] = (NATIVE, transcribe.NAME, call_analytics.NAME, webvtt.NAME, srt.NAME,
-                            csvfile.NAME, text.NAME)
+FORMATS: tuple[str, ...] = (NATIVE, transcribe.NAME, call_analytics.NAME, azure.NAME,
+                            ccai.NAME, genesys.NAME, webvtt.NAME, srt.NAME, csvfile.NAME,
+                            text.NAME)
+# The JSON formats other than native, each a module with NAME, sniff(data) and
+# parse(data, call_id, speaker_map=..., source=...), tried in this order.
+_JSON_MODULES = (azure, ccai, genesys)
 # File extensions worth offering to load_any when searching folders; the format itself is
 # still decided from the content.
 EXTENSIONS = frozenset({".json", ".vtt", ".srt", ".csv", ".txt"})
@@ -81,6 +105,9 @@ def _json_format(data: Any) -> str | None:
         return transcribe.NAME
     if call_analytics.sniff(data):
         return call_analytics.NAME
+    for module in _JSON_MODULES:
+        if module.sniff(data):
+            return module.NAME
     return None
 
 
@@ -148,6 +175,9 @@ def _load(content: str, path: Path, call_id: str | None, agent_channel: int | st
                                     source=source)
         if fmt == call_analytics.NAME:
             return call_analytics.parse(data, name, source=source)
+        for module in _JSON_MODULES:
+            if fmt == module.NAME:
+                return module.parse(data, name, speaker_map=speaker_map, source=source)
         keys = ", ".join(sorted(data)[:8]) if isinstance(data, dict) else type(data).__name__
         raise TranscriptError(f"JSON but not a recognised transcript (top level: {keys}): "
                               f"tried {_TRIED}")

@@ -12,6 +12,7 @@ from typing import Any
 from qa.transcript import (
     AGENT,
     CUSTOMER,
+    MAX_SECONDS,
     SPEAKERS,
     UNKNOWN,
     Transcript,
@@ -250,3 +251,37 @@ def caption_turns(payload: str, start: float, end: float, previous: str | None,
             t.start, t.end = round(clock, 3), round(clock + share, 3)
             clock += share
     return turns
+
+
+# Larger than any time in a call (qa.transcript.MAX_SECONDS, about 31 years): a bigger number
+# in a file is an error, not a time (and 1e400 in JSON is infinity).
+MAX_FILE_SECONDS = MAX_SECONDS
+
+
+def seconds_from(value: Any, unit: float, where: str, most: float = MAX_FILE_SECONDS) -> float:
+    """Seconds from a JSON number counted in units of ``unit`` seconds (0.001 for
+    milliseconds, 1e-7 for 100-nanosecond ticks), or from such a number written as a string
+    (Google's int64 fields are strings). Raises :class:`TranscriptError` naming ``where`` for
+    anything that is not a finite number of seconds from 0 to ``most`` (larger for an epoch
+    time, which is made an offset into the call afterwards)."""
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value) if abs(value) < 1e300 else math.inf
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d{1,20}(?:\.\d{1,12})?\s*", value):
+        number = float(value)
+    if number is None:
+        raise TranscriptError(f"{where} must be a number, got {str(value)[:40]!r}")
+    seconds = number * unit
+    if not (math.isfinite(seconds) and 0 <= seconds <= most):
+        raise TranscriptError(f"{where} is {str(value)[:40]}: not a time in a call (times must "
+                              f"be finite, from 0 to {most:g} s)")
+    return seconds
+
+
+def untimed_turns(turns: list[Turn]) -> list[Turn]:
+    """``turns`` in their order with placeholder times from their length
+    (:func:`synthetic_times`) and no word times: for a file that gives no times, whose
+    transcript is then marked ``metadata["timing"] = NO_TIMING``."""
+    spans = synthetic_times([t.text for t in turns])
+    return [Turn(t.speaker, start, end, t.text) for t, (start, end) in zip(turns, spans,
+                                                                            strict=True)]

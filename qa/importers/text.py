@@ -4,9 +4,12 @@ A line may start with its times, ``[00:00:01.2 - 00:00:03.4] Agent: ...`` (or ``
 between them), or its start only, ``[00:01:02] Agent: ...``. A line without a speaker
 continues the turn above it; lines before the first speaker are a header and skipped.
 
-Without times the utterances get synthetic, increasing times from their length (2.5 words a
-second, 0.5 s apart); with start times only, each turn ends at the next one's start or when
-its words would be said, whichever is first. Either way the transcript is marked
+Without times the utterances get placeholder, increasing times from their length (2.5 words
+a second, 0.5 s apart) for order and display only: ``metadata["timing"]`` is
+:data:`qa.transcript.NO_TIMING`, so the call is judged by its words (``min_call_words``, not
+``min_call_seconds``) and criteria that measure time are not applicable ("no timing in this
+transcript"). With start times only, each turn ends at the next one's start or when its words
+would be said, whichever is first. Either way the transcript is marked
 ``speaker_timing = False``: who said what is known, but not exactly when (overlaps cannot be
 seen), so criteria that need timing (interruptions, dead air, talk ratio, speaking rate) do
 not apply.
@@ -27,7 +30,7 @@ from qa.importers.common import (
     speaker_prefix,
     synthetic_times,
 )
-from qa.transcript import Transcript, TranscriptError
+from qa.transcript import NO_TIMING, Transcript, TranscriptError
 
 NAME = "plain text with Agent:/Customer: prefixes"
 _TIME = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
@@ -106,6 +109,6 @@ def parse(text: str, call_id: str, *, speaker_map: Mapping[str, str] | None = No
         spans = synthetic_times([r[1] for r in rows])
     turns = [Turn(r[0], s, e, r[1]) for r, (s, e) in zip(rows, spans, strict=True)]
     meta = {} if ranges else {"timing": "ends estimated from start times" if all(timed)
-                              else "synthetic: the file gives no times"}
+                              else NO_TIMING}
     return build_transcript(turns, call_id, NAME, speaker_map=speaker_map,
                             speaker_timing=ranges, source=source, metadata=meta)

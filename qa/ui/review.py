@@ -14,6 +14,7 @@ import streamlit as st
 from qa import calibration, queries, redact, roles
 from qa.auth import COACH, LEAD, Viewer
 from qa.detectors import EVAL_LABELS
+from qa.transcript import NO_TIMING
 from qa.ui import common, components, promises
 
 
@@ -72,7 +73,8 @@ def render() -> None:
     facts = [f"Agent **{common.md(call['agent'] or '-')}**",
              common.md((call["call_time"] or call["scored_at"] or "")[:16].replace("T", " ")),
              f"customer {common.md(call['customer'])}" if call.get("customer") else "",
-             f"{(call['duration'] or 0) / 60:.1f} min",
+             "no times (judged by words)" if call.get("timing") == NO_TIMING
+             else f"{(call['duration'] or 0) / 60:.1f} min",
              f"rubric {common.md(call['rubric_version'])}"]
     st.markdown(" · ".join(f for f in facts if f))
     _provenance(conn, who, call)
