@@ -253,6 +253,31 @@ CALL_TIME_SQL = "coalesce({p}call_time, {p}scored_at)"
 # The Monday starting that moment's week (ISO date), for weekly trends.
 WEEK_SQL = "date({t}, 'weekday 0', '-6 days')"
 
+# --- account changes: BEGIN (re-point to the shared audit trail at merge) -------------------
+# Every change to an account (disable, enable, role, password reset) as an append-only row,
+# written only by ``qa.auth._record``: who did it (``actor``), when (``at``, UTC ISO), what
+# (``action``), to which account (``target``) and the relevant fields before and after (JSON,
+# never a password or its hash). The triggers refuse UPDATE and DELETE, so nothing in the app
+# can rewrite or remove a row. Self-contained (no foreign keys): when the shared audit trail
+# lands, ``_record`` writes there instead and this block can go.
+ACCOUNT_CHANGES_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS account_changes (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        before TEXT,
+        after TEXT
+    );
+    CREATE INDEX IF NOT EXISTS idx_account_changes_target ON account_changes (target, at);
+    CREATE TRIGGER IF NOT EXISTS account_changes_no_update BEFORE UPDATE ON account_changes
+        BEGIN SELECT RAISE(ABORT, 'account_changes is append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS account_changes_no_delete BEFORE DELETE ON account_changes
+        BEGIN SELECT RAISE(ABORT, 'account_changes is append-only'); END;
+"""
+# --- account changes: END ---------------------------------------------------------------------
+
 # Bump when the fact tables' trigger definitions change, so existing databases get them.
 _FACT_TRIGGERS_VERSION = 2
 
@@ -393,6 +418,14 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE users ADD COLUMN sso_email TEXT COLLATE NOCASE")
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_users_sso_email ON users (sso_email) "
                "WHERE sso_email IS NOT NULL")
+    # When the account last signed in with its password (shown on the Accounts page), and a
+    # counter bumped when it is disabled or enabled, which invalidates every session token
+    # issued before (qa.auth.issue_token); added to older databases.
+    if "last_signin_at" not in db["users"].columns_dict:
+        db.execute("ALTER TABLE users ADD COLUMN last_signin_at TEXT")
+    if "session_epoch" not in db["users"].columns_dict:
+        db.execute("ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
+    db.executescript(ACCOUNT_CHANGES_SCHEMA)
     new_ts, old_ts = CALL_TIME_SQL.format(p="NEW."), CALL_TIME_SQL.format(p="")
     new_week, old_week = WEEK_SQL.format(t=new_ts), WEEK_SQL.format(t=old_ts)
     override = ("(SELECT o.score FROM overrides o WHERE o.call_id = {c} "
