@@ -351,3 +351,17 @@ def test_coach_and_agent_cannot_use_the_accounts_page(db_path: Path) -> None:
         at.run()
         assert "not available to your role" in texts(at)
         assert not at.dataframe and not at.button
+
+
+def test_a_password_reset_ends_an_open_session(db_path: Path) -> None:
+    coach = sign_in("coach")
+    assert [t.value for t in coach.title] == ["Calls"]
+    lead = sign_in("lead")
+    coach.run()
+    assert [t.value for t in coach.title] == ["Calls"]  # others signing in changes nothing
+    auth.reset_password(queries.connect(db_path), LEAD, "coach", NEW_PASSWORD)
+    coach.text_input(key="calls-text").input("refund").run()
+    assert [t.value for t in coach.title] == ["Call QA Coach"]
+    assert "viewer" not in coach.session_state
+    lead.run()  # the lead who made the change is still signed in
+    assert [t.value for t in lead.title] == ["Team overview"]

@@ -75,11 +75,17 @@ def viewer(conn: sqlite3.Connection) -> Viewer | None:
             current = auth.viewer_for_token(conn, token)
             if current is None:
                 forget_session_cookie()
+            else:
+                st.session_state[TOKEN_KEY] = token
     if not isinstance(current, Viewer):
         return None
-    fresh = auth.current(conn, current)
-    if fresh is None:
+    # A session that holds a token is checked against it on every render, so a password
+    # reset or the session's end also closes a page that stays open, not only a reload.
+    token = st.session_state.get(TOKEN_KEY)
+    fresh = (auth.viewer_for_token(conn, token) if token else auth.current(conn, current))
+    if fresh is None or fresh.user != current.user:
         st.session_state.pop(VIEWER_KEY, None)
+        st.session_state.pop(TOKEN_KEY, None)
         forget_session_cookie()
         return None
     st.session_state[VIEWER_KEY] = fresh
@@ -91,6 +97,7 @@ def viewer(conn: sqlite3.Connection) -> Viewer | None:
 # the browser sets and clears it with a few lines of JavaScript (st.html); the value is a signed
 # token (qa.auth.issue_token) made of base64url and dots only, so it is safe inside the script.
 COOKIE = "qa_session"
+TOKEN_KEY = "_session_token"  # the token this session was signed in with
 NO_COOKIE_KEY = "_session_cookie_off"  # this session signed out: ignore the cookie it opened with
 _COOKIE_SCRIPT_KEY = "_session_cookie_script"
 
@@ -109,6 +116,7 @@ def remember_session(conn: sqlite3.Connection, who: Viewer) -> None:
     (set by ``write_session_cookie`` on the next render)."""
     token = auth.issue_token(conn, who)
     st.session_state.pop(NO_COOKIE_KEY, None)
+    st.session_state[TOKEN_KEY] = token
     st.session_state[_COOKIE_SCRIPT_KEY] = (
         f"{COOKIE}={token}; Max-Age={auth.session_seconds()}; Path=/; SameSite=Strict")
 
