@@ -25,7 +25,7 @@ import sqlite3
 import threading
 import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -452,15 +452,18 @@ def _other_enabled_leads(conn: sqlite3.Connection, name: str) -> int:
 def _begin(conn: sqlite3.Connection) -> None:
     """Take the write lock before reading, so two leads changing accounts at once cannot both
     pass the last-lead check."""
-    if conn.in_transaction:
-        conn.commit()
+    if conn.in_transaction:  # committing someone else's half-done work here would be wrong
+        raise RuntimeError("account changes need a connection outside a transaction")
     conn.execute("BEGIN IMMEDIATE")
 
 
+_Update = Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]]
+
+
 def _change(conn: sqlite3.Connection, who: Viewer, name: str, action: str,
-            update: Any) -> dict[str, Any]:
+            update: _Update) -> dict[str, Any]:
     """Run one account change as a lead: lock, check the actor, read the account, let
-    ``update(account, actor)`` change it and return (before, after), record it, commit."""
+    ``update(account)`` change it and return (before, after), record it, commit."""
     _begin(conn)
     try:
         actor = _acting_lead(conn, who)
@@ -533,6 +536,7 @@ def reset_password(conn: sqlite3.Connection, who: Viewer, name: str, password: s
 
     AuthError for a password the policy refuses; LookupError if there is no such account.
     """
+    _acting_lead(conn, who)  # first, so a refused viewer learns nothing about the account
     account = _account(conn, name)
     check_password(password, account["name"])
     new_hash = hash_password(password)  # before the lock: hashing takes a while

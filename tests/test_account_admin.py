@@ -365,3 +365,17 @@ def test_a_password_reset_ends_an_open_session(db_path: Path) -> None:
     assert "viewer" not in coach.session_state
     lead.run()  # the lead who made the change is still signed in
     assert [t.value for t in lead.title] == ["Team overview"]
+
+
+def test_a_lead_who_demotes_themselves_loses_the_page_at_once(db_path: Path) -> None:
+    auth.set_role(queries.connect(db_path), OPERATOR, "coach", "lead")
+    at = accounts_page(sign_in("lead"))
+    at.selectbox(key="accounts-name").select("lead")
+    at.run()
+    at.selectbox(key="accounts-new-role").select("coach")
+    at = click(at, "Change role")
+    assert not at.exception
+    assert users(db_path)["lead"] == ("coach", None, 0)
+    assert "Accounts" not in [t.value for t in at.title]
+    with pytest.raises(ValueError):
+        at.switch_page("qa/ui/accounts.py")
