@@ -240,7 +240,8 @@ def generate(path: Path, n_calls: int, n_agents: int, seed: int, password: str,
                          promises)
         _runs(conn, rng, end)
     conn.close()
-    db = store.open_db(path)  # indexes, triggers and the full-text index come back here
+    db = store.open_db(path)
+    store.ensure_schema(db)  # indexes, triggers and the full-text index come back here
     busiest = db.execute("SELECT agent FROM calls GROUP BY agent ORDER BY count(*) DESC "
                          "LIMIT 1").fetchone()[0]
     for name, role, agent_id in [("lead", "lead", None), ("coach", "coach", None),

@@ -1,9 +1,13 @@
 """How long scoring a transcript-only call takes (detectors + scores + summary, no audio).
 
 Run: .venv/bin/python bench/scoring_bench.py [FOLDER] [--repeat N]
+     .venv/bin/python bench/scoring_bench.py --sizes 1000 10000 100000
 
 Prints the median, 90th percentile and slowest time per call over the labeled transcripts
-(default: the dev set), and the slowest criteria. A benchmark prints figures; it asserts nothing.
+(default: the dev set), and the slowest criteria. With ``--sizes``, instead scores one long
+call of each size (the transcripts one after another, as many times as it takes) and prints
+the time and the time per 1,000 utterances, which stays flat when scoring is linear. A
+benchmark prints figures; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from pathlib import Path
 
 from qa.detectors import DETECTORS
 from qa.evaluate import load_labeled
-from qa.rubric import load_rubric
+from qa.rubric import Rubric, load_rubric
 from qa.scoring import score_call
 from qa.text import clear_caches
+from qa.transcript import Transcript, Utterance
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,9 +32,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", default=str(ROOT / "tests" / "devset"))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sizes", type=int, nargs="+", metavar="UTTERANCES",
+                        help="score one long call of each size instead")
     args = parser.parse_args()
     rubric = load_rubric()
     calls = load_labeled(args.folder)
+    if args.sizes:
+        long_calls(calls, rubric, args.sizes)
+        return
     score_call(calls[0], rubric)  # warm caches (stemmer, VADER lexicon) as a running batch has
     per_call: list[float] = []
     for _ in range(args.repeat):
@@ -54,6 +64,32 @@ def main() -> None:
     print("slowest criteria (mean ms per call):")
     for name, seconds in sorted(per_criterion.items(), key=lambda kv: -kv[1])[:5]:
         print(f"  {name:<22} {seconds / len(calls) * 1000:6.2f}")
+
+
+def long_call(calls: list[Transcript], utterances: int) -> Transcript:
+    """One call of ``utterances`` turns: ``calls`` one after another, repeated as needed."""
+    turns: list[Utterance] = []
+    offset = 0.0
+    while len(turns) < utterances:
+        for call in calls:
+            turns.extend(Utterance(u.speaker, u.start + offset, u.end + offset, u.text)
+                         for u in call.utterances)
+            offset += (call.duration or 0) + 1
+    return Transcript("long", turns[:utterances])
+
+
+def long_calls(calls: list[Transcript], rubric: Rubric, sizes: list[int]) -> None:
+    """Score one long call per size and print the time, in total and per 1,000 utterances."""
+    score_call(calls[0], rubric)  # warm caches, as a running batch has them
+    print(f"{'utterances':>10}  {'seconds':>8}  {'ms per 1,000':>12}  overall")
+    for size in sizes:
+        call = long_call(calls, size)
+        clear_caches()
+        started = time.perf_counter()
+        scored = score_call(call, rubric)
+        seconds = time.perf_counter() - started
+        print(f"{size:>10,}  {seconds:>8.2f}  {seconds / size * 1e6:>12.0f}  {scored.overall}",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -269,6 +269,7 @@ def _decode(container: av.container.InputContainer, stream: av.AudioStream, n_ch
                                                   rate=SAMPLE_RATE)
                     source_key = key
                 frame.pts = None  # timestamps of damaged streams jump; order is all we need
+                assert resampler is not None  # made for the first frame (its key is new)
                 append(resampler.resample(frame))
     except av.error.FFmpegError:
         # The demuxer gave up (typically a cut-off file): keep what decoded, and let the

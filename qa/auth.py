@@ -384,8 +384,9 @@ def sign_in(conn: sqlite3.Connection, name: str, password: str,
 
 
 def list_users(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Every account without its hash (for the CLI)."""
-    cur = conn.execute("SELECT name, role, agent, created_at, disabled FROM users ORDER BY name")
+    """Every account without its hash, by role then name (``qa users list``)."""
+    cur = conn.execute("SELECT name, role, agent, created_at, disabled, sso_email FROM users "
+                       "ORDER BY role, name")
     cols = [c[0] for c in cur.description]
     return [dict(zip(cols, row, strict=True)) for row in cur]
 

@@ -10,13 +10,10 @@ from __future__ import annotations
 import contextlib
 import csv
 import ctypes
-import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import sqlite_utils
 
@@ -33,13 +30,12 @@ from qa.audio import (
 from qa.diarize import one_voice_reason
 from qa.importers import EXTENSIONS as IMPORT_EXTENSIONS
 from qa.importers import decode, load_any, looks_like_transcript
-from qa.rubric import Rubric
-from qa.scoring import ScoredCall, score_call
-from qa.transcribe import TranscriberConfig, get_transcriber
-from qa.transcript import Transcript, TranscriptError
-
-if TYPE_CHECKING:
-    from distributed import Client
+from qa.jobs import Compute, Job, Outcome, Result, Settings
+from qa.rubric import LIMIT_DEFAULTS, Rubric
+from qa.scoring import score_call
+from qa.text import tokens
+from qa.transcribe import get_transcriber
+from qa.transcript import Transcript, TranscriptError, loads_json
 
 # Transcript files (native JSON, Amazon Transcribe / Contact Lens JSON, WebVTT, SRT, CSV,
 # text); in a folder each is also checked by content, so a manifest.csv is not a call.
@@ -49,54 +45,6 @@ MANIFEST_COLUMNS = ("file", "call_id", "agent", "call_time", "customer")
 
 class ManifestError(ValueError):
     """A manifest that cannot be read; the message says which row or column."""
-
-
-@dataclass
-class Job:
-    """One file to score, with whatever the manifest or file name says about it."""
-
-    path: Path
-    call_id: str | None = None
-    agent: str | None = None
-    call_time: str | None = None
-    customer: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
-    missing: bool = False  # listed in the manifest but not on disk
-    refused: str | None = None  # why the file is not read (a link out of the folder)
-
-
-@dataclass
-class Outcome:
-    """What happened to one job."""
-
-    path: str
-    status: str
-    call_id: str | None = None
-    overall: float | None = None
-    error: str | None = None
-    seconds: float = 0.0
-    agent: str | None = None
-    findings: int = 0
-
-
-@dataclass
-class Settings:
-    """How a batch transcribes and scores."""
-
-    rubric: Rubric
-    transcriber: TranscriberConfig = field(default_factory=TranscriberConfig)
-    agent_channel: int | None = 0  # None: decide the agent's channel from what is said
-    rescore: bool = False
-    # Redact personal data before scoring: True / False, or None for the rubric's
-    # [shared] redact. With redacted_audio (a folder), a copy of each recording is written
-    # there with the redacted spans silenced.
-    redact: bool | None = None
-    redacted_audio: Path | None = None
-
-    @property
-    def redacting(self) -> bool:
-        """Whether calls are redacted: the explicit choice, else the rubric's default."""
-        return bool(self.rubric.shared["redact"]) if self.redact is None else self.redact
 
 
 def discover(paths: Iterable[str | Path],
@@ -136,16 +84,28 @@ def _is_sidecar(path: Path) -> bool:
 
 
 def _worth_trying(path: Path) -> bool:
-    """Whether a transcript-like file found in a folder is a call: its content is in a
-    supported format (a manifest.csv or README.txt is not), or it is a ``.json`` file that
-    is not even valid JSON, which is reported as a broken transcript rather than ignored."""
+    """Whether a transcript-like file found in a folder is a call (see :func:`_looks_like_call`);
+    a file that cannot even be looked at, or too large to look at, is tried, so that scoring
+    reports why it fails."""
+    try:
+        if path.stat().st_size > LIMIT_DEFAULTS["max_transcript_bytes"]:
+            return True  # not read whole here; scoring refuses it by the rubric's limit
+        return _looks_like_call(path)
+    except Exception:  # discovery must never stop a batch (or `qa watch`) on one file
+        return True
+
+
+def _looks_like_call(path: Path) -> bool:
+    """Its content is in a supported format (a manifest.csv or README.txt is not), or it is a
+    ``.json`` file that is not even valid JSON, which is reported as a broken transcript
+    rather than ignored."""
     if looks_like_transcript(path):
         return True
     if path.suffix.lower() != ".json":
         return False
     try:
-        json.loads(decode(path.read_bytes()))
-    except (OSError, ValueError):  # TranscriptError is a ValueError too
+        loads_json(decode(path.read_bytes()))
+    except (OSError, TranscriptError):
         return True
     return False
 
@@ -236,10 +196,39 @@ def _apply(job: Job, row: dict[str, str]) -> None:
     job.extra = {k: v for k, v in row.items() if k not in MANIFEST_COLUMNS and v}
 
 
+# A failure reason is one line of at most this many characters (the console line, `qa runs`).
+MAX_REASON_CHARS = 300
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One clear line saying why a file failed: a bad-input error's own message, or, for
+    anything unexpected (a bug, a resource error), the kind of error and its message."""
+    if isinstance(exc, TranscriptError | AudioError | ManifestError):
+        text = str(exc)
+    elif isinstance(exc, RecursionError):
+        text = "nested too deeply to process (RecursionError)"
+    elif isinstance(exc, MemoryError):
+        text = "out of memory while processing this file (MemoryError)"
+    else:
+        text = f"cannot be processed: {type(exc).__name__}: {exc}"
+    return one_line(text)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line (control characters as spaces), cut to :data:`MAX_REASON_CHARS`."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if len(flat) <= MAX_REASON_CHARS else flat[:MAX_REASON_CHARS - 3] + "..."
+
+
 def process(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome:
-    """Transcribe (if audio), score and store one job; never raises for bad input."""
+    """Transcribe (if audio), score and store one job; never raises (an unexpected error is
+    this file's failed outcome, and the batch goes on)."""
     started = time.perf_counter()
-    outcome = _process(job, settings, db)
+    try:
+        outcome = _process(job, settings, db)
+    except Exception as exc:
+        outcome = Outcome(str(job.path), "failed", job.call_id, agent=job.agent,
+                          error=failure_reason(exc))
     outcome.seconds = round(time.perf_counter() - started, 3)
     return outcome
 
@@ -249,22 +238,6 @@ def _process(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome
     if isinstance(ready, Outcome):
         return ready
     return commit(compute(job, settings, ready), settings, db)
-
-
-@dataclass
-class Result:
-    """One job worked out, nothing stored yet: what :func:`compute` hands the single writer.
-
-    ``scored`` set: store the scored call. ``reason`` set (and ``info``): store the call as
-    unscorable. Neither: nothing to store (a failure, told by ``outcome``).
-    """
-
-    outcome: Outcome
-    info: store.CallInfo | None = None
-    scored: ScoredCall | None = None
-    reason: str | None = None
-    duration: float | None = None
-    transcript: Transcript | None = None
 
 
 def prepare(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome | str:
@@ -297,20 +270,39 @@ def already_scored(db: sqlite_utils.Database, content_hash: str,
 
 def compute(job: Job, settings: Settings, content_hash: str) -> Result:
     """Decode, transcribe and score one job without touching the database, so it can run in
-    a worker process or on a cluster node; bad input gives a failed outcome, never raises."""
+    a worker process or on a cluster node; bad input (or any error at all) gives a failed
+    outcome, never raises."""
+    try:
+        return _compute(job, settings, content_hash)
+    except Exception as exc:  # one file must not stop a batch of thousands
+        return Result(Outcome(str(job.path), "failed", job.call_id, agent=job.agent,
+                              error=failure_reason(exc)))
+
+
+def _compute(job: Job, settings: Settings, content_hash: str) -> Result:
     path = str(job.path)
     rubric = settings.rubric
     is_transcript = is_transcript_file(job.path)
+
+    def failed(reason: str) -> Result:
+        return Result(Outcome(path, "failed", job.call_id, error=reason, agent=job.agent))
+
     try:
+        if over := _over_size_limit(job.path, is_transcript, rubric):
+            return failed(over)
         if is_transcript:
             transcript = load_any(job.path)
             channels, model, origin = None, None, "transcript"
+            over = _over_call_limits(len(transcript.utterances), transcript.duration, rubric)
         else:
             audio = load_call(job.path)
             channels, origin = audio.source_channels, "audio"
             model = settings.transcriber.model_name
+            over = _over_call_limits(0, audio.duration, rubric)
+        if over:
+            return failed(over)
     except (TranscriptError, AudioError) as exc:
-        return Result(Outcome(path, "failed", job.call_id, error=str(exc), agent=job.agent))
+        return failed(failure_reason(exc))
     call_id = job.call_id or (transcript.call_id if is_transcript else job.path.stem)
     agent = job.agent or (transcript.agent if is_transcript else None)
     customer, extra = job.customer, job.extra
@@ -340,7 +332,15 @@ def compute(job: Job, settings: Settings, content_hash: str) -> Result:
                           info, reason=reason, duration=audio.duration,
                           # one person's "roles" mean nothing: not stored
                           transcript=transcript if not transcript.utterances else None)
+    if not is_transcript and (over := _over_call_limits(len(transcript.utterances), None,
+                                                        rubric)):
+        return failed(over)
     transcript.call_id, transcript.agent = call_id, agent
+    if not any(tokens(u.text) for u in transcript.utterances):
+        # Timing alone would still score (talk ratio, dead air): 77.8 for a call with no words.
+        reason = "no words to judge: every utterance of the transcript is empty"
+        return Result(Outcome(path, "unscorable", call_id, error=reason, agent=agent),
+                      info, reason=reason, duration=transcript.duration, transcript=transcript)
     # Roles decided from the words (mono split by voice, or --agent-channel auto) below the
     # rubric's confidence are flagged for a person; their decision is applied in commit().
     roles.flag_review(transcript, rubric.shared["role_confidence"])
@@ -397,6 +397,47 @@ def commit(result: Result, settings: Settings, db: sqlite_utils.Database) -> Out
     return result.outcome
 
 
+def _size(count: int) -> str:
+    """A byte count as people read it: "61.2 MB"."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def _over_size_limit(path: Path, is_transcript: bool, rubric: Rubric) -> str | None:
+    """Why the file is too large to read, naming the rubric's limit, or None."""
+    key = "max_transcript_bytes" if is_transcript else "max_audio_bytes"
+    size, limit = path.stat().st_size, rubric.limits[key]
+    if size > limit:
+        return (f"file is {_size(size)}, over the limit of {_size(limit)} for a "
+                f"{'transcript' if is_transcript else 'recording'} (limits.{key} in the rubric)")
+    return None
+
+
+def _over_call_limits(utterances: int, duration: float | None, rubric: Rubric) -> str | None:
+    """Why the call is too large to score, naming the rubric's limit, or None."""
+    limits = rubric.limits
+    if utterances > limits["max_utterances"]:
+        return (f"{utterances:,} utterances, over the limit of {limits['max_utterances']:,} "
+                "per call (limits.max_utterances in the rubric)")
+    if duration is not None and duration > limits["max_call_seconds"]:
+        return (f"call lasts {duration:,.0f} s, over the limit of "
+                f"{limits['max_call_seconds']:,} s (limits.max_call_seconds in the rubric)")
+    return None
+
+
+def commit_safely(result: Result, settings: Settings, db: sqlite_utils.Database) -> Outcome:
+    """:func:`commit`, with an error while storing turned into this file's failed outcome
+    (the call's transaction is rolled back, so nothing half-stored remains)."""
+    try:
+        return commit(result, settings, db)
+    except Exception as exc:
+        return Outcome(result.outcome.path, "failed", result.outcome.call_id,
+                       agent=result.outcome.agent, seconds=result.outcome.seconds,
+                       error=f"cannot store the call: {failure_reason(exc)}")
+
+
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -445,15 +486,14 @@ def return_freed_memory() -> None:
 def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
               manifest: str | None = None, filename_pattern: str | None = None,
               on_start: Callable[[int], None] | None = None,
-              on_outcome: Callable[[Outcome], None] | None = None, workers: int = 1,
-              cluster: str | Client | None = None) -> tuple[int, list[Outcome]]:
+              on_outcome: Callable[[Outcome], None] | None = None,
+              compute: Compute | None = None) -> tuple[int, list[Outcome]]:
     """Score every file under ``paths``, recording the run; returns (run id, outcomes).
 
-    ``workers`` above 1 transcribes and scores in that many worker processes
-    (:mod:`qa.workers`); ``cluster`` (a Dask scheduler address, or a connected
-    ``distributed.Client``) sends that work to a Dask cluster (:mod:`qa.cluster`). Either way
-    this process is the single writer: each result is stored as it arrives, one call per
-    transaction, and recorded in the run.
+    ``compute`` is where transcription and scoring run: None for this process, else e.g. a
+    :class:`qa.workers.WorkerPool` or :func:`qa.cluster.compute_on_cluster` bound to a
+    cluster (the caller chooses). Either way this process is the single writer: each result
+    is stored as it arrives, one call per transaction, and recorded in the run.
     """
     jobs = plan_jobs(paths, manifest, filename_pattern)
     run_paths = [str(p) for p in paths]
@@ -466,6 +506,8 @@ def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
     outcomes = []
 
     def finish(outcome: Outcome) -> None:
+        if outcome.error:
+            outcome.error = one_line(outcome.error)
         if settings.redacting:
             # File names, ids and parse errors (which quote the file) go to the run's
             # record, the lead's overview and the batch log: masked like the transcript.
@@ -479,24 +521,24 @@ def run_batch(paths: list[str], settings: Settings, db: sqlite_utils.Database,
             on_outcome(outcome)
 
     try:
-        _run_jobs(jobs, settings, db, finish, workers, cluster)
+        _run_jobs(jobs, settings, db, finish, compute)
     except BaseException:
         # Ctrl-C, a lost database, a bug: the run is over, not "running" for ever.
         with contextlib.suppress(Exception):
             store.interrupt_run(db, run_id)
         raise
     store.finish_run(db, run_id)
-    # Calls first stored unredacted and now redacted: purge their old words from the file.
+    # Calls first stored unredacted and now redacted: purge their old words from the file
+    # (once per batch, whoever runs it: qa score, qa watch, the dashboard's batch page).
     store.purge_replaced_text(db)
     return run_id, outcomes
 
 
 def _run_jobs(jobs: list[Job], settings: Settings, db: sqlite_utils.Database,
-              finish: Callable[[Outcome], None], workers: int,
-              cluster: str | Client | None) -> None:
-    """Work every job, here or in workers or on a cluster, handing each outcome to
+              finish: Callable[[Outcome], None], compute: Compute | None) -> None:
+    """Work every job, here or where ``compute`` runs it, handing each outcome to
     ``finish`` (in this process, the single writer)."""
-    if workers <= 1 and cluster is None:
+    if compute is None:
         for job in jobs:
             finish(process(job, settings, db))
             return_freed_memory()
@@ -511,14 +553,5 @@ def _run_jobs(jobs: list[Job], settings: Settings, db: sqlite_utils.Database,
                 else:
                     yield job, ready
 
-        results: Iterator[Result]
-        if cluster is not None:
-            from qa.cluster import compute_on_cluster
-
-            results = compute_on_cluster(tasks(), settings, cluster)
-        else:
-            from qa.workers import compute_in_workers
-
-            results = compute_in_workers(tasks(), settings, workers)
-        for result in results:
-            finish(commit(result, settings, db))
+        for result in compute(tasks(), settings):
+            finish(commit_safely(result, settings, db))

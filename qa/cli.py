@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import json
 import os
 import re
 import shutil
 import sys
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
+import sqlite_utils
 
 from qa import queries, store
 from qa.auth import LEAD, Viewer
-from qa.batch import ManifestError, Outcome, Settings, run_batch
+from qa.batch import ManifestError, run_batch
 from qa.csvsafe import SafeDictWriter
+from qa.jobs import Compute, Outcome, Settings
 from qa.rubric import Rubric, RubricError, load_rubric
+from qa.text import clock as call_clock
 from qa.transcribe import TranscriberConfig
 
 # "auto": the mapping is unknown, so the agent's channel is decided from what is said.
@@ -100,6 +107,29 @@ def _scale_options(func: Any) -> Any:
     return func
 
 
+@contextlib.contextmanager
+def _where(workers: int, cluster: str | None) -> Iterator[Compute | None]:
+    """Where transcription and scoring run, for as long as the block lasts: a Dask cluster
+    (one connection), worker processes (started once, the model loaded once in each), or
+    None for this process. Dask is imported only here, and only for --cluster."""
+    if cluster is not None:
+        if importlib.util.find_spec("distributed") is None:
+            raise click.UsageError("--cluster needs Dask: pip install 'call-qa-coach[cluster]'")
+        from distributed import Client
+
+        from qa.cluster import compute_on_cluster
+
+        with Client(cluster) as client:
+            yield partial(compute_on_cluster, address=client)
+    elif workers > 1:
+        from qa.workers import WorkerPool
+
+        with WorkerPool(workers) as pool:
+            yield pool
+    else:
+        yield None
+
+
 def _db_option(func: Any) -> Any:
     return click.option("--db", "db_path", default=store.DEFAULT_DB, show_default=True,
                         envvar="QA_DB", type=click.Path(dir_okay=False),
@@ -113,6 +143,15 @@ def main() -> None:
     # Everything this tool writes (database, its log, redacted recordings, exports) is about
     # customers: readable by its owner only, whatever the shell's umask.
     os.umask(0o077)
+
+
+def _existing_db(db_path: str) -> sqlite_utils.Database:
+    """Open the database of a command that only reads (or changes what is there): a wrong
+    path is a one-line error, never a new empty database file."""
+    if not Path(db_path).is_file():
+        raise click.ClickException(f"no database at {db_path} (score calls into it with "
+                                   "qa score, or pass --db / set QA_DB)")
+    return store.open_db(db_path)
 
 
 @main.command()
@@ -208,8 +247,9 @@ def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifes
             click.echo(f"\n{outcome.path}: {outcome.status}: {outcome.error}", err=True)
 
     try:
-        run_id, outcomes = run_batch(list(paths), settings, db, manifest, filename_pattern,
-                                     on_start, on_outcome, workers=workers, cluster=cluster)
+        with _where(workers, cluster) as compute:
+            run_id, outcomes = run_batch(list(paths), settings, db, manifest, filename_pattern,
+                                         on_start, on_outcome, compute=compute)
     except ManifestError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -246,7 +286,7 @@ def _print_summary(run_id: int, outcomes: list[Outcome]) -> None:
 @_db_option
 def show(call_id: str, db_path: str) -> None:
     """Print a scored call: scores with reasons, coaching summary, findings, transcript."""
-    db = store.open_db(db_path)
+    db = _existing_db(db_path)
     call = store.get_call(db, call_id)
     if call is None:
         raise click.ClickException(f"no call {call_id!r} in {db_path}")
@@ -295,8 +335,9 @@ def show(call_id: str, db_path: str) -> None:
 
 
 def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds or 0), 60)
-    return f"{minutes:02d}:{secs:02d}"
+    # Robust to a stored NaN or infinity (refused at load now; older databases may hold one).
+    shown = call_clock(seconds or 0)
+    return shown.zfill(5) if shown != "-" else "--:--"
 
 
 @main.command("export")
@@ -315,7 +356,7 @@ def export(db_path: str, fmt: str, what: str, output: Any, folder: str | None) -
     if fmt == "labeled":
         _export_labeled(db_path, folder)
         return
-    db = store.open_db(db_path)
+    db = _existing_db(db_path)
     if fmt == "json":
         calls = []
         for row in store.iter_calls(db):
@@ -352,7 +393,7 @@ def export(db_path: str, fmt: str, what: str, output: Any, folder: str | None) -
 def _export_labeled(db_path: str, folder: str | None) -> None:
     if not folder:
         raise click.UsageError("--format labeled writes one file per call: give --folder DIR")
-    store.open_db(db_path).close()  # the schema, as every command that reads sees it
+    _existing_db(db_path).close()  # the schema, as every command that reads sees it
     conn = queries.connect(db_path)
     calls = queries.labeled_calls(conn, CLI_VIEWER)
     out = Path(folder)
@@ -424,7 +465,7 @@ def themes_command(db_path: str, days: int, queue: str | None, theme_id: int | N
 @click.option("--mistakes", is_flag=True, help="also list each disagreement")
 def calibrate(db_path: str, mistakes: bool) -> None:
     """How far the machine agrees with the coaches' marks, and coaches with each other."""
-    store.open_db(db_path).close()
+    _existing_db(db_path).close()
     conn = queries.connect(db_path)
     report = queries.calibration_report(conn, CLI_VIEWER)
     click.echo(f"{report.marked_calls} calls marked by coaches, {report.double_marked_calls} "
@@ -511,11 +552,11 @@ def eval_command(folder: str, rubric_path: str | None, as_json: bool, mistakes: 
 @main.command()
 @_db_option
 @click.option("--status", default="open", show_default=True,
-              help="open, done, broken, or all")
+              type=click.Choice([*store.COMMITMENT_STATUSES, "all"]))
 @click.option("--agent", default=None, help="only this agent's calls")
 def commitments(db_path: str, status: str, agent: str | None) -> None:
     """List the promises agents made to customers (what, who, when, channel)."""
-    db = store.open_db(db_path)
+    db = _existing_db(db_path)
     for row in store.list_commitments(db, None if status == "all" else status, agent):
         when = row["when_text"] or "no time given"
         click.echo(f"[{row['status']}] {row['call_id']} @{_clock(row['start'])} "
@@ -528,7 +569,7 @@ def commitments(db_path: str, status: str, agent: str | None) -> None:
 @click.option("--limit", default=20, show_default=True)
 def runs(db_path: str, limit: int) -> None:
     """List recent batch runs with counts of scored, skipped, unscorable and failed files."""
-    db = store.open_db(db_path)
+    db = _existing_db(db_path)
     store.close_dead_runs(db)
     for run in store.list_runs(db, limit):
         if run["status"] == "running":  # counts are written at the end: show them live
@@ -566,7 +607,8 @@ def watch(folder: str, db_path: str, rubric_path: str | None, filename_pattern: 
     """Score recordings as they land in FOLDER, each once it has stopped growing.
 
     Files already scored (same content, same rubric) are skipped, so the watcher can be
-    restarted at any time. Each batch of newly settled files is one run in `qa runs`.
+    restarted at any time. Each batch of newly settled files is one run in `qa runs`. The
+    exit code is 1 if any file failed.
     """
     from qa.watch import watch as watch_folder
 
@@ -580,7 +622,11 @@ def watch(folder: str, db_path: str, rubric_path: str | None, filename_pattern: 
     _check_redaction(settings)
     db = store.open_db(db_path)
 
+    failed = 0
+
     def on_outcome(outcome: Outcome) -> None:
+        nonlocal failed
+        failed += outcome.status == "failed"
         detail = f" ({outcome.error})" if outcome.error else ""
         overall = "" if outcome.overall is None else f" {outcome.overall:.1f}"
         click.echo(f"{outcome.path}: {outcome.status}{overall}{detail}")
@@ -588,11 +634,15 @@ def watch(folder: str, db_path: str, rubric_path: str | None, filename_pattern: 
     click.echo(f"watching {folder} (every {interval:g} s, settle {settle:g} s); "
                "Ctrl-C to stop", err=True)
     try:
-        watch_folder(folder, settings, db, interval=interval, settle=settle, once=once,
-                     workers=workers, cluster=cluster, filename_pattern=filename_pattern,
-                     on_outcome=on_outcome)
+        with _where(workers, cluster) as compute:
+            watch_folder(folder, settings, db, interval=interval, settle=settle, once=once,
+                         compute=compute, filename_pattern=filename_pattern,
+                         on_outcome=on_outcome)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+    if failed:  # as qa score: a cron job must see that files failed
+        click.echo(f"{failed} file(s) failed", err=True)
+        sys.exit(1)
 
 
 @main.group()
@@ -604,15 +654,17 @@ def users() -> None:
 @_db_option
 def users_list(db_path: str) -> None:
     """The dashboard accounts: name, role, agent id (never the password hashes)."""
-    db = store.open_db(db_path)
-    rows = db.execute("SELECT name, role, coalesce(agent, ''), disabled, sso_email FROM users "
-                      "ORDER BY role, name").fetchall()
-    if not rows:
+    from qa.auth import list_users
+
+    db = _existing_db(db_path)
+    accounts = list_users(db.conn)
+    if not accounts:
         click.echo(f"no accounts in {db_path}: add one with qa users add NAME --role lead")
         return
-    for name, role, agent, disabled, sso_email in rows:
-        click.echo(f"{name}\t{role}\t{agent}" + (f"\tsso {sso_email}" if sso_email else "")
-                   + ("\tdisabled" if disabled else ""))
+    for user in accounts:
+        click.echo(f"{user['name']}\t{user['role']}\t{user['agent'] or ''}"
+                   + (f"\tsso {user['sso_email']}" if user["sso_email"] else "")
+                   + ("\tdisabled" if user["disabled"] else ""))
 
 
 def _read_password() -> str:
@@ -762,7 +814,7 @@ def roles_review(db_path: str) -> None:
     """List calls flagged "needs a person to confirm roles", least sure first."""
     from qa.roles import describe
 
-    db = store.open_db(db_path)
+    db = _existing_db(db_path)
     rows = list(db.query("SELECT id, agent, roles FROM calls WHERE roles_review = 1"))
     rows.sort(key=lambda r: json.loads(r["roles"] or "{}").get("confidence", 0))
     for row in rows:
@@ -775,7 +827,7 @@ def _decide_roles(call_id: str, db_path: str, rubric_path: str | None, by: str |
                   swap: bool) -> None:
     from qa.roles import decide_call
 
-    db = store.open_db(db_path)
+    db = _existing_db(db_path)
     row = db.execute("SELECT rubric_version FROM calls WHERE id = ?", [call_id]).fetchone()
     if row is None:
         raise click.ClickException(f"no call {call_id!r} in {db_path}")
@@ -812,6 +864,51 @@ def roles_swap(call_id: str, db_path: str, rubric_path: str | None, by: str | No
 def roles_confirm(call_id: str, db_path: str, rubric_path: str | None, by: str | None) -> None:
     """Confirm a call's roles as they are (clears the review flag; remembered)."""
     _decide_roles(call_id, db_path, rubric_path, by, swap=False)
+
+
+@main.group("rubric")
+def rubric_group() -> None:
+    """The rubric: print the default one to start a custom rubric from."""
+
+
+@rubric_group.command("show")
+@click.option("--rubric", "rubric_path", default=None, type=click.Path(exists=True),
+              help="print this rubric instead [default: $QA_RUBRIC, ./rubrics/default.toml, "
+                   "else the one shipped with qa]")
+def rubric_show(rubric_path: str | None) -> None:
+    """Print the rubric TOML in use (``qa rubric show > my.toml`` to start a custom one)."""
+    from qa.rubric import default_rubric_path
+
+    path = Path(rubric_path) if rubric_path else default_rubric_path()
+    _rubric(str(path))  # a broken rubric is reported, not printed as if usable
+    click.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+@main.command()
+@_db_option
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535),
+              help="port to serve the dashboard on")
+@click.option("--address", default="localhost", show_default=True,
+              help="address to listen on (0.0.0.0: every interface)")
+@click.option("--root", default="sample_calls", show_default=True,
+              type=click.Path(file_okay=False),
+              help="folder the batch page may score recordings from")
+def dashboard(db_path: str, port: int, address: str, root: str) -> None:
+    """Start the dashboard (Streamlit) on the database; Ctrl-C stops it."""
+    import os
+
+    # The app's path, not an import of it: that would load Streamlit into this process.
+    app = Path(__file__).resolve().parent / "ui" / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app),
+               "--server.headless=true", f"--server.port={port}", f"--server.address={address}",
+               "--browser.gatherUsageStats=false",
+               "--", "--db", str(Path(db_path).resolve()), "--root", str(Path(root).resolve())]
+    if os.name == "posix":
+        # Replace this process, so that stopping `qa dashboard` (its pid) stops the server.
+        os.execv(sys.executable, command)
+    import subprocess
+
+    sys.exit(subprocess.call(command))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from typing import Any
 from distributed import Client, Future, as_completed
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from qa.batch import Job, Outcome, Result, Settings
+from qa.jobs import Job, Outcome, Result, Settings
 from qa.transcribe import TranscriberConfig, get_transcriber
 from qa.workers import IN_FLIGHT_PER_WORKER, compute_safely
 
@@ -68,7 +68,7 @@ def compute_on_cluster(tasks: Iterable[tuple[Job, str]], settings: Settings,
     tasks per worker thread in flight so nothing piles up in memory on either side."""
     settings = cluster_settings(settings)
     own = not isinstance(address, Client)
-    client = Client(address) if own else address
+    client = address if isinstance(address, Client) else Client(address)
     try:
         client.wait_for_workers(1, timeout=WORKER_WAIT_S)
         client.register_plugin(ModelPlugin(settings.transcriber))

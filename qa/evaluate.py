@@ -7,7 +7,6 @@ the labels a person wrote there.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,11 +115,6 @@ def load_labeled(folder: str | Path) -> list[Transcript]:
     return [Transcript.load(p) for p in sorted(Path(folder).rglob("*.json"))]
 
 
-def label_counts(calls: list[Transcript]) -> Counter[str]:
-    """How many utterances carry each label (for describing a dev set)."""
-    return Counter(label for call in calls for u in call.utterances for label in u.labels)
-
-
 # --- machine transcripts ----------------------------------------------------------------------
 
 _FILLERS = frozenset({"um", "uh", "uhm", "erm", "hmm", "mm", "mhm", "ah", "oh"})
@@ -199,7 +193,7 @@ def recording_for(script_path: Path) -> Path | None:
 
 
 def transcribe_labeled(folder: str | Path, config: Any = None,
-                       agent_channel: int = 0) -> list[tuple[Transcript, Transcript]]:
+                       agent_channel: int | None = 0) -> list[tuple[Transcript, Transcript]]:
     """(script, machine transcript with the script's labels carried over) for each labeled
     script in ``folder`` that has a recording beside it."""
     from qa.audio import load_call

@@ -688,6 +688,7 @@ def _unit_designator(toks: list[_Token], i: int) -> int | None:
     j = i + 1
     if j >= len(toks):
         return None
+    end: int | None
     if re.fullmatch(r"#?[A-Za-z]?\d{1,5}[A-Za-z]?", toks[j].core):
         end = j
     else:

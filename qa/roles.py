@@ -21,6 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlite_utils
+
+from qa import store
 from qa.rubric import Rubric
 from qa.scoring import ScoredCall, score_call
 from qa.text import find_phrase
@@ -247,11 +250,10 @@ def settle_roles(utterances: list[Utterance], metadata: dict[str, Any],
     metadata["roles"] = decision.to_dict()
 
 
-def apply_stored_decision(db: Any, scored: ScoredCall, rubric: Rubric) -> ScoredCall:
+def apply_stored_decision(db: sqlite_utils.Database, scored: ScoredCall,
+                          rubric: Rubric) -> ScoredCall:
     """``scored`` with a person's stored decision on its roles applied (swapped and
     re-scored if they swapped them); unchanged when no one decided."""
-    from qa import store
-
     decision = store.role_decision(db, scored.transcript.call_id)
     if decision is None:
         return scored
@@ -259,7 +261,7 @@ def apply_stored_decision(db: Any, scored: ScoredCall, rubric: Rubric) -> Scored
     return score_call(scored.transcript, rubric)
 
 
-def decide_call(db: Any, call_id: str, rubric: Rubric, swap: bool,
+def decide_call(db: sqlite_utils.Database, call_id: str, rubric: Rubric, swap: bool,
                 by: str | None = None) -> ScoredCall:
     """A person decides a stored call's roles: ``swap`` True swaps agent and customer (relative
     to what is stored), False confirms them. The call is re-scored with ``rubric`` and stored
@@ -267,8 +269,6 @@ def decide_call(db: Any, call_id: str, rubric: Rubric, swap: bool,
 
     Raises LookupError for an unknown call, ValueError for one that cannot be re-scored.
     """
-    from qa import store
-
     info = store.call_info(db, call_id)
     transcript = store.load_transcript(db, call_id)
     if info is None or transcript is None:
@@ -282,10 +282,10 @@ def decide_call(db: Any, call_id: str, rubric: Rubric, swap: bool,
     previous = store.role_decision(db, call_id)
     if row[1]:
         transcript.metadata["roles"] = json.loads(row[1])
-    if not transcript.speaker_timing:
-        # The stored row keeps no metadata; a mono call with agent/customer turns was split
-        # by voice, and the scoring reasons say so.
-        transcript.metadata["diarization"] = {"done": True}
+    if not transcript.speaker_timing and "diarization" not in transcript.metadata:
+        # Stored before the split's method was kept: a mono call with agent/customer turns
+        # was split by voice; its stored reasons tell by what.
+        transcript.metadata["diarization"] = store.stored_split(db, call_id)
     apply_person_decision(transcript, swap, by)
     # Remembered relative to the machine's decision, which a re-run reproduces: a second
     # swap undoes the first.

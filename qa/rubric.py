@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qa.detectors import DETECTORS
+from qa.params import BOOLEAN, GROUPS, INTEGER, NUMBER, PHRASES, TEXT, CriterionConfig
 from qa.text import stem
 
-# Kinds a rubric value can have, and how to check one.
-NUMBER, INTEGER, BOOLEAN, TEXT, PHRASES, GROUPS = (
-    "number", "integer", "boolean", "text", "phrase list", "table of phrase lists")
+# The kinds and CriterionConfig live in qa.params, which the detectors import: this module
+# reads the detectors' declared keys, so they must not import it back.
+__all__ = ["BOOLEAN", "GROUPS", "INTEGER", "NUMBER", "PHRASES", "TEXT", "CriterionConfig",
+           "Rubric", "RubricError", "default_rubric_path", "load_rubric", "parse_rubric"]
 
 # Keys in [shared] that several detectors read.
 SHARED_PARAMS: dict[str, str] = {
@@ -47,28 +50,25 @@ SHARED_RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+# The [limits] table: how large a file or call may be before it is refused with a failed line
+# naming the limit, so that one huge export cannot stall a batch. Optional in a rubric (an
+# older rubric file still loads); these are the defaults.
+LIMIT_DEFAULTS: dict[str, int] = {
+    # A transcript file (JSON, WebVTT, SRT, CSV, text) larger than this is not read. A 4-hour
+    # call with every word timed is about 6 MB of JSON (about 13 MB as Amazon Transcribe JSON).
+    "max_transcript_bytes": 20_000_000,
+    # A recording larger than this is not decoded (4 hours of 16-bit stereo at 44.1 kHz is
+    # 2.5 GB as WAV; compressed formats are far smaller).
+    "max_audio_bytes": 3_000_000_000,
+    # A call with more utterances than this is not scored (a busy hour has about 1,000).
+    "max_utterances": 20_000,
+    # A call longer than this (seconds) is not transcribed or scored.
+    "max_call_seconds": 4 * 3600,
+}
+
+
 class RubricError(ValueError):
     """A rubric that cannot be used; the message names the key and the problem."""
-
-
-@dataclass(frozen=True)
-class CriterionConfig:
-    """One criterion's settings from the rubric, plus the rubric's shared settings."""
-
-    name: str
-    weight: float
-    params: dict[str, Any]
-    shared: dict[str, Any] = field(default_factory=dict)
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self.params:
-            return self.params[key]
-        return self.shared[key]
-
-    @property
-    def synonym_map(self) -> dict[str, str]:
-        """Stem -> head stem of its synonym group, for content-word matching."""
-        return self.shared.get("_synonym_map", {})
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ class Rubric:
     path: str
     shared: dict[str, Any]
     criteria: dict[str, CriterionConfig]
+    limits: dict[str, int] = field(default_factory=lambda: dict(LIMIT_DEFAULTS))
 
     @property
     def label(self) -> str:
@@ -88,15 +89,21 @@ class Rubric:
         return f"{self.version}+{self.digest[:8]}"
 
 
+# The default rubric as installed with the package. In a checkout it is a symlink to
+# rubrics/default.toml, the file a lead edits; the wheel holds a copy of its content.
+PACKAGED_RUBRIC = Path(__file__).resolve().parent / "rubrics" / "default.toml"
+
+
 def default_rubric_path() -> Path:
-    """``$QA_RUBRIC``, else ``rubrics/default.toml`` in the working folder or the project."""
+    """``$QA_RUBRIC``, else ``rubrics/default.toml`` in the working folder, else the rubric
+    shipped inside the package."""
     env = os.environ.get("QA_RUBRIC")
     if env:
         return Path(env)
     local = Path("rubrics/default.toml")
     if local.exists():
         return local
-    return Path(__file__).resolve().parent.parent / "rubrics" / "default.toml"
+    return PACKAGED_RUBRIC
 
 
 def load_rubric(path: str | Path | None = None) -> Rubric:
@@ -118,10 +125,8 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
 
 def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
     """Validate parsed TOML against the detectors' declared keys."""
-    from qa.detectors import DETECTORS  # late import: detectors import this module
-
     meta = _table(data, "rubric")
-    _no_unknown(data, {"rubric", "shared", "criteria"}, "")
+    _no_unknown(data, {"rubric", "shared", "criteria", "limits"}, "")
     name = _check(meta, "name", TEXT, "rubric.name")
     version = _check(meta, "version", TEXT, "rubric.version")
     _no_unknown(meta, {"name", "version", "description"}, "rubric.")
@@ -157,8 +162,23 @@ def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
             criteria[name_] = CriterionConfig(name_, weight, params, shared)
     if not criteria:
         raise RubricError("criteria: no criterion is enabled")
+    limits = _limits(data.get("limits", {}))
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-    return Rubric(name, version, digest, path, shared, criteria)
+    return Rubric(name, version, digest, path, shared, criteria, limits)
+
+
+def _limits(table: Any) -> dict[str, int]:
+    """The [limits] table over :data:`LIMIT_DEFAULTS`; each a whole number above 0."""
+    if not isinstance(table, dict):
+        raise RubricError("limits: must be a table")
+    _no_unknown(table, set(LIMIT_DEFAULTS), "limits.")
+    limits = dict(LIMIT_DEFAULTS)
+    for key, value in table.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise RubricError(f"limits.{key}: expected a whole number above 0, got {value!r}"
+                              [:300])
+        limits[key] = value
+    return limits
 
 
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qa.detectors import DETECTORS
+from qa.detectors.common import one_scoring_run
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
 from qa.rubric import Rubric
 from qa.transcript import AGENT, Transcript
@@ -37,6 +38,14 @@ class ScoredCall:
 
 def score_call(call: Transcript, rubric: Rubric) -> ScoredCall:
     """Run every enabled criterion's detector on ``call`` and combine the scores."""
+    with one_scoring_run():
+        findings, scores = _detect_all(call, rubric)
+    findings.sort(key=lambda f: (f.start, f.criterion))
+    return ScoredCall(call, findings, scores, overall_score(scores), rubric.label,
+                      coaching_summary(findings, scores))
+
+
+def _detect_all(call: Transcript, rubric: Rubric) -> tuple[list[Finding], list[CriterionScore]]:
     findings: list[Finding] = []
     scores: list[CriterionScore] = []
     for name, cfg in rubric.criteria.items():
@@ -55,9 +64,7 @@ def score_call(call: Transcript, rubric: Rubric) -> ScoredCall:
         found = detector.detect(call, cfg)
         findings.extend(found)
         scores.append(detector.score(found, call, cfg))
-    findings.sort(key=lambda f: (f.start, f.criterion))
-    return ScoredCall(call, findings, scores, overall_score(scores), rubric.label,
-                      coaching_summary(findings, scores))
+    return findings, scores
 
 
 def _no_agent_reason(call: Transcript) -> str:
@@ -86,11 +93,11 @@ def _no_timing_reason(call: Transcript) -> str:
 
 def overall_score(scores: list[CriterionScore]) -> float | None:
     """Weighted mean of the applicable criteria (None when none applies)."""
-    applicable = [s for s in scores if s.score is not None and s.weight > 0]
-    total_weight = sum(s.weight for s in applicable)
+    applicable = [(s.score, s.weight) for s in scores if s.score is not None and s.weight > 0]
+    total_weight = sum(weight for _, weight in applicable)
     if not total_weight:
         return None
-    return round(sum(s.score * s.weight for s in applicable) / total_weight, 1)  # type: ignore[operator]
+    return round(sum(score * weight for score, weight in applicable) / total_weight, 1)
 
 
 def coaching_summary(findings: list[Finding], scores: list[CriterionScore],

@@ -12,7 +12,7 @@ import re
 import socket
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,12 +20,32 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from sqlite_utils import Migrations
 
 from qa.scoring import ScoredCall
 from qa.transcript import Transcript, Utterance, Word
 
-SCHEMA_VERSION = 2
 DEFAULT_DB = "qa.db"
+
+# The schema, as numbered steps (sqlite-utils' migrations, recorded in _sqlite_migrations):
+# each runs once per database, in order, in one transaction. A change to the schema is a new
+# step at the end; a step already released is never edited.
+MIGRATIONS = Migrations("call-qa-coach")
+STEPS: list[str] = []  # the steps' names, in order; each starts with its number
+
+
+def _step(name: str) -> Callable[[Callable[[sqlite_utils.Database], None]],
+                                 Callable[[sqlite_utils.Database], None]]:
+    """Register a schema step (``NNNN_what``) after the others."""
+    def register(func: Callable[[sqlite_utils.Database], None],
+                 ) -> Callable[[sqlite_utils.Database], None]:
+        STEPS.append(name)
+        return MIGRATIONS(name=name)(func)
+    return register
+
+
+class SchemaError(RuntimeError):
+    """A database this version of qa cannot use (made by a newer one)."""
 
 
 def now() -> str:
@@ -82,8 +102,9 @@ def open_db(path: str | Path = DEFAULT_DB) -> sqlite_utils.Database:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")
     db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    with transaction(db):  # several processes may open a new database at once
-        ensure_schema(db)
+    _refuse_newer(db)
+    if MIGRATIONS.pending(db):  # a read: opening an up-to-date database writes nothing
+        migrate(db)
     return db
 
 
@@ -112,55 +133,98 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise
 
 
+def _refuse_newer(db: sqlite_utils.Database) -> None:
+    """Raise :class:`SchemaError` for a database a newer qa has upgraded: this code would
+    misread a schema it does not know."""
+    newer = [m.name for m in MIGRATIONS.applied(db) if m.name not in STEPS]
+    if newer:
+        raise SchemaError(f"the database was upgraded by a newer version of qa (schema steps "
+                          f"{', '.join(newer)}): upgrade qa to use it")
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the schema steps this database has not had yet; returns its schema version as
+    read back. One process upgrades at a time: the others wait for its write lock, then find
+    nothing left to do. Raises :class:`SchemaError` for a database a newer qa has upgraded."""
+    _refuse_newer(db)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        MIGRATIONS.apply(db)  # each step in a savepoint of this transaction
+        db.conn.commit()
+    except BaseException:
+        db.conn.rollback()
+        raise
+    return schema_version(db)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The number of the last schema step applied to the database (0: none)."""
+    return max((int(m.name.split("_", 1)[0]) for m in MIGRATIONS.applied(db)), default=0)
+
+
+# The calls and runs columns of release 0.1.0. A table made while that release was being
+# written may lack some (they were added one by one): step 1 adds what is missing.
+_CALLS_COLUMNS: dict[str, Any] = {
+    "id": str, "content_hash": str, "source_path": str, "origin": str, "agent": str,
+    "customer": str, "call_time": str, "duration": float, "channels": int,
+    "speaker_timing": int, "model": str, "rubric_name": str, "rubric_version": str,
+    "scorable": int, "unscorable_reason": str, "overall": float, "summary": str,
+    "extra": str, "scored_at": str, "redacted": str, "redacted_audio": str,
+    # Who is the agent and how that was decided (JSON, qa/roles.py), and whether a person
+    # must confirm it (1).
+    "roles": str, "roles_review": int,
+}
+_RUNS_COLUMNS: dict[str, Any] = {
+    "id": int, "started_at": str, "finished_at": str, "status": str, "paths": str,
+    "rubric_version": str, "model": str, "files": int, "scored": int, "skipped": int,
+    "failed": int, "unscorable": int,
+    # Which process runs a batch, so a run whose process died (kill -9, power loss) can be
+    # told from one still going.
+    "pid": int, "host": str,
+}
+
+
+def _table_with(db: sqlite_utils.Database, name: str, columns: dict[str, Any],
+                pk: str) -> None:
+    """Create table ``name`` with ``columns``, or add those an existing one lacks."""
+    table = db.table(name)
+    if not table.exists():
+        table.create(columns, pk=pk)
+        return
+    for column, kind in columns.items():
+        if column not in table.columns_dict:
+            table.add_column(column, kind)
+
+
+@_step("0001_schema_0.1.0")
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create every table and index the tool uses (idempotent)."""
-    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-    db["calls"].create({
-        "id": str, "content_hash": str, "source_path": str, "origin": str, "agent": str,
-        "customer": str, "call_time": str, "duration": float, "channels": int,
-        "speaker_timing": int, "model": str, "rubric_name": str, "rubric_version": str,
-        "scorable": int, "unscorable_reason": str, "overall": float, "summary": str,
-        "extra": str, "scored_at": str, "redacted": str, "redacted_audio": str,
-    }, pk="id", if_not_exists=True)
-    # Databases made before redaction existed get its columns (NULL: not redacted).
-    for column in ("redacted", "redacted_audio"):
-        if column not in db["calls"].columns_dict:
-            db["calls"].add_column(column, str)
-    # Who is the agent and how that was decided (JSON, qa/roles.py), and whether a person must
-    # confirm it (1); added to databases made before roles were identified.
-    for column, kind in (("roles", str), ("roles_review", int)):
-        if column not in db["calls"].columns_dict:
-            db["calls"].add_column(column, kind)
+    """Schema step 1: every table, index and trigger of release 0.1.0, creating only what is
+    missing, so it also adopts a database made before the steps were numbered. Also run by
+    hand to put back indexes and triggers dropped for a bulk load (bench/make_dashboard_db.py).
+    """
+    db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    _table_with(db, "calls", _CALLS_COLUMNS, pk="id")
     # A person's decision on a call's roles (swapped from the machine's or confirmed). No
     # foreign key: re-scoring deletes and re-inserts the call, and the decision must survive.
-    db["role_decisions"].create({
+    db.table("role_decisions").create({
         "call_id": str, "swapped": int, "decided_by": str, "decided_at": str,
     }, pk="call_id", if_not_exists=True)
-    db["utterances"].create({
+    db.table("utterances").create({
         "id": int, "call_id": str, "idx": int, "speaker": str, "start": float, "end": float,
         "text": str, "words": str,
     }, pk="id", foreign_keys=[("call_id", "calls", "id")], if_not_exists=True)
-    db["findings"].create({
+    db.table("findings").create({
         "id": int, "call_id": str, "criterion": str, "label": str, "utterance_idx": int,
         "speaker": str, "start": float, "end": float, "quote": str, "polarity": str,
         "message": str, "suggestion": str, "detail": str,
     }, pk="id", foreign_keys=[("call_id", "calls", "id")], if_not_exists=True)
-    db["scores"].create({
+    db.table("scores").create({
         "call_id": str, "criterion": str, "score": float, "applicable": int, "reason": str,
         "weight": float,
     }, pk=("call_id", "criterion"), foreign_keys=[("call_id", "calls", "id")],
         if_not_exists=True)
-    db["runs"].create({
-        "id": int, "started_at": str, "finished_at": str, "status": str, "paths": str,
-        "rubric_version": str, "model": str, "files": int, "scored": int, "skipped": int,
-        "failed": int, "unscorable": int,
-    }, pk="id", if_not_exists=True)
-    # Which process runs a batch, so a run whose process died (kill -9, power loss) can be
-    # told from one still going; added to databases made before these columns existed.
-    for column, kind in (("pid", int), ("host", str)):
-        if column not in db["runs"].columns_dict:
-            db["runs"].add_column(column, kind)
-    db["run_files"].create({
+    _table_with(db, "runs", _RUNS_COLUMNS, pk="id")
+    db.table("run_files").create({
         "id": int, "run_id": int, "path": str, "content_hash": str, "call_id": str,
         "status": str, "error": str, "seconds": float, "finished_at": str,
     }, pk="id", foreign_keys=[("run_id", "runs", "id")], if_not_exists=True)
@@ -170,19 +234,46 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         ("findings", ["call_id"]), ("findings", ["criterion", "label"]),
         ("scores", ["criterion", "score"]), ("run_files", ["run_id"]),
     ]:
-        db[table].create_index(columns, if_not_exists=True)
-    db["commitments"].create({
+        db.table(table).create_index(columns, if_not_exists=True)
+    db.table("commitments").create({
         "id": int, "call_id": str, "utterance_idx": int, "start": float, "quote": str,
         "kind": str, "who": str, "what": str, "when_text": str, "channel": str,
         "status": str, "status_note": str, "updated_at": str,
     }, pk="id", foreign_keys=[("call_id", "calls", "id")], if_not_exists=True)
-    db["commitments"].create_index(["call_id"], if_not_exists=True)
-    db["commitments"].create_index(["status"], if_not_exists=True)
-    if not db["utterances"].detect_fts():
-        db["utterances"].enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db.table("commitments").create_index(["call_id"], if_not_exists=True)
+    db.table("commitments").create_index(["status"], if_not_exists=True)
+    if not db.table("utterances").detect_fts():
+        db.table("utterances").enable_fts(["text"], create_triggers=True, tokenize="porter")
     _ensure_dashboard_schema(db)
+    # The version is the last step applied (schema_version()); this row was never read.
+    db.execute("DELETE FROM meta WHERE key = 'schema_version'")
+
+
+@_step("0002_calls_diarization")
+def _calls_diarization(db: sqlite_utils.Database) -> None:
+    """How a mono call was split into two voices (JSON: done, method, reason), so that a call
+    re-scored from the store (a role swap) says what its timing reasons rest on."""
+    db.table("calls").add_column("diarization", str)
+
+
+@_step("0003_calibration_accounts_themes")
+def _calibration_accounts_themes(db: sqlite_utils.Database) -> None:
+    """Coaches' marks on findings, the sign-in throttle and SSO mapping, complaint themes."""
+    _ensure_dashboard_schema(db)  # CREATE ... IF NOT EXISTS: adds the new tables only
     db.executescript(THEMES_SCHEMA)
-    db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+
+
+@_step("0004_account_admin")
+def _account_admin(db: sqlite_utils.Database) -> None:
+    """Account management: when each account last signed in with its password (the Accounts
+    page), a counter bumped on every disable and enable that invalidates the session tokens
+    issued before (``qa.auth.issue_token``), and the append-only ``account_changes`` trail."""
+    columns = db.table("users").columns_dict
+    if "last_signin_at" not in columns:
+        db.execute("ALTER TABLE users ADD COLUMN last_signin_at TEXT")
+    if "session_epoch" not in columns:
+        db.execute("ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
+    db.executescript(ACCOUNT_CHANGES_SCHEMA)
 
 
 # --- complaint themes (qa/themes.py) ------------------------------------------------------
@@ -418,14 +509,6 @@ def _ensure_dashboard_schema(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE users ADD COLUMN sso_email TEXT COLLATE NOCASE")
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_users_sso_email ON users (sso_email) "
                "WHERE sso_email IS NOT NULL")
-    # When the account last signed in with its password (shown on the Accounts page), and a
-    # counter bumped when it is disabled or enabled, which invalidates every session token
-    # issued before (qa.auth.issue_token); added to older databases.
-    if "last_signin_at" not in db["users"].columns_dict:
-        db.execute("ALTER TABLE users ADD COLUMN last_signin_at TEXT")
-    if "session_epoch" not in db["users"].columns_dict:
-        db.execute("ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
-    db.executescript(ACCOUNT_CHANGES_SCHEMA)
     new_ts, old_ts = CALL_TIME_SQL.format(p="NEW."), CALL_TIME_SQL.format(p="")
     new_week, old_week = WEEK_SQL.format(t=new_ts), WEEK_SQL.format(t=old_ts)
     override = ("(SELECT o.score FROM overrides o WHERE o.call_id = {c} "
@@ -557,26 +640,26 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
                 for r in db.query("SELECT start, quote, status, status_note, updated_at "
                                   "FROM commitments WHERE call_id = ?", [info.call_id])}
         _replace_call(db, info)
-        db["calls"].insert(_call_row(info, call, rubric_name, scored.rubric_label, {
+        db.table("calls").insert(_call_row(info, call, rubric_name, scored.rubric_label, {
             "scorable": 1, "overall": scored.overall,
             "summary": json.dumps(scored.summary, ensure_ascii=False)}))
-        db["utterances"].insert_all(
+        db.table("utterances").insert_all(
             ({"call_id": info.call_id, "idx": i, "speaker": u.speaker, "start": u.start,
               "end": u.end, "text": u.text,
               "words": json.dumps([w.to_dict() for w in u.words]) if u.words else None}
              for i, u in enumerate(call.utterances)), batch_size=500)
-        db["findings"].insert_all(
+        db.table("findings").insert_all(
             ({"call_id": info.call_id, "criterion": f.criterion, "label": f.label,
               "utterance_idx": f.utterance, "speaker": f.speaker, "start": f.start,
               "end": f.end, "quote": f.quote, "polarity": f.polarity, "message": f.message,
               "suggestion": f.suggestion,
               "detail": json.dumps(f.detail, ensure_ascii=False, default=str)}
              for f in scored.findings), batch_size=500)
-        db["scores"].insert_all(
+        db.table("scores").insert_all(
             ({"call_id": info.call_id, "criterion": s.criterion, "score": s.score,
               "applicable": int(s.applicable), "reason": s.reason, "weight": s.weight}
              for s in scored.scores), pk=("call_id", "criterion"))
-        db["commitments"].insert_all(
+        db.table("commitments").insert_all(
             (_commitment_row(info.call_id, f, kept) for f in scored.findings
              if f.label in ("expectation:specific", "expectation:vague")), batch_size=500)
 
@@ -588,7 +671,7 @@ def save_unscorable_call(db: sqlite_utils.Database, info: CallInfo, reason: str,
     call = transcript or Transcript(info.call_id, [], agent=info.agent, duration=duration)
     with transaction(db):  # one transaction: see save_scored_call
         _replace_call(db, info)
-        db["calls"].insert(_call_row(info, call, rubric_name, rubric_version, {
+        db.table("calls").insert(_call_row(info, call, rubric_name, rubric_version, {
             "scorable": 0, "unscorable_reason": reason}))
 
 
@@ -604,8 +687,29 @@ def _call_row(info: CallInfo, call: Transcript, rubric_name: str, rubric_version
         "redacted": None if info.redacted is None else json.dumps(info.redacted),
         "redacted_audio": info.redacted_audio,
         **_roles_fields(call),
+        "diarization": _diarization_field(call),
         "overall": None, "summary": None, "unscorable_reason": None, **extra_fields,
     }
+
+
+def _diarization_field(call: Transcript) -> str | None:
+    """What the scoring reasons need of ``metadata["diarization"]`` (not its long lists)."""
+    split = call.metadata.get("diarization") if isinstance(call.metadata, dict) else None
+    if not isinstance(split, dict):
+        return None
+    return json.dumps({k: split[k] for k in ("done", "method", "reason") if k in split},
+                      ensure_ascii=False)
+
+
+def stored_split(db: sqlite_utils.Database, call_id: str) -> dict[str, Any]:
+    """How a mono call stored without its ``diarization`` column (an older database) was
+    split into two voices, read back from its stored timing reasons (qa/scoring.py writes
+    "split into two voices by spectral features (METHOD)" or "... by a speaker model")."""
+    for (reason,) in db.execute("SELECT reason FROM scores WHERE call_id = ?", [call_id]):
+        if found := re.search(r"split into two voices by spectral features \((.+?)\): ",
+                              reason or ""):
+            return {"done": True, "method": found.group(1)}
+    return {"done": True}
 
 
 def _roles_fields(call: Transcript) -> dict[str, Any]:
@@ -772,12 +876,12 @@ def start_run(db: sqlite_utils.Database, paths: list[str], rubric_version: str,
     """Open a batch run and return its id (closing first any run whose process died)."""
     close_dead_runs(db)
     with transaction(db):
-        table = db["runs"].insert({
+        table = db.table("runs").insert({
             "started_at": now(), "status": "running", "paths": json.dumps(paths),
             "rubric_version": rubric_version, "model": model, "files": 0, "scored": 0,
             "skipped": 0, "failed": 0, "unscorable": 0, "pid": os.getpid(),
             "host": socket.gethostname()})
-    return int(table.last_pk)
+    return int(table.last_pk or 0)  # set by the insert just made
 
 
 def run_counts(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
@@ -807,8 +911,9 @@ def interrupt_run(db: sqlite_utils.Database, run_id: int) -> None:
     last = db.execute("SELECT max(finished_at) FROM run_files WHERE run_id = ?",
                       [run_id]).fetchone()[0]
     with transaction(db):
-        db["runs"].update(run_id, {"status": "interrupted", "finished_at": last or now(),
-                                   "files": sum(counts.values()), **counts})
+        db.table("runs").update(run_id, {"status": "interrupted",
+                                         "finished_at": last or now(),
+                                         "files": sum(counts.values()), **counts})
 
 
 def run_died(pid: int | None, host: str | None) -> bool:
@@ -837,7 +942,7 @@ def record_file(db: sqlite_utils.Database, run_id: int, path: str, status: str,
                 error: str | None = None, seconds: float | None = None) -> None:
     """Record one file's outcome in a run (scored, skipped, failed or unscorable)."""
     with transaction(db):
-        db["run_files"].insert({
+        db.table("run_files").insert({
             "run_id": run_id, "path": path, "content_hash": content_hash, "call_id": call_id,
             "status": status, "error": error, "seconds": seconds, "finished_at": now()})
 
@@ -846,7 +951,7 @@ def finish_run(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
     """Close a run with its per-status counts, and return them."""
     counts = run_counts(db, run_id)
     with transaction(db):
-        db["runs"].update(run_id, {"finished_at": now(), "status": "finished",
+        db.table("runs").update(run_id, {"finished_at": now(), "status": "finished",
                                    "files": sum(counts.values()), **counts})
     return counts
 
@@ -873,8 +978,8 @@ def get_call(db: sqlite_utils.Database, call_id: str) -> dict[str, Any] | None:
 
 def load_transcript(db: sqlite_utils.Database, call_id: str) -> Transcript | None:
     """Rebuild a stored call's transcript (words included)."""
-    row = db.execute("SELECT agent, duration, speaker_timing FROM calls WHERE id = ?",
-                     [call_id]).fetchone()
+    row = db.execute("SELECT agent, duration, speaker_timing, diarization FROM calls "
+                     "WHERE id = ?", [call_id]).fetchone()
     if row is None:
         return None
     utterances = []
@@ -882,8 +987,9 @@ def load_transcript(db: sqlite_utils.Database, call_id: str) -> Transcript | Non
         words = [Word(w["start"], w["end"], w["word"], w.get("probability"))
                  for w in json.loads(u["words"] or "[]")]
         utterances.append(Utterance(u["speaker"], u["start"], u["end"], u["text"], words))
+    metadata = {"diarization": json.loads(row[3])} if row[3] else {}
     return Transcript(call_id, utterances, agent=row[0], duration=row[1],
-                      speaker_timing=bool(row[2]))
+                      speaker_timing=bool(row[2]), metadata=metadata)
 
 
 def iter_calls(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
@@ -908,6 +1014,10 @@ def run_failures(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]
     return list(db.query(
         "SELECT path, status, error FROM run_files WHERE run_id = ? "
         "AND status IN ('failed', 'unscorable') ORDER BY id", [run_id]))
+
+
+# What a coach can mark a promise as (a new one is open).
+COMMITMENT_STATUSES = ("open", "done", "broken")
 
 
 def list_commitments(db: sqlite_utils.Database, status: str | None = "open",

@@ -6,6 +6,7 @@ so nothing is downloaded at run time. Stop words are our own list for the same r
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -136,12 +137,15 @@ def content_stems(text: str, synonyms: dict[str, str] | None = None,
     return out
 
 
+_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
+
+
 def numbers(text: str) -> set[int | float]:
     """Numbers mentioned, as digits or (simple) words: "twice" and "2" both give 2."""
     found: set[int | float] = set()
     for t in tokens(text):
         cleaned = t.replace(",", "")
-        if re.fullmatch(r"\d+(?:\.\d+)?", cleaned):
+        if _DECIMAL.fullmatch(cleaned):
             value = float(cleaned)
             found.add(int(value) if value.is_integer() else value)
         elif t in _NUMBER_WORDS and t != "oh":
@@ -186,11 +190,6 @@ def find_phrase(text: str, phrases: Iterable[str]) -> str | None:
         return None
     found = match.group(0)
     return next((p for p in ordered if _phrase_re(p).fullmatch(found)), found)
-
-
-def has_phrase(text: str, phrases: Iterable[str]) -> bool:
-    """True if any of ``phrases`` occurs in ``text``."""
-    return find_phrase(text, phrases) is not None
 
 
 def to_second_person(text: str) -> str:
@@ -240,3 +239,16 @@ def clear_caches() -> None:
     call is timed as new text, the way a batch sees it."""
     for cached in (_tokens, _sentences, _matchable):
         cached.cache_clear()
+
+
+def clock(seconds: object) -> str:
+    """``m:ss`` for a time in the call ("12:05"); "-" for a missing, negative or non-finite
+    time (a database written before such times were refused may still hold NaN)."""
+    try:
+        value = float(seconds)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return "-"
+    if not math.isfinite(value) or value < 0:
+        return "-"
+    minutes, secs = divmod(int(value), 60)
+    return f"{minutes}:{secs:02d}"

@@ -408,7 +408,8 @@ def _update_once(db: sqlite_utils.Database, cfg: CriterionConfig, settings: Sett
     with db.atomic():
         if _last_update(db) != last:
             return None
-        update_id = db["theme_updates"].insert({"started_at": store.now()}).last_pk
+        update_id = int(db.table("theme_updates").insert({"started_at": store.now()}).last_pk
+                        or 0)
         # Calls deleted since: drop them (their themes keep id and name).
         db.execute("DELETE FROM theme_calls WHERE call_id NOT IN (SELECT id FROM calls)")
         db.conn.executemany("INSERT INTO theme_terms (term, df) VALUES (?, ?) "
@@ -419,10 +420,10 @@ def _update_once(db: sqlite_utils.Database, cfg: CriterionConfig, settings: Sett
         db.conn.executemany("UPDATE themes SET centroid = ?, n = ? WHERE id = ?", moved)
         created = []
         for plan in planned:
-            theme_id = db["themes"].insert({
+            theme_id = int(db.table("themes").insert({
                 "name": plan.name, "words": json.dumps(plan.words),
                 "centroid": json.dumps(plan.centroid), "n": len(plan.members),
-                "created_at": store.now(), "update_id": update_id}).last_pk
+                "created_at": store.now(), "update_id": update_id}).last_pk or 0)
             created.append(theme_id)
             for call_id, sim in plan.members:
                 assignment[call_id] = (theme_id, sim)
@@ -430,7 +431,7 @@ def _update_once(db: sqlite_utils.Database, cfg: CriterionConfig, settings: Sett
         pending = db.execute("SELECT count(*) FROM theme_calls WHERE status = 'pending'"
                              ).fetchone()[0]
         seconds = time.perf_counter() - started
-        db["theme_updates"].update(update_id, {
+        db.table("theme_updates").update(update_id, {
             "seconds": round(seconds, 3), "calls": len(docs),
             "assigned": assigned_existing, "new_themes": len(created), "pending": pending})
     return UpdateResult(update_id, len(docs), len(with_text), assigned_existing, created,

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from qa.batch import Outcome, Settings, discover, run_batch
+from qa.batch import discover, run_batch
+from qa.jobs import Compute, Outcome, Settings
 
 # A file's identity for "has it changed": (size in bytes, modification time in ns).
 Signature = tuple[int, int]
@@ -74,15 +75,17 @@ class Watcher:
 
 
 def watch(folder: str | Path, settings: Settings, db: sqlite_utils.Database, *,
-          interval: float = 5.0, settle: float = 10.0, once: bool = False, workers: int = 1,
-          cluster: str | None = None, filename_pattern: str | None = None,
+          interval: float = 5.0, settle: float = 10.0, once: bool = False,
+          compute: Compute | None = None, filename_pattern: str | None = None,
           on_batch: Callable[[int, list[Outcome]], None] | None = None,
           on_outcome: Callable[[Outcome], None] | None = None) -> int:
     """Poll ``folder`` every ``interval`` seconds and score files once they have settled.
 
     With ``once``, return when every file present has been scored (for a cron job or a
     test); otherwise run until interrupted. ``on_batch`` gets each run's id and outcomes.
-    Returns the number of files handed to batches.
+    ``compute`` is where the work runs (see :func:`qa.batch.run_batch`): the same one for
+    every batch, so a :class:`qa.workers.WorkerPool` keeps its processes, and their loaded
+    model, for the whole watch. Returns the number of files handed to batches.
     """
     watcher = Watcher(Path(folder), settle)
     handled = 0
@@ -91,8 +94,7 @@ def watch(folder: str | Path, settings: Settings, db: sqlite_utils.Database, *,
         if ready:
             run_id, outcomes = run_batch([str(p) for p in ready], settings, db,
                                          filename_pattern=filename_pattern,
-                                         on_outcome=on_outcome, workers=workers,
-                                         cluster=cluster)
+                                         on_outcome=on_outcome, compute=compute)
             watcher.mark_done(ready)
             handled += len(ready)
             if on_batch:

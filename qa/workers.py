@@ -21,7 +21,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
-from qa.batch import Job, Outcome, Result, Settings, compute
+from qa.batch import compute
+from qa.jobs import Job, Outcome, Result, Settings
 from qa.transcribe import get_transcriber
 
 # Jobs in flight per worker: one running, one queued so a worker never waits on the writer.
@@ -89,56 +90,110 @@ def _died(job: Job) -> Result:
 def compute_in_workers(tasks: Iterable[tuple[Job, str]], settings: Settings, workers: int,
                        function: Callable[[Job, Settings, str], Result] = compute_safely,
                        ) -> Iterator[Result]:
-    """Compute ``tasks`` ((job, content hash) pairs) in ``workers`` processes; yield each
-    result as soon as it is done (completion order), pulling new tasks only as slots free.
+    """Compute ``tasks`` ((job, content hash) pairs) in ``workers`` processes started for
+    this batch alone and stopped after it (see :class:`WorkerPool`)."""
+    with WorkerPool(workers, function) as pool:
+        yield from pool(tasks, settings)
+
+
+class WorkerPool:
+    """``workers`` processes, each loading the model once, kept for as long as the pool is
+    open: ``qa watch`` scores batch after batch without loading the model again for each.
+
+    Called with (tasks, settings) it is a :data:`qa.jobs.Compute`: it yields each result as
+    soon as it is done (completion order), pulling new tasks only as slots free.
 
     A worker that dies (a segfault, the out-of-memory killer) takes its pool down with it.
     The pool is started again and the files that were in flight are retried one at a time:
     a file whose worker dies again while computing it alone is reported failed, every other
     one is computed as usual, and the batch goes on."""
-    settings = worker_settings(settings, workers)
-    # spawn, not fork: CTranslate2 and ONNX Runtime keep thread pools that do not survive a
-    # fork, and a fresh interpreter holds nothing of the writer's (its database handle).
-    context = multiprocessing.get_context("spawn")
-    limit = workers * IN_FLIGHT_PER_WORKER
-    source = iter(tasks)
-    threads = str(settings.transcriber.cpu_threads)
-    # MALLOC_TRIM_THRESHOLD_ as Dask's nanny sets it: glibc hands freed memory back sooner,
-    # so a long-lived worker's resident size does not creep up call after call.
-    environment = {**dict.fromkeys(THREAD_ENV, threads), "MALLOC_TRIM_THRESHOLD_": "65536"}
-    suspects: deque[tuple[Job, str]] = deque()  # in flight when a worker died
-    exhausted = False
-    with _environment(environment):
+
+    def __init__(self, workers: int,
+                 function: Callable[[Job, Settings, str], Result] = compute_safely) -> None:
+        self.workers = workers
+        self.function = function
+        self._pool: ProcessPoolExecutor | None = None
+        self._settings: Settings | None = None  # what the running processes were started for
+        self._environment: contextlib.ExitStack | None = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker processes (work still queued is dropped)."""
+        self._stop()
+
+    def _stop(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._environment is not None:
+            self._environment.close()
+            self._environment = None
+
+    def _start(self, settings: Settings) -> ProcessPoolExecutor:
+        """The running pool, started (again) when there is none or the model settings
+        changed since it was started."""
+        if self._pool is not None and self._settings is not None and (
+                self._settings.transcriber == settings.transcriber):
+            return self._pool
+        self._stop()
+        threads = str(settings.transcriber.cpu_threads)
+        # MALLOC_TRIM_THRESHOLD_ as Dask's nanny sets it: glibc hands freed memory back
+        # sooner, so a long-lived worker's resident size does not creep up call after call.
+        # Kept set while the pool is open: processes are spawned as work arrives.
+        self._environment = contextlib.ExitStack()
+        self._environment.enter_context(_environment(
+            {**dict.fromkeys(THREAD_ENV, threads), "MALLOC_TRIM_THRESHOLD_": "65536"}))
+        # spawn, not fork: CTranslate2 and ONNX Runtime keep thread pools that do not survive
+        # a fork, and a fresh interpreter holds nothing of the writer's (its database handle).
+        context = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
+                                         initializer=_load_model, initargs=(settings,))
+        self._settings = settings
+        return self._pool
+
+    def __call__(self, tasks: Iterable[tuple[Job, str]], settings: Settings) -> Iterator[Result]:
+        """Compute ``tasks`` ((job, content hash) pairs); yield each result when done."""
+        settings = worker_settings(settings, self.workers)
+        function = self.function
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        source = iter(tasks)
+        suspects: deque[tuple[Job, str]] = deque()  # in flight when a worker died
+        exhausted = False
         while True:
             crashed: list[tuple[Job, str]] = []
             alone = False
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_load_model,
-                                     initargs=(settings,)) as pool:
-                running: dict[Future[Result], tuple[Job, str]] = {}
-                while not crashed:
-                    alone = bool(suspects)
-                    if alone and not running:  # by itself, so a second death names its file
-                        task = suspects.popleft()
-                        running[pool.submit(function, task[0], settings, task[1])] = task
-                    while not alone and not exhausted and len(running) < limit:
-                        task = next(source, None)
-                        if task is None:
-                            exhausted = True
-                        else:
-                            running[pool.submit(function, task[0], settings, task[1])] = task
-                    if not running:
-                        return
-                    done, _pending = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        task = running.pop(future)
-                        try:
-                            result = future.result()
-                        except BrokenProcessPool:
-                            crashed.append(task)
-                        else:
-                            yield result
-                    if crashed:  # every other job of the pool is lost with it
-                        crashed.extend(running.values())
+            pool = self._start(settings)
+            running: dict[Future[Result], tuple[Job, str]] = {}
+            while not crashed:
+                alone = bool(suspects)
+                if alone and not running:  # by itself, so a second death names its file
+                    task = suspects.popleft()
+                    running[pool.submit(function, task[0], settings, task[1])] = task
+                while not alone and not exhausted and len(running) < limit:
+                    pulled = next(source, None)
+                    if pulled is None:
+                        exhausted = True
+                    else:
+                        running[pool.submit(function, pulled[0], settings, pulled[1])] = pulled
+                if not running:
+                    return
+                done, _pending = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    task = running.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        crashed.append(task)
+                    else:
+                        yield result
+                if crashed:  # every other job of the pool is lost with it
+                    crashed.extend(running.values())
+            self._stop()  # broken: the next round starts fresh processes
             if alone and len(crashed) == 1:
                 yield _died(crashed[0][0])
             else:

@@ -183,7 +183,8 @@ def test_not_a_commitment(rubric: Rubric, text: str) -> None:
 def test_vague_promise_rewrite_asks_for_time_and_channel(rubric: Rubric) -> None:
     call = make_call(COMPLAINT, ("a", 13.0, 16.0, "Someone will look into your refund soon."))
     [found] = findings(call, rubric, "expectation:vague")
-    assert "refund" in found.suggestion and "by <" in found.suggestion
+    assert "look into your refund today" in found.suggestion
+    assert "by 4 pm tomorrow" in found.suggestion and "<" not in found.suggestion
 
 
 # --- empathy and blame ------------------------------------------------------------------

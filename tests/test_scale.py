@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from qa.cli import main
 from qa.rubric import load_rubric
 from qa.transcribe import TranscriberConfig
 from qa.watch import Watcher, watch
-from qa.workers import THREAD_ENV, compute_in_workers
+from qa.workers import THREAD_ENV, WorkerPool, compute_in_workers
 
 SAMPLES = Path(__file__).parent.parent / "sample_calls"
 # The two shortest sample calls (78 s and 83 s), both with interruptions and findings.
@@ -92,16 +93,16 @@ def test_worker_processes_store_what_one_process_stores(single_process_db: Path,
     assert _rows(db_path) == _rows(single_process_db)
 
 
-def _batch_in_thread(db_path: Path, **how: Any) -> tuple[threading.Thread, dict[str, Any]]:
-    """Start scoring CALLS into ``db_path`` in a thread (``how``: run_batch's workers= or
-    cluster=), so the test can kill a worker meanwhile. The writer opens its own connection
+def _batch_in_thread(db_path: Path, compute: Any) -> tuple[threading.Thread, dict[str, Any]]:
+    """Start scoring CALLS into ``db_path`` in a thread (``compute``: where run_batch sends
+    the work), so the test can kill a worker meanwhile. The writer opens its own connection
     (SQLite's rule); the returned dict gets its ``outcomes``, or the ``error`` it raised."""
     done: dict[str, Any] = {}
 
     def batch() -> None:
         try:
             done["outcomes"] = run_batch([str(p) for p in CALLS], _settings(),
-                                         store.open_db(db_path), **how)[1]
+                                         store.open_db(db_path), compute=compute)[1]
         except BaseException as exc:  # reported by the main thread
             done["error"] = exc
 
@@ -114,10 +115,12 @@ def test_local_dask_cluster_matches_one_process_even_when_a_worker_dies(
         single_process_db: Path, tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
+    from qa.cluster import compute_on_cluster
+
     db_path = tmp_path / "qa.db"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        writer, done = _batch_in_thread(db_path, cluster=client)
+        writer, done = _batch_in_thread(db_path, partial(compute_on_cluster, address=client))
         # Kill a worker process that is in the middle of a call: its call must be redone
         # elsewhere (the nanny also starts a fresh worker, which loads the model again).
         killed, busy_since = None, None
@@ -143,7 +146,8 @@ def test_a_worker_killed_mid_call_has_its_call_redone(single_process_db: Path,
     import psutil
 
     db_path = tmp_path / "qa.db"
-    writer, done = _batch_in_thread(db_path, workers=2)
+    pool = WorkerPool(2)
+    writer, done = _batch_in_thread(db_path, pool)
     # Kill one worker process (as the out-of-memory killer would) once both are busy.
     killed = None
     deadline = time.monotonic() + 120
@@ -155,6 +159,7 @@ def test_a_worker_killed_mid_call_has_its_call_redone(single_process_db: Path,
             killed = workers[0].pid
         time.sleep(0.2)
     writer.join(timeout=600)
+    pool.close()
     assert "error" not in done, done.get("error")
     assert killed is not None, "no worker was seen busy with a call"
     assert [o.status for o in done["outcomes"]] == ["scored", "scored"]

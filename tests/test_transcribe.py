@@ -200,7 +200,9 @@ def test_word_end_stretched_over_silence_is_clipped():
     out = tighten_words([Word(0.6, 1.4, " hello"), Word(3.1, 4.9, " there.")], x)
     assert [w.text for w in out] == [" hello", " there."]
     assert out[0].start == pytest.approx(1.0, abs=0.05) and out[0].end == pytest.approx(1.4)
-    assert out[1].start == pytest.approx(3.1) and out[1].end == pytest.approx(3.5, abs=0.05)
+    # The first word on a stretch of sound starts where the sound does (Whisper starts late).
+    assert out[1].start == pytest.approx(3.0, abs=0.05)
+    assert out[1].end == pytest.approx(3.5, abs=0.05)
 
 
 def test_misplaced_word_moves_to_unclaimed_sound_and_imagined_word_is_dropped():

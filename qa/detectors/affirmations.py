@@ -14,7 +14,7 @@ from qa.detectors.common import (
     opening_cue,
 )
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import INTEGER, NUMBER, CriterionConfig
+from qa.params import INTEGER, NUMBER, CriterionConfig
 from qa.text import find_phrase, is_question, normalize, sentences, tokens
 from qa.transcript import AGENT, CUSTOMER, Transcript
 

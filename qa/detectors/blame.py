@@ -1,13 +1,25 @@
-"""Blame and defensive language: fault put on the customer, a colleague, another department or
-"the system"; "that's not my department"; "there's nothing I can do".
+"""Blame and defensive language: fault put on the customer, a colleague, another department, a
+partner or "the system"; "that's not my department"; "there's nothing I can do".
+
+Built as a small grammar rather than a list of sentences: an *agent of fault* (the customer,
+a third party such as a courier, contractor, app, colleague, team or "their system") with a
+*fault predicate* ("messed it up", "always get it wrong", "never scanned it", "must have typed
+it wrong"), an *attribution* of the problem to someone else ("that's normally the courier",
+"that's down to the bank", "that's on him"), a *disowning contrast* ("..., not us") or a
+*defensive refusal* ("nothing I can do", "you'll have to take it up with them"). Neutral facts
+about a third party ("the courier scans parcels at the depot") have no fault predicate and are
+not blame. The rubric's ``blame_phrases`` add a team's own wording on top.
 """
 
 from __future__ import annotations
 
-from qa.detectors.common import agent_finding, agent_sentences, problem_phrase
+import re
+
+from qa.detectors.common import agent_finding, agent_sentences
+from qa.detectors.phrasing import through_clause
 from qa.findings import COACHING, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import NUMBER, PHRASES, CriterionConfig
-from qa.text import find_phrase
+from qa.params import NUMBER, PHRASES, CriterionConfig
+from qa.text import find_phrase, normalize
 from qa.transcript import AGENT, Transcript
 
 CRITERION = "blame"
@@ -18,21 +30,244 @@ PARAMS = {
     "points_per_instance": NUMBER,
 }
 
+# Someone other than the agent and the company: partners, colleagues, other teams, systems.
+_THIRD = (
+    r"(?:(?:the|that|those|these|their|your|a|an|this|our\s+(?:other|previous))\s+)?"
+    r"(?:[a-z]+\s+){0,2}?"
+    r"(?:courier|couriers|carrier|carriers|driver|drivers|delivery\s+(?:company|firm|guy|guys|"
+    r"partner|people)|post\s+office|postman|postie|warehouse|depot|contractor|contractors|"
+    r"subcontractor|installer|installers|technician|tech|engineer|engineers|fitter|fitters|"
+    r"plumber|builder|partner|partners|supplier|suppliers|manufacturer|vendor|third[\s-]party|"
+    r"airline|hotel|bank|restaurant|restaurants|kitchen|app|apps|website|site|sites|agency|"
+    r"colleague|colleagues|guy|guys|lady|person|agent|advisor|adviser|rep|representative|"
+    r"operator|employee|manager|supervisor|"
+    r"front\s+desk|reception|billing|department|team|office|head\s+office|it\s+(?:department|"
+    r"team|support|people)|system|systems|finance|accounts|claims|sales|dispatch|logistics|"
+    r"returns|payroll|hr|legal|compliance|underwriting|fulfilment|fulfillment|maintenance|"
+    r"housekeeping|security|"
+    r"computer|software|server|network|provider|insurer|landlord|store|shop|branch|clinic|"
+    r"surgery|pharmacy|attendant|gate\s+staff|staff|crew|secretaries|retailer|seller|merchant|"
+    r"dealer|garage|ups|fedex|dhl|usps|royal\s+mail|hermes|evri|dpd|parcelforce|"
+    r"scheduling\s+system|booking\s+system|they|them|he|she|him|her|someone\s+else|"
+    r"whoever(?:\s+\w+){1,4}?)"
+    # "the guy you spoke to before", "the person who took your booking"
+    r"(?:\s+(?:(?:who|that)\s+)?you\s+(?:spoke|talked|dealt)\s+(?:to|with)(?:\s+(?:before|earlier|"
+    r"last\s+time|yesterday|on\s+\w+))?|\s+who\s+(?:took|booked|handled|dealt\s+with)\s+\w+(?:\s+\w+)?)?"
+)
+_FAULT = (
+    r"(?:(?:messed|screwed|mucked|cocked|stuffed|fouled)\s+(?:it\s+|this\s+|that\s+|things\s+)?up|"
+    r"botched|got\s+(?:it|this|that|the\s+\w+)\s+wrong|(?:did|done|set)\s+(?:it|this|that|them)\s+"
+    r"(?:up\s+)?wrong|(?:get|gets)\s+(?:it|things|stuff|these|"
+    r"them|this|the\s+\w+|\w+)\s+wrong|made\s+(?:a|an)\s+(?:\w+\s+)?(?:mistake|error|mess|hash)|"
+    r"mixed\s+(?:it|them|things|\w+)\s+up|dropped\s+the\s+ball|"
+    r"(?:didn't|did\s+not|never|failed\s+to|forgot\s+to|neglected\s+to|hasn't|haven't|has\s+not)"
+    r"\s+(?:\w+\s+)?(?:upload|uploaded|scan|scanned|log|logged|send|sent|update|updated|pass|"
+    r"passed|process|processed|tell|told|book|booked|record|recorded|put|follow|followed|show|"
+    r"turn|deliver|delivered|load|loaded|check|checked|call|called|create|created|approve|"
+    r"approved|file|filed|enter|entered|register|registered|bother|inform|informed|submit|"
+    r"submitted|fix|install|repair|connect|configure|test|set\s+up)|"
+    r"(?:didn't|did\s+not|never)\s+\w+\s+(?:it|that|this|them|the\s+\w+)\s+(?:properly|right|"
+    r"correctly)|"
+    r"lost\s+(?:it|them|your|the)|left\s+it\s+(?:on|in|at|outside|with)|(?:is|are)\s+to\s+blame|"
+    r"(?:is|are)\s+(?:always\s+|so\s+|really\s+|just\s+)?(?:useless|hopeless|rubbish|terrible|"
+    r"notorious|unreliable|a\s+nightmare|always\s+late|always\s+slow|so\s+slow|"
+    r"notoriously\s+\w+|incompetent|the\s+(?:problem|issue))|"
+    r"always\s+(?:get|gets|mess|messes|lose|loses|mix|mixes|forget|forgets|do\s+this|"
+    r"does\s+this|screw|screws)|glitched|crashed|(?:won't|wouldn't|doesn't|didn't)\s+let\s+me|"
+    r"(?:won't|doesn't)\s+allow|(?:was|were)\s+(?:super\s+|really\s+|very\s+)?slow|"
+    r"used\s+the\s+wrong|(?:sent|gave|put|set)\s+(?:it|you|them)?\s*(?:to\s+)?the\s+wrong)"
+)
+# Duties only a person or a team has: "the tech should've called you".
+_DUTY = r"(?:should\s+have|should've|shouldn't\s+have|(?:was|were|is|are)\s+supposed\s+to)"
+_FIRST_PERSON_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i've|we've|i'd|we'd|us|our)\b")
+
+# Words that cannot name the one at fault ("australia post stuffed it up" can).
+_NOT_A_NAME = (r"(?!(?:i|we|you|that|this|it|which|who|there|what|us|one|everything|nothing|"
+               r"anything|something|he|she|they|then|and|so|but|our|my|we've|i've|we're|i'm|"
+               r"well|okay|ok|yeah|right|oh|um|uh|sorry|honestly)\b)")
+# (who is blamed, pattern, the fault predicate it needs said first, or None).
+_RULES: list[tuple[str, re.Pattern[str], str | None]] = [
+    # The customer's error or omission: "you must have typed the code wrong", "you didn't tell
+    # us", "you should have read the terms", "that would have been on you".
+    ("the customer", re.compile(
+        r"\byou(?:'ve)?\s+(?:must|probably|obviously|clearly|might|may)\s+(?:have\s+|'ve\s+)?"
+        r"(?:\w+\s+)?(?:typed|entered|put|clicked|selected|picked|chosen|chose|ordered|booked|"
+        r"misread|missed|forgotten|got|given|deleted|ignored|skipped|used|set|done|made|"
+        r"misunderstood|mistyped)\b(?!\s+(?:a\s+)?(?:call|email|letter|text|message|"
+        r"notification)\b)"), None),
+    ("the customer", re.compile(
+        r"\byou\s+(?:just\s+|simply\s+|obviously\s+|clearly\s+|probably\s+)?(?:didn't|did\s+not|"
+        r"never|forgot\s+to|failed\s+to|neglected\s+to|haven't|"
+        r"hadn't|have\s+not|had\s+not)\s+(?:even\s+|actually\s+)?(?:tell|mention|say|inform|let\s+"
+        r"us\s+know|update|read|check|follow|send|submit|fill|attach|register|include|provide|"
+        r"give|pay|confirm|verify|activate|return|notify|report|contact|cancel|opt|tick|save|"
+        r"keep|back\s+up|sign|book|enter|upload|turn\s+on|switch)\b"
+        r"|\byou\s+(?:never|forgot\s+to)\s+(?:even\s+|actually\s+)?(?:told|mentioned|said|informed|"
+        r"updated|read|checked|followed|sent|submitted|filled|attached|registered|included|"
+        r"provided|gave|paid|confirmed|verified|activated|returned|notified|reported|contacted|"
+        r"cancelled|canceled|ticked|saved|kept|signed|booked|entered|uploaded|let\s+us\s+know)\b"),
+     None),
+    ("the customer", re.compile(
+        r"\byou\s+(?:typed|entered|put|gave\s+us|clicked|selected|chose|picked|booked|ordered|"
+        r"filled|spelt|spelled)\b[^.]*?\b(?:wrong|wrongly|incorrect|incorrectly|by\s+mistake)\b"
+        r"|\b(?:on|from|at)\s+your\s+(?:\w+\s+)?(?:end|side)\b|\byour\s+(?:fault|mistake|error|problem)\b"
+        r"|\b(?:that's|that\s+is|it's|it\s+is|that\s+would\s+have\s+been|that\s+was)\s+on\s+you\b"
+        r"|\buser\s+error\b|\byou(?:'re|\s+are)\s+the\s+one\b|\byou\s+(?:were|are)\s+supposed\s+to\b"
+        r"|\bif\s+you(?:'d|\s+had)\s+(?:just\s+|actually\s+)?(?:read|checked|called|told|looked|kept|"
+        r"followed|updated|listened|waited)\b"
+        r"|\byou\s+should(?:'ve|\s+have)\s+(?!(?:it|them|a|an|the|your|received|got|gotten|heard|"
+        r"seen|had|been)\b)\w+|\bif\s+you\s+had\s+(?:read|checked|called|told|looked)\b"
+        r"|\b(?:it's|it\s+is|that's|it\s+was)\s+(?:all\s+|clearly\s+)?in\s+the\s+(?:terms|contract|"
+        r"small\s+print|fine\s+print|agreement|policy|booklet|leaflet|paperwork|documents|welcome\s+"
+        r"pack|t's\s+and\s+c's|ts\s+and\s+cs)\b|\byou\s+agreed\s+to\b"
+        r"|\byour\s+(?:devices?|router|wifi|wi-fi|phone|computer|laptop|browser|equipment)\s+"
+        r"(?:is|are|must\s+be|might\s+be)\s+(?:old|the\s+problem|the\s+issue|faulty|outdated)"
+        # "it's your router, it's ancient", "that's the extender you bought that's causing it"
+        r"|\b(?:it's|that's|it\s+is|that\s+is)\s+(?:probably\s+|likely\s+|just\s+|definitely\s+)?"
+        r"your\s+(?:own\s+)?(?:\w+\s+)?(?:router|wifi|wi-fi|phone|device|devices|computer|laptop|"
+        r"browser|equipment|extender|modem|settings|setup|set-up|card|bank|software|cable|"
+        r"wiring)\b|\b(?:the|that|your)\s+(?:\w+\s+){0,2}?(?:\w+)\s+you\s+(?:bought|installed|"
+        r"used|set\s+up|chose|picked|added)\s+(?:\w+\s+){0,3}?(?:that's\s+)?(?:causing|the\s+problem|"
+        r"the\s+issue|to\s+blame)"),
+     None),
+    # Fault put on someone else, with a fault predicate: "those booking apps always get it
+    # wrong", "the tech should've called you", "Atlanta never scanned it".
+    ("someone else", re.compile(
+        r"\b" + _THIRD + r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it|but|and|so)\b)[\w']+\s+){0,3}?"
+        + _FAULT + r"\b"), _FAULT),
+    # A name as the agent of fault ("Atlanta never scanned it"): a single word straight before
+    # the fault, not a verb ("logged but never sent") or a function word.
+    ("someone else", re.compile(
+        r"(?:^|[,;]\s*|\b(?:and|so|because)\s+)(?:" + _NOT_A_NAME + r"[a-z]+\s+)?" + _NOT_A_NAME
+        + r"[a-z]+(?<!ed)(?<!ing)"
+        r"(?<!ly)(?:'s)?\s+(?:(?:just|also|really|actually|obviously|clearly|apparently)\s+)?"
+        + _FAULT + r"\b"), _FAULT),
+    ("someone else", re.compile(r"\b" + _THIRD + r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it)\b)"
+                                r"[\w']+\s+){0,2}?" + _DUTY + r"\b"), _DUTY),
+    # Attribution: "that's normally the courier", "that's down to the bank", "that's on him",
+    # "that'll be with the receiving bank", "it's the system", "it's them, not us".
+    ("someone else", re.compile(
+        r"\b(?:that's|that\s+is|it's|it\s+is|that\s+was|it\s+was|that'll\s+be|that\s+will\s+be|"
+        r"that'd\s+be|this\s+is|the\s+(?:problem|issue|fault)\s+is)\s+(?:\w+\s+)?"
+        r"(?:(?:normally|usually|probably|always|typically|likely|most\s+likely|definitely|"
+        r"all|just|really)\s+)?(?:down\s+to|on|with|because\s+of|the\s+fault\s+of|from|caused\s+by"
+        r"|a\s+(?:problem|issue|fault)\s+(?:at|with|from)|the|their|those|them|him|her)\s+"
+        r"(?!us\b|me\b|our\b|my\b|you\b|your\b)" + _THIRD + r"\b(?:'s)?"
+        r"(?=[^.]*\b(?:not\s+(?:us|me|mine|ours|our|my|the|here)|fault|problem|mistake|error|"
+        r"doing|end|side|responsibility|issue|normally|usually|always|probably|down\s+to|on\s+"
+        r"(?:them|him|her|the)|messed|wrong)\b)"), None),
+    ("someone else", re.compile(
+        r"\b(?:that's|that\s+is|it's|it\s+is|that\s+was|it\s+was)\s+(?:normally|usually|probably|"
+        r"always|typically|most\s+likely|likely)\s+(?:the|their|those|your)\s+\w+"
+        r"|\b(?:their|his|her|the\s+\w+'s)\s+(?:fault|mistake|error|problem|doing)\b"
+        r"|\bon\s+(?:their|the\s+\w+'s)\s+(?:end|side)\b"
+        r"|\b(?:it's|that's|it\s+is|that\s+is)\s+(?:just\s+|all\s+)?(?:their|the\s+\w+'s)\s+"
+        r"(?:system|end|side|app|website|software|process)\b|\bthat's\s+on\s+(?:them|him|her|the)\b"
+        r"|\b(?:is|are)\s+(?:handled|done|dealt\s+with)\s+by\s+(?:another|a\s+different|the\s+other)"
+        r"|\b(?:issue|problem|fault|bug|glitch)\s+(?:with|in|on|at)\s+(?:their|his|her)\b"
+        r"|\b(?:they|he|she)\s+(?:always\s+)?(?:do|does)\s+(?:that|this)(?:\s+all\s+the\s+time)?\s*[.!]?$"
+        r"|\b(?:problem|issue|delay|hold[\s-]?up|fault|blame|mistake|error|bottleneck)\s+(?:is|was|"
+        r"lies|lay|sits|usually\s+is|normally\s+is)\s+(?:usually\s+|normally\s+|always\s+)?(?:with|at|on|"
+        r"from)\s+(?:them|him|her|the|their|those)\b"
+        r"|\b(?:that's|it's|that\s+is|it\s+is)\s+(?:a|an)\s+" + _THIRD + r"\s+(?:thing|issue|"
+        r"problem|matter|question)\b"
+        r"|\b(?:another|a\s+different|the\s+other|different|separate|a\s+separate)\s+"
+        r"(?:department|team)\b"
+        r"|,?\s+not\s+(?:us|me|mine|ours|claims|reception|billing|sales)\s*[.!]?$"
+        r"|\bnot\s+(?:by|from)\s+us\b|\b(?:it's|its|it\s+is)\s+them\b|\bwasn't\s+us\b"
+        # "the system won't let me", not "the system sent you a text at nine"
+        r"|\bthe\s+system\s+(?:won't|wouldn't|doesn't|didn't|glitched|messed|crashed|decided|"
+        r"(?:\w+\s+){1,4}not\s+(?:me|us))\b|\bit's\s+(?:just\s+)?the\s+system\b|\bjust\s+the\s+system\b"),
+     None),
+    # Defensive refusals and passing the buck.
+    ("defensive", re.compile(
+        r"\bnothing\s+(?:i|we)\s+can\s+do\b|\bnot\s+(?:my|our)\s+(?:department|problem|job|call|"
+        r"area|responsibility|fault|remit)\b|\b(?:out\s+of|not\s+in)\s+(?:my|our)\s+hands\b"
+        r"|\bi\s+(?:don't|do\s+not)\s+(?:deal\s+with|handle|do)\s+(?:that|those|these|refunds|"
+        r"complaints|billing|payments|claims|returns|bookings|any\s+of\s+that)\b"
+        r"|\b(?:that's|it's|that\s+is|it\s+is)\s+(?:a|an)\s+(?:\w+\s+)?(?:thing|matter|question)\s+"
+        r"for\b|\bi'm\s+(?:just|only)\s+the\s+messenger\b"
+        r"|\b(?:we|i)\s+(?:don't|do\s+not)\s+(?:book|handle|deal\s+with|do|arrange|look\s+after|"
+        r"cover|control)\s+(?:those|that|them|these)\b|\bi\s+can\s+only\s+go\s+(?:by|on|off)\b"
+        r"|\bi\s+don't\s+make\s+the\s+rules\b|\bi\s+(?:just|only)\s+work\s+here\b|\babove\s+my\s+pay"
+        r"|\btake\s+it\s+up\s+with\b|\byou(?:'ll|'d|\s+will|\s+would)\s+(?:have|need)\s+to\s+"
+        r"(?:call|contact|speak\s+to|talk\s+to|email|write\s+to|ring|ask|go\s+(?:to|through))\s+"
+        r"(?:them|the|your|their)\b|\brules\s+are\s+rules\b"
+        r"|\bthat's\s+not\s+how\s+it\s+works\b|\b(?:don't|do\s+not)\s+have\s+(?:any\s+)?control\b"
+        r"|\bnot\s+something\s+(?:we|i)\s+(?:control|do|handle)\b|\bno\s+control\s+over\b"
+        r"|\bi\s+can(?:'t|not)\s+(?:do\s+anything|help\s+you|make\s+(?:the|them)|do\s+it)\b"
+        r"|\bi(?:'m|\s+am)\s+(?:just|only)\s+(?:telling|in|the|doing)\b|\bnothing\s+to\s+do\s+with\s+"
+        r"(?:us|me)\b|\bnot\s+responsible\b"), None),
+]
+_FAULT_RE = re.compile(r"\b" + _FAULT + r"\b")
+_DUTY_RE = re.compile(r"\b" + _DUTY + r"\b")
+
+# Not blame: reassurance ("not your fault"), and promises that look alike ("you should have
+# it by Thursday").
+_NOT_BLAME = re.compile(
+    r"\b(?:not|wasn't|isn't|never)\s+(?:your|you're)\s+(?:fault|mistake|doing)|\bdon't\s+blame\s+"
+    r"you|\bcan't\s+blame\s+you|\bno\s+fault\s+of\s+yours|\byou\s+must\s+(?:have\s+been|'ve\s+"
+    r"been|have\s+felt|be)\b")
+
+
+def blame_of(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
+    """(who is blamed, the words) when ``sentence`` puts fault elsewhere or is defensive."""
+    norm = normalize(sentence).replace("’", "'")
+    if _NOT_BLAME.search(norm) or find_phrase(sentence, cfg["not_blame_phrases"]):
+        return None
+    predicates = {_FAULT: _FAULT_RE.search(norm) is not None,
+                  _DUTY: _DUTY_RE.search(norm) is not None}
+    for target, pattern, needs in _RULES:
+        # The fault-predicate rules are the slow ones: skip them when no predicate is said.
+        if needs is not None and not predicates[needs]:
+            continue
+        for match in pattern.finditer(norm):
+            said = " ".join(match.group(0).split()).strip(" ,.")
+            quoted = through_clause(norm, match.start(), match.end()).strip(" ,.")
+            # "We messed it up" owns the fault: only someone else's fault is blame.
+            if target == "someone else" and (_FIRST_PERSON_SUBJECT.match(said) or re.search(
+                    r"\b(?:our|my|we|i)\s+(?:\w+\s+)?$", norm[:match.start()])):
+                continue
+            return target, quoted
+    phrase = find_phrase(sentence, cfg["blame_phrases"])
+    if phrase:
+        at = norm.find(phrase)
+        # A team's phrase said of ourselves owns the fault: "we messed up there".
+        if at >= 0 and re.search(r"\b(?:we|i|we've|i've|we\s+have|i\s+have)\s+(?:\w+\s+)?$",
+                                 norm[:at]):
+            return None
+        return "someone else", phrase
+    return None
+
+
+_SUGGESTIONS = {
+    "the customer": ("Describe the fix, not the customer's mistake: \"Let's get that corrected "
+                     "together now, and I'll make sure it goes through.\""),
+    "someone else": ("Own it for the customer, even when a partner or another team caused it: "
+                     "\"That's on us to sort out, and here's what I'll do right now.\""),
+    "defensive": ("Say what you can do instead of what you can't: \"I can't change that "
+                  "myself, but here's what I can do for you right now.\""),
+}
+_WHY = {
+    "the customer": "puts the fault on the customer",
+    "someone else": "puts the fault on someone else",
+    "defensive": "is defensive",
+}
+
 
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """A coaching point for each blaming or defensive sentence, with an ownership rewrite."""
     findings = []
     for i, _utt, sentence in agent_sentences(call):
-        phrase = find_phrase(sentence, cfg["blame_phrases"])
-        if not phrase or find_phrase(sentence, cfg["not_blame_phrases"]):
+        found = blame_of(sentence, cfg)
+        if found is None:
             continue
-        problem = problem_phrase(call, i, cfg) or "this"
+        target, phrase = found
         findings.append(agent_finding(
             call, i, CRITERION, "blame", COACHING,
-            f"Blaming or defensive language (\"{phrase}\").",
-            suggestion=f"Own it instead of assigning fault: \"Let's sort out {problem} "
-                       "together. Here's what I can do right now.\"",
-            quote=sentence, phrase=phrase))
+            f"Blaming or defensive language: \"{phrase}\" {_WHY[target]}, and the customer "
+            "only wants it fixed.",
+            suggestion=_SUGGESTIONS[target], quote=sentence, phrase=phrase, target=target))
     return findings
 
 

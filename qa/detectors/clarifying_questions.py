@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from qa.detectors.common import agent_finding, agent_sentences, complaint_utterances, problem_phrase
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
-from qa.rubric import NUMBER, PHRASES, CriterionConfig
+from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, is_question
 from qa.transcript import Transcript
 

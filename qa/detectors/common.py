@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from qa.findings import Finding
-from qa.rubric import CriterionConfig
+from qa.params import CriterionConfig
 from qa.text import (
     clauses,
     content_stems,
     find_phrase,
-    normalize,
     sentences,
     stem,
     tokens,
@@ -94,15 +98,61 @@ def opening_cue(text: str, cfg: CriterionConfig | None = None) -> str | None:
     return first.strip() if is_listening_cue(first, cfg) else None
 
 
+# Facts about a call that several detectors ask for at many utterances, worked out once per
+# scoring run (:func:`one_scoring_run`): asked at every utterance, a scan of the whole call
+# made scoring quadratic. Outside a run nothing is kept, so a call edited in place between two
+# runs (roles swapped) is always read afresh.
+_RUN: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("detector_run", default=None)
+_T = TypeVar("_T")
+
+
+@contextmanager
+def one_scoring_run() -> Iterator[None]:
+    """Within this block, per-call facts are worked out once and shared by the detectors."""
+    token = _RUN.set({})
+    try:
+        yield
+    finally:
+        _RUN.reset(token)
+
+
+def _per_run(key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
+    memo = _RUN.get()
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
+def _customer_turns(call: Transcript) -> tuple[list[int], list[float], float]:
+    """Indexes and starts of the customer's utterances, and the longest utterance's length."""
+    def make() -> tuple[list[int], list[float], float]:
+        picked = [i for i, u in enumerate(call.utterances) if u.speaker == CUSTOMER]
+        longest = max((u.end - u.start for u in call.utterances), default=0.0)
+        return picked, [call.utterances[i].start for i in picked], longest
+    return _per_run(("customer_turns", id(call)), make)
+
+
 def previous_customer(call: Transcript, index: int, window: float = 60.0,
                       limit: int = 6) -> list[tuple[int, Utterance]]:
-    """Customer utterances that started before utterance ``index``, nearest last."""
+    """Customer utterances that started before utterance ``index`` and ended at most
+    ``window`` seconds before it started, the ``limit`` nearest, nearest last."""
     target = call.utterances[index]
-    found = [
-        (i, u) for i, u in enumerate(call.utterances[:index + 1])
-        if u.speaker == CUSTOMER and u.start < target.start and target.start - u.end <= window
-    ]
-    return found[-limit:]
+    picked, starts, longest = _customer_turns(call)
+    # Utterances are in time order: walk back from the last customer turn that started
+    # before this one, and stop once even the longest utterance could not reach the window.
+    k = min(bisect_left(starts, target.start), bisect_left(picked, index + 1)) - 1
+    found: list[tuple[int, Utterance]] = []
+    while k >= 0 and len(found) < limit:
+        utt = call.utterances[picked[k]]
+        if utt.start + longest < target.start - window:
+            break
+        if utt.start < target.start and target.start - utt.end <= window:
+            found.append((picked[k], utt))
+        k -= 1
+    found.reverse()
+    return found
 
 
 def last_customer_before(call: Transcript, index: int) -> tuple[int, Utterance] | None:
@@ -332,25 +382,22 @@ def complaint_statements(text: str, cfg: CriterionConfig) -> list[str]:
     return out
 
 
-# The last few calls' complaint statements per customer utterance: several detectors ask for
-# the problem of the same call many times. Holding the call keeps its id from being reused; the
-# fingerprint of speakers and texts notices a call changed in place (roles swapped).
-_STATEMENTS: dict[tuple[int, tuple[str, ...]], tuple[Transcript, int, list[list[str]]]] = {}
-
-
-def _call_statements(call: Transcript, cfg: CriterionConfig) -> list[list[str]]:
-    """complaint_statements of every utterance of ``call`` (empty for the agent's)."""
-    key = (id(call), tuple(cfg["complaint_phrases"]))
-    fingerprint = hash(tuple((u.speaker, u.text) for u in call.utterances))
-    held = _STATEMENTS.get(key)
-    if held is not None and held[0] is call and held[1] == fingerprint:
-        return held[2]
-    found = [complaint_statements(u.text, cfg) if u.speaker == CUSTOMER else []
-             for u in call.utterances]
-    if len(_STATEMENTS) >= 32:
-        _STATEMENTS.clear()
-    _STATEMENTS[key] = (call, fingerprint, found)
-    return found
+def _first_statements(call: Transcript, cfg: CriterionConfig,
+                      count: int = 4) -> list[tuple[int, list[str]]]:
+    """The first ``count`` customer utterances that state a complaint, with their clauses."""
+    def make() -> list[tuple[int, list[str]]]:
+        out: list[tuple[int, list[str]]] = []
+        for i, utt in enumerate(call.utterances):
+            if utt.speaker != CUSTOMER:
+                continue
+            found = complaint_statements(utt.text, cfg)
+            if found:
+                out.append((i, found))
+                if len(out) >= count:
+                    break
+        return out
+    return _per_run(("first_statements", id(call), tuple(cfg["complaint_phrases"]), count),
+                    make)
 
 
 def find_problem(call: Transcript, before: int, cfg: CriterionConfig) -> Problem | None:
@@ -362,27 +409,21 @@ def find_problem(call: Transcript, before: int, cfg: CriterionConfig) -> Problem
     told first. Never a fragment: a clause that does not stand as a sentence is skipped.
     """
     best: tuple[float, int, str] | None = None
-    seen = 0
-    statements = _call_statements(call, cfg)
-    for i, _utt in call.by(CUSTOMER):
-        if i >= before or seen >= 4:
+    for seen, (i, found) in enumerate(_first_statements(call, cfg)):
+        if i >= before:
             break
-        found = statements[i]
-        if not found:
-            continue
         for clause in found:
             weight = (len(content_stems(clause))
                       + (2 if find_phrase(clause, cfg["complaint_phrases"]) else 0) - seen)
             if best is None or weight > best[0]:
                 best = (weight, i, clause)
-        seen += 1
     if best is None:
         return None
     _, index, said = best
     words = _agent_side(said.split())
     subject = None
     if words[0].lower() in {"your", "the", "our"}:
-        head = []
+        head: list[str] = []
         for word in words:
             low = word.lower()
             if head and low.endswith("'s") and low not in _FINITE:
@@ -445,8 +486,3 @@ def agent_sentences(call: Transcript) -> list[tuple[int, Utterance, str]]:
         for sentence in sentences(utt.text):
             out.append((i, utt, sentence))
     return out
-
-
-def plain(text: str) -> str:
-    """Normalised text with punctuation kept (for messages)."""
-    return normalize(text)

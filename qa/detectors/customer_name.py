@@ -8,7 +8,7 @@ import re
 
 from qa.detectors.common import agent_finding
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
-from qa.rubric import NUMBER, PHRASES, CriterionConfig
+from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import tokens
 from qa.transcript import AGENT, CUSTOMER, Transcript
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from qa.detectors.common import agent_finding
 from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score
-from qa.rubric import NUMBER, PHRASES, CriterionConfig
+from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase
 from qa.transcript import AGENT, Transcript
 
@@ -36,9 +36,17 @@ def silences(call: Transcript, minimum: float) -> list[tuple[int, float, float]]
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """A finding per silence: info when announced and short, coaching otherwise."""
     findings = []
+    # The agent's turns by end time: silences come in time order, so one pass finds, for
+    # each, the latest agent turn (in call order) that had ended by then.
+    agent = call.by(AGENT)
+    by_end = sorted(range(len(agent)), key=lambda k: agent[k][1].end)
+    ended, latest = 0, -1
     for before, start, end in silences(call, cfg["min_silence_seconds"]):
         length = end - start
-        prior_agent = [u for _, u in call.by(AGENT) if u.end <= start + 0.01][-1:]
+        while ended < len(by_end) and agent[by_end[ended]][1].end <= start + 0.01:
+            latest = max(latest, by_end[ended])
+            ended += 1
+        prior_agent = [agent[latest][1]] if latest >= 0 else []
         announced = bool(prior_agent) and find_phrase(prior_agent[0].text, cfg["hold_phrases"])
         utt = call.utterances[before]
         if announced and length <= cfg["max_announced_hold_seconds"]:

@@ -15,7 +15,7 @@ from qa.detectors.common import (
     problem_phrase,
 )
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
-from qa.rubric import NUMBER, PHRASES, CriterionConfig
+from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, normalize, tokens
 from qa.transcript import CUSTOMER, Transcript
 

@@ -8,7 +8,7 @@ import re
 
 from qa.detectors.common import agent_finding
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import INTEGER, PHRASES, CriterionConfig
+from qa.params import INTEGER, PHRASES, CriterionConfig
 from qa.text import find_phrase
 from qa.transcript import AGENT, Transcript
 

@@ -8,6 +8,7 @@ Judged by content, not by a marker phrase: the agent's words must carry over the
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from qa.detectors.common import (
     agent_finding,
@@ -16,7 +17,7 @@ from qa.detectors.common import (
     problem_phrase,
 )
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
-from qa.rubric import INTEGER, NUMBER, PHRASES, CriterionConfig
+from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, numbers, sentences, stem, tokens
 from qa.transcript import AGENT, Transcript
 
@@ -44,7 +45,7 @@ PARAMS = {
 
 def restatement(call: Transcript, index: int, cfg: CriterionConfig,
                 memo: dict[int, tuple[set[str], set[int | float]]] | None = None,
-                ) -> dict[str, object] | None:
+                ) -> dict[str, Any] | None:
     """How utterance ``index`` restates the customer, or None if it does not.
 
     Each sentence is judged on its own: "It is. So what you need is..." restates in its
@@ -239,7 +240,7 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
         found = restatement(call, i, cfg, memo)
         if found is None:
             continue
-        shared = ", ".join(found["shared"][:5])  # type: ignore[index]
+        shared = ", ".join(found["shared"][:5])
         findings.append(agent_finding(
             call, i, CRITERION, "paraphrase", STRENGTH,
             f"Restated the customer's words in its own (carried over: {shared}).",

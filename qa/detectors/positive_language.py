@@ -8,7 +8,7 @@ import re
 
 from qa.detectors.common import agent_finding, agent_sentences
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import GROUPS, NUMBER, PHRASES, CriterionConfig
+from qa.params import GROUPS, NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase
 from qa.transcript import AGENT, Transcript
 

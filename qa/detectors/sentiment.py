@@ -10,7 +10,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from qa.detectors.common import agent_finding
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import INTEGER, NUMBER, CriterionConfig
+from qa.params import INTEGER, NUMBER, CriterionConfig
 from qa.transcript import CUSTOMER, Transcript
 
 CRITERION = "sentiment"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qa.detectors.common import agent_finding
 from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score, not_applicable
-from qa.rubric import NUMBER, CriterionConfig
+from qa.params import NUMBER, CriterionConfig
 from qa.transcript import AGENT, CUSTOMER, Transcript
 
 CRITERION = "talk_ratio"

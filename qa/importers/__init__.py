@@ -28,13 +28,13 @@ agent). ``metadata["speakers"]`` records the mapping used.
 
 from __future__ import annotations
 
-import json
+import csv
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from qa.importers import call_analytics, csvfile, srt, text, transcribe, webvtt
-from qa.transcript import Transcript, TranscriptError
+from qa.transcript import Transcript, TranscriptError, loads_json
 
 NATIVE = "native JSON"
 FORMATS: tuple[str, ...] = (NATIVE, transcribe.NAME, call_analytics.NAME, webvtt.NAME, srt.NAME,
@@ -64,8 +64,8 @@ def detect_format(content: str) -> str | None:
     stripped = content.lstrip("\ufeff \t\r\n")
     if stripped.startswith(("{", "[")):
         try:
-            return _json_format(json.loads(stripped))
-        except json.JSONDecodeError:
+            return _json_format(loads_json(stripped))
+        except TranscriptError:  # malformed, nested too deeply, NaN
             if stripped.startswith("{"):
                 return None  # "[00:00:01] Agent: ..." is text, "{..." can only be JSON
     for module in (webvtt, srt, csvfile, text):
@@ -107,6 +107,21 @@ def load_any(path: str | Path, *, call_id: str | None = None, agent_channel: int
     """
     path = Path(path)
     content = decode(path.read_bytes())
+    try:
+        return _load(content, path, call_id, agent_channel, agent_speaker, speaker_map)
+    except TranscriptError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError,
+            csv.Error) as exc:
+        # A shape no importer foresaw (a list where an object belongs, a number too large for
+        # a float): still this file's problem, said as such, never an error escaping.
+        raise TranscriptError(f"cannot read this transcript ({type(exc).__name__}: "
+                              f"{str(exc)[:120]})") from None
+
+
+def _load(content: str, path: Path, call_id: str | None, agent_channel: int | str,
+          agent_speaker: str, speaker_map: Mapping[str, str] | None) -> Transcript:
+    """:func:`load_any` on the decoded ``content`` of ``path``."""
     stripped = content.lstrip("\ufeff \t\r\n")
     if not stripped:
         raise TranscriptError(f"empty file: not a recognised transcript (tried {_TRIED})")
@@ -115,9 +130,9 @@ def load_any(path: str | Path, *, call_id: str | None = None, agent_channel: int
     data, bad_json = None, None
     if stripped.startswith(("{", "[")):
         try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            bad_json = TranscriptError(f"malformed JSON: {exc.msg} at line {exc.lineno}")
+            data = loads_json(stripped)
+        except TranscriptError as exc:
+            bad_json = exc
             if stripped.startswith("{"):
                 raise bad_json from None
     if data is not None:

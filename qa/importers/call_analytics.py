@@ -25,7 +25,8 @@ def sniff(data: Any) -> bool:
     if not isinstance(data, dict) or not isinstance(data.get("Transcript"), list):
         return False
     segments = [s for s in data["Transcript"] if isinstance(s, dict)]
-    participants = data.get("Participants") if isinstance(data.get("Participants"), list) else []
+    raw = data.get("Participants")
+    participants: list[Any] = raw if isinstance(raw, list) else []
     return any("ParticipantRole" in s for s in segments) or any(
         isinstance(p, dict) and "ParticipantRole" in p for p in participants)
 

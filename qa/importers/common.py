@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from qa.transcript import (
     TranscriptError,
     Utterance,
     Word,
+    check_numbers,
 )
 
 # Names that say which side of the call a speaker is on. Agent words are checked first, so
@@ -100,18 +102,31 @@ _CLOCK_RE = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:[.,]\d+)?)")
 def parse_time(value: str) -> float:
     """Seconds from "12.5", "00:00:12.500", "00:12.5" or SRT's "00:00:12,500".
 
-    Raises ValueError for anything else.
+    Raises ValueError for anything else, including a time too large to be a finite number.
     """
     text = value.strip()
+    if len(text) > MAX_TIME_CHARS:
+        raise ValueError(f"not a time: {value[:MAX_TIME_CHARS]!r}...")
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
+        return _finite(float(text), value)
     m = _CLOCK_RE.fullmatch(text)
     if not m:
         raise ValueError(f"not a time: {value!r}")
     hours, minutes, seconds = m.group(1), m.group(2), m.group(3).replace(",", ".")
     if int(minutes) > 59 or float(seconds) >= 60:
         raise ValueError(f"not a time: {value!r}")
-    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+    return _finite(int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds), value)
+
+
+# A time written with more characters than this is not a time in a call ("00:00:12.500" has
+# 12); the bound keeps float() and int() off digit strings thousands of characters long.
+MAX_TIME_CHARS = 40
+
+
+def _finite(seconds: float, value: str) -> float:
+    if not math.isfinite(seconds):
+        raise ValueError(f"not a time: {value!r} (too large)")
+    return seconds
 
 
 def merge_consecutive(turns: list[Turn], max_gap: float = MERGE_GAP) -> list[Turn]:
@@ -152,6 +167,9 @@ def build_transcript(turns: list[Turn], call_id: str, fmt: str, *,
     if not turns:
         raise TranscriptError(f"{fmt}: no utterances with text")
     for k, t in enumerate(turns):
+        if not (math.isfinite(t.start) and math.isfinite(t.end)):
+            raise TranscriptError(f"{fmt}: utterance {k + 1} runs from {t.start} to {t.end} s: "
+                                  "times must be finite numbers")
         if t.start < 0 or t.end < t.start:
             raise TranscriptError(f"{fmt}: utterance {k + 1} runs from {t.start} to {t.end} s: "
                                   "need 0 <= start <= end")
@@ -161,8 +179,9 @@ def build_transcript(turns: list[Turn], call_id: str, fmt: str, *,
                             " ".join(t.text.split()), list(t.words)) for t in turns]
     meta = {"format": fmt, "speakers": {name: mapping.get(name, UNKNOWN) for name in order}}
     meta.update(metadata or {})
-    return Transcript(call_id=call_id, utterances=utterances, duration=duration,
-                      speaker_timing=speaker_timing, source=source, metadata=meta)
+    return check_numbers(Transcript(call_id=call_id, utterances=utterances, duration=duration,
+                                    speaker_timing=speaker_timing, source=source,
+                                    metadata=meta), f"{fmt}: ")
 
 
 def speaker_prefix(line: str) -> tuple[str, str] | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from qa.importers.common import Turn, build_transcript, parse_time
 from qa.transcript import Transcript, TranscriptError
@@ -21,8 +21,11 @@ def _header(text: str) -> tuple[str, dict[str, int]] | None:
     """(delimiter, column index by name) when the first line is a transcript header."""
     first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
     for delimiter in (",", ";", "\t"):
-        names = [n.strip().strip('"').strip().lower() for n in next(csv.reader([first],
-                                                                         delimiter=delimiter))]
+        try:
+            cells = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:  # a lone "\r" inside the line, an over-long field: not a header
+            continue
+        names = [n.strip().strip('"').strip().lower() for n in cells]
         if all(c in names for c in COLUMNS):
             return delimiter, {c: names.index(c) for c in COLUMNS}
     return None
@@ -42,8 +45,17 @@ def parse(text: str, call_id: str, *, speaker_map: Mapping[str, str] | None = No
                               f"{', '.join(COLUMNS)}")
     delimiter, index = found
     rows = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
-    next(rows)
-    turns = []
+    turns: list[Turn] = []
+    try:
+        next(rows)
+        _read_rows(rows, index, turns)
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise TranscriptError(f"{NAME}: row {rows.line_num}: {exc}") from None
+    return build_transcript(turns, call_id, NAME, speaker_map=speaker_map, source=source)
+
+
+def _read_rows(rows: Iterator[list[str]], index: dict[str, int], turns: list[Turn]) -> None:
+    """Append a turn to ``turns`` for each data row of ``rows``."""
     for line, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -62,4 +74,3 @@ def parse(text: str, call_id: str, *, speaker_map: Mapping[str, str] | None = No
         if not speaker:
             raise TranscriptError(f"{NAME}: row {line} has no speaker")
         turns.append(Turn(speaker, times[0], times[1], row[index["text"]]))
-    return build_transcript(turns, call_id, NAME, speaker_map=speaker_map, source=source)

@@ -26,7 +26,7 @@ def render() -> None:
     """The page."""
     who, conn = common.require(LEAD)
     if st.session_state.pop("calibration-open", None):
-        st.switch_page("qa/ui/review.py", query_params={"call": st.session_state["review-call"]})
+        common.open_review(st.session_state["review-call"])
     st.title("Calibration")
     report = queries.calibration_report(conn, who)
     st.caption(f"{report.marked_calls} calls checked by coaches, {report.double_marked_calls} "

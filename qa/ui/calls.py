@@ -4,6 +4,8 @@ row to open the call's review."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -45,13 +47,13 @@ def render() -> None:
                                         format_func=lambda v: {"any": "All", "yes": "Reviewed",
                                                                "no": "Not yet"}[v])
     sort_cols = st.columns([2, 2, 4])
-    sort = sort_cols[0].selectbox("Sort by", list(SORTS), format_func=SORTS.get,
+    sort = sort_cols[0].selectbox("Sort by", list(SORTS), format_func=lambda key: SORTS[key],
                                   key="calls-sort")
     descending = sort_cols[1].toggle("Highest / newest first", value=True, key="calls-desc")
     page_number = st.session_state.get("calls-page", 1)
     query = queries.CallQuery(period, chosen, float(low), float(high), criterion,
                               float(below) if criterion else None, reviewed or "any",
-                              text.strip(), sort, descending, page_number, PAGE_SIZE)
+                              text.strip(), sort or "time", descending, page_number, PAGE_SIZE)
     page = common.cached("list_calls", conn, who, query)
     sort_cols[2].markdown(f"**{page.total:,}** calls match")
     if not page.rows:
@@ -63,7 +65,7 @@ def render() -> None:
     df["shared"] = df["shared_at"].notna()
     df["minutes"] = df["duration"].map(lambda d: None if d is None else d / 60)
     columns = ["call_id", "date", "agent", "customer", "minutes", "overall"]
-    config = {
+    config: dict[str, Any] = {
         "call_id": "Call", "date": "Time", "agent": "Agent", "customer": "Customer",
         "minutes": st.column_config.NumberColumn("Min", format="%.1f"),
         "overall": st.column_config.ProgressColumn("Overall", min_value=0, max_value=100,
@@ -91,7 +93,7 @@ def render() -> None:
     if selected:
         call_id = df.iloc[selected[0]]["call_id"]
         st.session_state["review-call"] = call_id
-        st.switch_page("qa/ui/review.py", query_params={"call": call_id})
+        common.open_review(call_id)
     if page.pages > 1:
         st.pagination(page.pages, default=page.page, key="calls-page")
 

@@ -20,7 +20,7 @@ def render() -> None:
     """The page."""
     who, conn = common.require(LEAD, COACH)
     if st.session_state.pop("coaching-open", None):
-        st.switch_page("qa/ui/review.py", query_params={"call": st.session_state["review-call"]})
+        common.open_review(st.session_state["review-call"])
     st.title("Coaching points")
     agents = common.cached("agents", conn, who)
     if not agents:

@@ -17,8 +17,12 @@ import streamlit as st
 
 from qa import auth, queries, store
 from qa.auth import Viewer
+from qa.text import clock as call_clock
 
 VIEWER_KEY = "viewer"
+# The page scripts, by absolute path: the app runs the same from a checkout and from an
+# installed package, whatever the working folder.
+PAGE_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,11 @@ def _prepare(db_path: str) -> bool:
     """Create or upgrade the schema once per database per server process."""
     store.open_db(db_path).conn.close()
     return True
+
+
+def open_review(call_id: str) -> None:
+    """Go to the call review page showing ``call_id``."""
+    st.switch_page(PAGE_DIR / "review.py", query_params={"call": call_id})
 
 
 def connect() -> sqlite3.Connection:
@@ -211,9 +220,8 @@ def period_input(conn: sqlite3.Connection, who: Viewer, key: str, default_days: 
 
 
 def clock(seconds: float | None) -> str:
-    """``m:ss`` for a time in the call."""
-    total = int(seconds or 0)
-    return f"{total // 60}:{total % 60:02d}"
+    """``m:ss`` for a time in the call ("-" when there is none or it is not a finite time)."""
+    return call_clock(seconds if seconds is not None else 0)
 
 
 def day(ts: str | None) -> str:

@@ -27,7 +27,7 @@ def render() -> None:
     """The page."""
     who, conn = common.require(LEAD)
     if st.session_state.pop("themes-open", None):
-        st.switch_page("qa/ui/review.py", query_params={"call": st.session_state["review-call"]})
+        common.open_review(st.session_state["review-call"])
     st.title("Complaint themes")
     cols = st.columns([2, 2, 2], vertical_alignment="bottom")
     period = common.period_input(conn, who, "themes-period", 90, cols[0])
