@@ -43,7 +43,7 @@ def render() -> None:
             result = auth.sign_in(conn, name, password, client_address())
         finally:
             conn.close()
-        if result.status == auth.SIGNED_IN:
+        if result.status == auth.SIGNED_IN and result.viewer is not None:
             st.session_state.pop("signin_password", None)
             st.session_state[common.VIEWER_KEY] = result.viewer
             conn = common.connect()
