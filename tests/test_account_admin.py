@@ -379,3 +379,16 @@ def test_a_lead_who_demotes_themselves_loses_the_page_at_once(db_path: Path) -> 
     assert "Accounts" not in [t.value for t in at.title]
     with pytest.raises(ValueError):
         at.switch_page("qa/ui/accounts.py")
+
+
+def test_a_lead_resetting_their_own_password_stays_signed_in(db_path: Path) -> None:
+    at = accounts_page(sign_in("lead"))
+    at.selectbox(key="accounts-name").select("lead")
+    at.run()
+    at.text_input(key="accounts-pw1").input(NEW_PASSWORD)
+    at.text_input(key="accounts-pw2").input(NEW_PASSWORD)
+    at = click(at, "Reset password")
+    assert [t.value for t in at.title] == ["Accounts"] and "new password set" in texts(at)
+    assert auth.authenticate(queries.connect(db_path), "lead", NEW_PASSWORD) == LEAD
+    at.run()
+    assert [t.value for t in at.title] == ["Accounts"]

@@ -6,6 +6,7 @@ in the audit trail); the page only collects the input."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from qa import auth
-from qa.auth import AGENT, LEAD, ROLES
+from qa.auth import AGENT, LEAD, ROLES, Viewer
 from qa.ui import common
 
 
@@ -26,6 +27,14 @@ def _apply(change: Callable[[], None], done: str) -> None:
         return
     st.session_state["accounts-done"] = done
     st.rerun()
+
+
+def _reset(conn: sqlite3.Connection, who: Viewer, name: str, password: str) -> None:
+    """Reset a password; a lead resetting their own keeps this session (with a new token),
+    while every other session of the account ends."""
+    auth.reset_password(conn, who, name, password)
+    if name.casefold() == who.user.casefold():
+        common.remember_session(conn, who)
 
 
 def _changes(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -95,7 +104,7 @@ def render() -> None:
                 if first != second:
                     st.error("The two passwords differ.")
                 else:
-                    _apply(lambda: auth.reset_password(conn, who, name, first),
+                    _apply(lambda: _reset(conn, who, name, first),
                            f"new password set for {name}; its sessions are signed out")
     with st.expander("Account changes"):
         rows = auth.account_changes(conn, who)
