@@ -14,12 +14,18 @@ account itself, so nobody can keep the lead out by failing on the lead's name el
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import os
 import re
+import secrets
 import sqlite3
 import threading
 import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -65,6 +71,10 @@ SIGNED_IN, WRONG, THROTTLED, BUSY = "signed in", "wrong", "throttled", "busy"
 
 class AuthError(ValueError):
     """A refused account change; the message says why."""
+
+
+class AccessDenied(PermissionError):
+    """The viewer's role may not manage accounts."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,8 @@ def add_user(conn: sqlite3.Connection, name: str, role: str, password: str,
                 "INSERT INTO users (name, role, agent, password_hash, created_at, sso_email) "
                 "VALUES (?, ?, ?, ?, ?, ?)", [name, role, agent, hash_password(password),
                                               store.now(), email])
+            _record(conn, f"{OPERATOR.user}:{_os_user()}", "create", name, None,
+                    {"role": role, "agent": agent, "sso_email": email})
     except sqlite3.IntegrityError as exc:
         if "sso_email" in str(exc):
             raise AuthError(f"another account already signs in as {email!r}") from None
@@ -143,8 +155,13 @@ def set_sso_email(conn: sqlite3.Connection, name: str, email: str | None) -> Non
     value = check_sso_email(email) if email is not None else None
     try:
         with conn:
+            before = conn.execute("SELECT sso_email FROM users WHERE name = ?",
+                                  [name]).fetchone()
             changed = conn.execute("UPDATE users SET sso_email = ? WHERE name = ?",
                                    [value, name]).rowcount
+            if changed and before[0] != value:
+                _record(conn, f"{OPERATOR.user}:{_os_user()}", "set-sso", name,
+                        {"sso_email": before[0]}, {"sso_email": value})
     except sqlite3.IntegrityError:
         raise AuthError(f"another account already signs in as {value!r}") from None
     if not changed:
@@ -360,6 +377,9 @@ def sign_in(conn: sqlite3.Connection, name: str, password: str,
         _checks.release()
     if viewer is None:
         return SignIn(WRONG, checked=True)
+    with conn:  # shown on the lead's Accounts page
+        conn.execute("UPDATE users SET last_signin_at = ? WHERE name = ?",
+                     [store.now(), viewer.user])
     return SignIn(SIGNED_IN, viewer, checked=True)
 
 
@@ -369,3 +389,287 @@ def list_users(conn: sqlite3.Connection) -> list[dict[str, Any]]:
                        "ORDER BY role, name")
     cols = [c[0] for c in cur.description]
     return [dict(zip(cols, row, strict=True)) for row in cur]
+
+
+# --- account management (the lead's Accounts page and qa users) --------------------------------
+
+# Who acts when a command is run from a shell: whoever can open the database file can change it
+# directly anyway, so the CLI acts as a lead. Recognised by identity (``is``), never by name, so
+# an account that happens to be called "qa-cli" gains nothing from it.
+OPERATOR = Viewer("qa-cli", LEAD)
+
+
+def _acting_lead(conn: sqlite3.Connection, who: Viewer) -> str:
+    """The name to record as the actor when ``who`` may manage accounts, else AccessDenied.
+
+    The account is re-read, so a lead demoted or disabled since the page rendered is refused.
+    """
+    if who is OPERATOR:
+        return f"{OPERATOR.user}:{_os_user()}"
+    fresh = current(conn, who) if isinstance(who, Viewer) else None
+    if fresh is None or fresh.role != LEAD or who.role != LEAD:
+        raise AccessDenied("only a lead can manage accounts")
+    return fresh.user
+
+
+def _os_user() -> str:
+    """The operating-system user running the CLI (for the audit trail), or "unknown"."""
+    try:
+        import getpass
+        return getpass.getuser()
+    except (ImportError, KeyError, OSError):
+        return "unknown"
+
+
+def _record(conn: sqlite3.Connection, actor: str, action: str, target: str,
+            before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
+    """Append one account change to the audit trail (inside the caller's transaction).
+
+    The single place account changes are written: at merge it is re-pointed to the shared
+    audit trail. ``before``/``after`` hold the changed fields, never a password or its hash.
+    """
+    conn.execute(
+        "INSERT INTO account_changes (at, actor, action, target, before, after) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [store.now(), actor, action, target,
+         None if before is None else json.dumps(dict(before), sort_keys=True),
+         None if after is None else json.dumps(dict(after), sort_keys=True)])
+
+
+def _account(conn: sqlite3.Connection, name: str) -> dict[str, Any]:
+    """The stored account (exact stored name, role, agent, disabled), or LookupError."""
+    row = conn.execute("SELECT name, role, agent, disabled FROM users WHERE name = ?",
+                       [name.strip()]).fetchone()
+    if row is None:
+        raise LookupError(f"no account named {name!r}")
+    return {"name": row[0], "role": row[1], "agent": row[2], "disabled": bool(row[3])}
+
+
+def _other_enabled_leads(conn: sqlite3.Connection, name: str) -> int:
+    return int(conn.execute("SELECT count(*) FROM users WHERE role = 'lead' AND disabled = 0 "
+                            "AND name != ?", [name]).fetchone()[0])
+
+
+def _begin(conn: sqlite3.Connection) -> None:
+    """Take the write lock before reading, so two leads changing accounts at once cannot both
+    pass the last-lead check."""
+    if conn.in_transaction:  # committing someone else's half-done work here would be wrong
+        raise RuntimeError("account changes need a connection outside a transaction")
+    conn.execute("BEGIN IMMEDIATE")
+
+
+_Update = Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]]
+
+
+def _change(conn: sqlite3.Connection, who: Viewer, name: str, action: str,
+            update: _Update) -> dict[str, Any]:
+    """Run one account change as a lead: lock, check the actor, read the account, let
+    ``update(account)`` change it and return (before, after), record it, commit."""
+    _begin(conn)
+    try:
+        actor = _acting_lead(conn, who)
+        account = _account(conn, name)
+        before, after = update(account)
+        if before != after:
+            _record(conn, actor, action, account["name"], before, after)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return after
+
+
+def set_disabled(conn: sqlite3.Connection, who: Viewer, name: str, disabled: bool) -> None:
+    """Disable or enable an account (lead only). Disabling signs it out everywhere: its
+    session tokens stop working and the dashboard refuses it on its next interaction.
+
+    AuthError when this would leave no enabled lead; LookupError if there is no such account.
+    """
+    def update(account: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        if account["disabled"] == disabled:
+            return {"disabled": disabled}, {"disabled": disabled}
+        if disabled and account["role"] == LEAD and not _other_enabled_leads(
+                conn, account["name"]):
+            raise AuthError(f"{account['name']!r} is the last enabled lead: enable or make "
+                            "another lead first")
+        conn.execute("UPDATE users SET disabled = ?, session_epoch = session_epoch + 1 "
+                     "WHERE name = ?", [int(disabled), account["name"]])
+        return {"disabled": account["disabled"]}, {"disabled": disabled}
+
+    _change(conn, who, name, "disable" if disabled else "enable", update)
+
+
+def set_role(conn: sqlite3.Connection, who: Viewer, name: str, role: str,
+             agent: str | None = None) -> None:
+    """Change an account's role (lead only); an agent role needs the agent id on their calls.
+
+    AuthError for a bad role, a missing or needless agent id, or demoting the last enabled
+    lead; LookupError if there is no such account.
+    """
+    if role not in ROLES:
+        raise AuthError(f"role must be one of {', '.join(ROLES)}")
+    agent = (agent or "").strip() or None
+    if role == AGENT and not agent:
+        raise AuthError("an agent account needs the agent id on their calls (--agent)")
+    if role != AGENT and agent:
+        raise AuthError("an agent id is only for agent accounts")
+
+    def update(account: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        before = {"role": account["role"], "agent": account["agent"]}
+        after = {"role": role, "agent": agent}
+        if before == after:
+            return before, after
+        if (account["role"] == LEAD and role != LEAD and not account["disabled"]
+                and not _other_enabled_leads(conn, account["name"])):
+            raise AuthError(f"{account['name']!r} is the last enabled lead: make another "
+                            "lead first")
+        conn.execute("UPDATE users SET role = ?, agent = ? WHERE name = ?",
+                     [role, agent, account["name"]])
+        return before, after
+
+    _change(conn, who, name, "set-role", update)
+
+
+def reset_password(conn: sqlite3.Connection, who: Viewer, name: str, password: str) -> None:
+    """Give an account a new password (lead only; the password policy applies). Its session
+    tokens stop working, since they carry the old password hash's generation.
+
+    AuthError for a password the policy refuses; LookupError if there is no such account.
+    """
+    _acting_lead(conn, who)  # first, so a refused viewer learns nothing about the account
+    account = _account(conn, name)
+    check_password(password, account["name"])
+    new_hash = hash_password(password)  # before the lock: hashing takes a while
+
+    def update(account: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        conn.execute("UPDATE users SET password_hash = ? WHERE name = ?",
+                     [new_hash, account["name"]])
+        return {"password": "old"}, {"password": "reset"}
+
+    _change(conn, who, name, "reset-password", update)
+
+
+def list_accounts(conn: sqlite3.Connection, who: Viewer) -> list[dict[str, Any]]:
+    """Every account for a lead: name, role, agent id, disabled, last password sign-in
+    (None if never or not recorded), SSO e-mail. AccessDenied for anyone else."""
+    _acting_lead(conn, who)
+    cur = conn.execute("SELECT name, role, agent, disabled, last_signin_at, sso_email, "
+                       "created_at FROM users ORDER BY role, name")
+    cols = [c[0] for c in cur.description]
+    return [{**dict(zip(cols, row, strict=True)), "disabled": bool(row[3])} for row in cur]
+
+
+def account_changes(conn: sqlite3.Connection, who: Viewer,
+                    target: str | None = None) -> list[dict[str, Any]]:
+    """The audit trail of account changes, newest first (lead only)."""
+    _acting_lead(conn, who)
+    sql = "SELECT at, actor, action, target, before, after FROM account_changes"
+    args: list[Any] = []
+    if target is not None:
+        sql, args = sql + " WHERE target = ?", [target]
+    cur = conn.execute(sql + " ORDER BY id DESC", args)
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur]
+
+
+# --- sessions that survive a reload --------------------------------------------------------------
+
+# How long a sign-in lasts in the browser, in hours: QA_SESSION_HOURS, else this default.
+DEFAULT_SESSION_HOURS = 12.0
+TOKEN_PREFIX = "v1"
+_SESSION_KEY = "session_key"
+
+
+def session_seconds() -> int:
+    """The session length in seconds (the one setting: $QA_SESSION_HOURS, default 12 h)."""
+    raw = os.environ.get("QA_SESSION_HOURS", "")
+    try:
+        hours = float(raw) if raw.strip() else DEFAULT_SESSION_HOURS
+    except ValueError:
+        hours = DEFAULT_SESSION_HOURS
+    if not 0 < hours <= 24 * 90:  # nonsense (or a typo like 0) falls back to the default
+        hours = DEFAULT_SESSION_HOURS
+    return int(hours * 3600)
+
+
+def _session_secret(conn: sqlite3.Connection) -> bytes:
+    """The key that signs session tokens: 32 random bytes kept in ``meta``, made on first use.
+    INSERT OR IGNORE then read back, so two processes starting at once agree on one key."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", [_SESSION_KEY]).fetchone()
+    if row is None:
+        with conn:
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                         [_SESSION_KEY, secrets.token_bytes(32).hex()])
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", [_SESSION_KEY]).fetchone()
+    return bytes.fromhex(row[0])
+
+
+def _generation(password_hash: str, epoch: int) -> str:
+    """A short digest of what must not change under a live session: the password hash and the
+    counter bumped on every disable or enable."""
+    return hashlib.sha256(f"{password_hash}|{epoch}".encode()).hexdigest()[:32]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(key: bytes, body: str) -> str:
+    return _b64(hmac.new(key, body.encode("ascii"), hashlib.sha256).digest())
+
+
+def issue_token(conn: sqlite3.Connection, viewer: Viewer, now: float | None = None) -> str:
+    """A signed session token for an enabled account: ``v1.<payload>.<HMAC-SHA256>``.
+
+    The payload holds the account name, issue time, expiry (``session_seconds``) and the
+    account's generation, so a password change, disable or enable invalidates it. It carries
+    no role: the role is read from the account whenever the token is used.
+    """
+    row = conn.execute("SELECT name, password_hash, session_epoch FROM users "
+                       "WHERE name = ? AND disabled = 0", [viewer.user]).fetchone()
+    if row is None:
+        raise LookupError(f"no enabled account named {viewer.user!r}")
+    issued = int(time.time() if now is None else now)
+    payload = {"u": row[0], "iat": issued, "exp": issued + session_seconds(),
+               "g": _generation(row[1], row[2])}
+    body = TOKEN_PREFIX + "." + _b64(json.dumps(payload, separators=(",", ":")).encode())
+    return body + "." + _mac(_session_secret(conn), body)
+
+
+def viewer_for_token(conn: sqlite3.Connection, token: str | None,
+                     now: float | None = None) -> Viewer | None:
+    """The Viewer a session token stands for, or None when it is malformed, forged, expired,
+    issued in the future, or its account is gone, disabled or changed its password since."""
+    if not isinstance(token, str) or len(token) > 2048:
+        return None
+    parts = token.split(".")
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    body = parts[0] + "." + parts[1]
+    if not hmac.compare_digest(_mac(_session_secret(conn), body).encode(),
+                               parts[2].encode("ascii", "replace")):
+        return None
+    try:
+        payload = json.loads(_unb64(parts[1]))
+        name, issued, expires, generation = (payload["u"], int(payload["iat"]),
+                                             int(payload["exp"]), str(payload["g"]))
+    except (ValueError, TypeError, KeyError):
+        return None
+    at = time.time() if now is None else now
+    if not isinstance(name, str) or not issued - 60 <= at < expires:
+        return None
+    row = conn.execute("SELECT name, role, agent, password_hash, session_epoch FROM users "
+                       "WHERE name = ? AND disabled = 0", [name]).fetchone()
+    if row is None or row[0] != name:
+        return None
+    if not hmac.compare_digest(_generation(row[3], row[4]), generation):
+        return None
+    try:
+        return Viewer(row[0], row[1], row[2])
+    except ValueError:
+        return None

@@ -799,15 +799,84 @@ def users_add(name: str, role: str, agent_id: str | None, sso_email: str | None,
 @_db_option
 def users_passwd(name: str, db_path: str) -> None:
     """Set a new password for an account (read like qa users add; the same policy)."""
-    from qa.auth import AuthError, set_password
+    _reset_password(name, _read_password(), db_path)
 
-    password = _read_password()
+
+def _account_change(change: Any, db_path: str) -> None:
+    """Run ``change(conn)`` (a qa.auth account change made as the operator); its refusal
+    becomes the command's error."""
+    from qa.auth import AccessDenied, AuthError
+
     db = store.open_db(db_path)
     try:
-        set_password(db.conn, name, password)
-    except (AuthError, LookupError) as exc:
+        change(db.conn)
+    except (AuthError, LookupError, AccessDenied) as exc:
         raise click.ClickException(str(exc.args[0])) from None
-    click.echo(f"password changed for {name!r}")
+    finally:
+        db.conn.close()
+
+
+def _reset_password(name: str, password: str, db_path: str) -> None:
+    from qa.auth import OPERATOR, reset_password
+
+    _account_change(lambda conn: reset_password(conn, OPERATOR, name, password), db_path)
+    click.echo(f"password changed for {name!r}; its dashboard sessions are signed out")
+
+
+@users.command("reset-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True,
+              help="read the new password from the first line of standard input")
+@_db_option
+def users_reset_password(name: str, password_stdin: bool, db_path: str) -> None:
+    """Give an account a new password: asked for twice on a terminal, or read from standard
+    input with --password-stdin. The password policy applies; the account's sessions end."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = str(click.prompt("New password", hide_input=True,
+                                    confirmation_prompt=True))
+    else:
+        raise click.UsageError("no terminal to ask on: pipe the password in with "
+                               "--password-stdin")
+    _reset_password(name, password, db_path)
+
+
+@users.command("disable")
+@click.argument("name")
+@_db_option
+def users_disable(name: str, db_path: str) -> None:
+    """Disable an account: it cannot sign in, and open dashboard sessions end on their next
+    action. The last enabled lead cannot be disabled."""
+    from qa.auth import OPERATOR, set_disabled
+
+    _account_change(lambda conn: set_disabled(conn, OPERATOR, name, True), db_path)
+    click.echo(f"{name!r} disabled")
+
+
+@users.command("enable")
+@click.argument("name")
+@_db_option
+def users_enable(name: str, db_path: str) -> None:
+    """Enable a disabled account again (it signs in afresh: old sessions stay ended)."""
+    from qa.auth import OPERATOR, set_disabled
+
+    _account_change(lambda conn: set_disabled(conn, OPERATOR, name, False), db_path)
+    click.echo(f"{name!r} enabled")
+
+
+@users.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["lead", "coach", "agent"]))
+@click.option("--agent", "agent_id", default=None, metavar="AGENT_ID",
+              help="for role agent: the agent id on their calls")
+@_db_option
+def users_set_role(name: str, role: str, agent_id: str | None, db_path: str) -> None:
+    """Change an account's role. The last enabled lead cannot be demoted."""
+    from qa.auth import OPERATOR, set_role
+
+    _account_change(lambda conn: set_role(conn, OPERATOR, name, role, agent_id), db_path)
+    click.echo(f"{name!r} is now {role}" + (f" (agent {agent_id})" if agent_id else ""))
 
 
 @users.command("sso")

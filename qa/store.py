@@ -278,6 +278,19 @@ def _calls_timing(db: sqlite_utils.Database) -> None:
     db.table("calls").add_column("timing", str)
 
 
+@_step("0006_account_admin")
+def _account_admin(db: sqlite_utils.Database) -> None:
+    """Account management: when each account last signed in with its password (the Accounts
+    page), a counter bumped on every disable and enable that invalidates the session tokens
+    issued before (``qa.auth.issue_token``), and the append-only ``account_changes`` trail."""
+    columns = db.table("users").columns_dict
+    if "last_signin_at" not in columns:
+        db.execute("ALTER TABLE users ADD COLUMN last_signin_at TEXT")
+    if "session_epoch" not in columns:
+        db.execute("ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
+    db.executescript(ACCOUNT_CHANGES_SCHEMA)
+
+
 # --- complaint themes (qa/themes.py) ------------------------------------------------------
 # One self-contained block (no foreign keys, nothing else refers to it), so it can move as is
 # into a numbered migration. ``themes``: one row per theme; its id and name never change once
@@ -388,6 +401,31 @@ def _ensure_follow_up_schema(db: sqlite_utils.Database) -> None:
 CALL_TIME_SQL = "coalesce({p}call_time, {p}scored_at)"
 # The Monday starting that moment's week (ISO date), for weekly trends.
 WEEK_SQL = "date({t}, 'weekday 0', '-6 days')"
+
+# --- account changes: BEGIN (re-point to the shared audit trail at merge) -------------------
+# Every change to an account (disable, enable, role, password reset) as an append-only row,
+# written only by ``qa.auth._record``: who did it (``actor``), when (``at``, UTC ISO), what
+# (``action``), to which account (``target``) and the relevant fields before and after (JSON,
+# never a password or its hash). The triggers refuse UPDATE and DELETE, so nothing in the app
+# can rewrite or remove a row. Self-contained (no foreign keys): when the shared audit trail
+# lands, ``_record`` writes there instead and this block can go.
+ACCOUNT_CHANGES_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS account_changes (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        before TEXT,
+        after TEXT
+    );
+    CREATE INDEX IF NOT EXISTS idx_account_changes_target ON account_changes (target, at);
+    CREATE TRIGGER IF NOT EXISTS account_changes_no_update BEFORE UPDATE ON account_changes
+        BEGIN SELECT RAISE(ABORT, 'account_changes is append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS account_changes_no_delete BEFORE DELETE ON account_changes
+        BEGIN SELECT RAISE(ABORT, 'account_changes is append-only'); END;
+"""
+# --- account changes: END ---------------------------------------------------------------------
 
 # Bump when the fact tables' trigger definitions change, so existing databases get them.
 _FACT_TRIGGERS_VERSION = 2

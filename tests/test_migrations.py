@@ -75,8 +75,11 @@ def test_a_release_0_1_0_database_is_upgraded_with_its_data(tmp_path: Path) -> N
     assert "diarization" in db["calls"].columns_dict
     db.conn.close()
     after = _dump(path, *TABLES)
-    # Accounts gained the single sign-on mapping (step 3): one new column, at the end, empty.
-    assert [row[:-1] for row in after.pop("users")] == before.pop("users")
+    # Accounts gain columns at the end: no SSO e-mail (step 0003), last sign-in unknown and
+    # session epoch 0 (step 0006); what they had is kept.
+    users_before, users_after = before.pop("users"), after.pop("users")
+    assert [row[:-3] for row in users_after] == users_before
+    assert [row[-3:] for row in users_after] == [(None, None, 0)]
     assert after == before
     calls_after = _dump(path, "calls")["calls"]
     assert [row[:-1] for row in calls_after] == calls_before  # one new column, at the end

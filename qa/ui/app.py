@@ -45,12 +45,15 @@ def main() -> None:
                               url_path="calibration", icon=":material/balance:")
         themes = st.Page(PAGES / "themes.py", title="Themes", url_path="themes",
                          icon=":material/category:")
-        pages = {LEAD: [overview, calls, review, coaching, themes, calibration, batch],
+        accounts = st.Page(PAGES / "accounts.py", title="Accounts", url_path="accounts",
+                           icon=":material/manage_accounts:")
+        pages = {LEAD: [overview, calls, review, coaching, themes, calibration, batch, accounts],
                  COACH: [calls, review, coaching],
                  AGENT: [feedback]}[who.role]
         page = st.navigation(pages)
         signin.sidebar(who)
 
+    common.write_session_cookie()  # a sign-in or sign-out's cookie change, if one is pending
     page.run()
 
 

@@ -4,6 +4,7 @@ and plain-language names for criteria and finding labels."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sqlite3
 import sys
@@ -66,20 +67,83 @@ def connect() -> sqlite3.Connection:
 
 def viewer(conn: sqlite3.Connection) -> Viewer | None:
     """Who is signed in, re-read from the accounts table on every render, so a changed role
-    or a disabled account takes effect at once. None when nobody is signed in."""
+    or a disabled account takes effect at once. None when nobody is signed in.
+
+    A new browser session (a reload) finds its sign-in in the session cookie
+    (``auth.viewer_for_token``), which is checked the same way; a cookie that no longer holds
+    (tampered, expired, password changed, account disabled) is cleared from the browser.
+    """
     current = st.session_state.get(VIEWER_KEY)
     if current is None:
         claims = _oidc_claims()
         if claims is not None:
             current = auth.viewer_for_sso(conn, claims)
+    if current is None and not st.session_state.get(NO_COOKIE_KEY):
+        token = session_cookie()
+        if token:
+            current = auth.viewer_for_token(conn, token)
+            if current is None:
+                forget_session_cookie()
+            else:
+                st.session_state[TOKEN_KEY] = token
     if not isinstance(current, Viewer):
         return None
-    fresh = auth.current(conn, current)
-    if fresh is None:
+    # A session that holds a token is checked against it on every render, so a password
+    # reset or the session's end also closes a page that stays open, not only a reload.
+    token = st.session_state.get(TOKEN_KEY)
+    fresh = (auth.viewer_for_token(conn, token) if token else auth.current(conn, current))
+    if fresh is None or fresh.user != current.user:
         st.session_state.pop(VIEWER_KEY, None)
+        st.session_state.pop(TOKEN_KEY, None)
+        forget_session_cookie()
         return None
     st.session_state[VIEWER_KEY] = fresh
     return fresh
+
+
+# --- the session cookie ------------------------------------------------------------------------
+# Streamlit reads cookies only from the request that opened the session and cannot set one, so
+# the browser sets and clears it with a few lines of JavaScript (st.html); the value is a signed
+# token (qa.auth.issue_token) made of base64url and dots only, so it is safe inside the script.
+COOKIE = "qa_session"
+TOKEN_KEY = "_session_token"  # the token this session was signed in with
+NO_COOKIE_KEY = "_session_cookie_off"  # this session signed out: ignore the cookie it opened with
+_COOKIE_SCRIPT_KEY = "_session_cookie_script"
+
+
+def session_cookie() -> str | None:
+    """The session token the browser sent when this session opened, if any."""
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # no browser behind this run (tests, bare mode)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def remember_session(conn: sqlite3.Connection, who: Viewer) -> None:
+    """After a sign-in: have the browser keep a session token for ``auth.session_seconds()``
+    (set by ``write_session_cookie`` on the next render)."""
+    token = auth.issue_token(conn, who)
+    st.session_state.pop(NO_COOKIE_KEY, None)
+    st.session_state[TOKEN_KEY] = token
+    st.session_state[_COOKIE_SCRIPT_KEY] = (
+        f"{COOKIE}={token}; Max-Age={auth.session_seconds()}; Path=/; SameSite=Strict")
+
+
+def forget_session_cookie() -> None:
+    """Sign-out: ignore the cookie this session opened with and clear it from the browser."""
+    st.session_state[NO_COOKIE_KEY] = True
+    st.session_state[_COOKIE_SCRIPT_KEY] = f"{COOKIE}=; Max-Age=0; Path=/; SameSite=Strict"
+
+
+def write_session_cookie() -> None:
+    """Send a pending cookie change to the browser (once; called by app.py on every render)."""
+    cookie = st.session_state.pop(_COOKIE_SCRIPT_KEY, None)
+    if not cookie:
+        return
+    # Secure on https, so the token never travels in clear text; plain http is localhost use.
+    st.html(f"<script>document.cookie = {json.dumps(cookie)} + (location.protocol === "
+            "'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
 
 
 def _oidc_claims() -> dict[str, Any] | None:

@@ -43,9 +43,14 @@ def render() -> None:
             result = auth.sign_in(conn, name, password, client_address())
         finally:
             conn.close()
-        if result.status == auth.SIGNED_IN:
+        if result.status == auth.SIGNED_IN and result.viewer is not None:
             st.session_state.pop("signin_password", None)
             st.session_state[common.VIEWER_KEY] = result.viewer
+            conn = common.connect()
+            try:  # so a reload keeps the sign-in for the session's length
+                common.remember_session(conn, result.viewer)
+            finally:
+                conn.close()
             st.rerun()
         elif result.status == auth.THROTTLED:
             st.error("Too many failed attempts for this name from here. Try again in "
@@ -92,6 +97,7 @@ def sidebar(who: Viewer) -> None:
         if st.button("Sign out", key="signout", icon=":material/logout:"):
             oidc = common._oidc_claims() is not None
             st.session_state.clear()
+            common.forget_session_cookie()
             if oidc:
                 st.logout()
             st.rerun()
