@@ -82,8 +82,9 @@ def test_a_release_0_1_0_database_is_upgraded_with_its_data(tmp_path: Path) -> N
     assert [row[-3:] for row in users_after] == [(None, None, 0)]
     assert after == before
     calls_after = _dump(path, "calls")["calls"]
-    assert [row[:-1] for row in calls_after] == calls_before  # one new column, at the end
-    assert calls_after[0][-1] is None
+    # New columns at the end (diarization, step 0002; timing, step 0005), empty.
+    assert [row[:-2] for row in calls_after] == calls_before
+    assert calls_after[0][-2:] == (None, None)
 
     # The upgraded database works as a new one does: a call is scored into it, the
     # full-text index and the fact triggers keep up, and the coach's override still holds.
