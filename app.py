@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from qa import queries
 from qa.auth import AGENT, COACH, LEAD
 from qa.ui import common, signin
 
@@ -17,6 +18,9 @@ st.set_page_config(page_title="Call QA Coach", page_icon=":material/support_agen
 
 conn = common.connect()
 who = common.viewer(conn)
+# The open disputes waiting for a coach, counted on the sidebar entry (staff only).
+open_disputes = (queries.open_dispute_count(conn, who)
+                 if who is not None and who.role in queries.STAFF else 0)
 conn.close()
 
 if who is None:
@@ -39,8 +43,10 @@ else:
                           icon=":material/balance:")
     themes = st.Page("qa/ui/themes.py", title="Themes", url_path="themes",
                      icon=":material/category:")
-    pages = {LEAD: [overview, calls, review, coaching, themes, calibration, batch],
-             COACH: [calls, review, coaching],
+    disputes = st.Page("qa/ui/disputes.py", url_path="disputes", icon=":material/gavel:",
+                       title=f"Disputes ({open_disputes})" if open_disputes else "Disputes")
+    pages = {LEAD: [overview, calls, review, disputes, coaching, themes, calibration, batch],
+             COACH: [calls, review, disputes, coaching],
              AGENT: [feedback]}[who.role]
     page = st.navigation(pages)
     signin.sidebar(who)

@@ -1396,3 +1396,22 @@ def resolve_dispute(conn: sqlite3.Connection, viewer: Viewer, dispute_id: int, o
         store.audit(conn, viewer.user, "dispute.resolve", d["call_id"], f"dispute {dispute_id}",
                     before={"status": OPEN, "score": d["disputed_score"]},
                     after={"status": outcome, "score": new_score, "reply": reply})
+
+
+def dispute_options(conn: sqlite3.Connection, viewer: Viewer, call_id: str
+                    ) -> dict[str, list[dict[str, Any]]]:
+    """What an agent can dispute on a call they may read: each scored criterion (with its
+    score, override applied) and each coaching finding. Empty for a call they may not read."""
+    cond, params = _visible(viewer, "c", "id")
+    if conn.execute(f"SELECT 1 FROM calls c WHERE c.id = ? AND {cond}",
+                    [call_id, *params]).fetchone() is None:
+        return {"criteria": [], "findings": []}
+    return {
+        "criteria": _rows(conn.execute(
+            "SELECT s.criterion, coalesce(o.score, s.score) AS score FROM scores s "
+            "LEFT JOIN overrides o ON o.call_id = s.call_id AND o.criterion = s.criterion "
+            "WHERE s.call_id = ? AND s.score IS NOT NULL ORDER BY s.rowid", [call_id])),
+        "findings": _rows(conn.execute(
+            "SELECT id, criterion, label, start, quote FROM findings WHERE call_id = ? "
+            "AND polarity = 'coaching' ORDER BY start, id", [call_id])),
+    }

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from streamlit.testing.v1 import AppTest
 
 from qa import queries, store
 from qa.auth import Viewer, add_user
@@ -169,3 +170,171 @@ def test_role_decisions_are_audited(qa_db: dict[str, str]) -> None:
     last = queries.call_history(conn, COACH, qa_db["mine"])[-1]
     assert (last["action"], last["actor"], last["after"]) == ("roles.swap", "coach",
                                                               {"swapped": True})
+
+
+# --- disputes: the query layer -----------------------------------------------------------------
+
+def test_agent_disputes_coach_changes_the_score_and_the_trail_keeps_it(
+        qa_db: dict[str, str]) -> None:
+    conn = connect(qa_db)
+    call, crit = qa_db["mine"], qa_db["criterion"]
+    did = queries.open_dispute(conn, AGENT, call, "I did apologise at 1:10", criterion=crit)
+    assert queries.open_dispute_count(conn, COACH) == 1
+    [queued] = queries.dispute_queue(conn, COACH)
+    assert (queued["id"], queued["criterion"], queued["agent"]) == (did, crit, "a.one")
+    with pytest.raises(ValueError, match="already disputed"):
+        queries.open_dispute(conn, AGENT, call, "again", criterion=crit)
+    queries.resolve_dispute(conn, COACH, did, queries.CHANGED, "You did, fair.", 90)
+    assert queries.open_dispute_count(conn, COACH) == 0
+    call_now = queries.get_call(conn, AGENT, call)
+    assert call_now is not None
+    score = next(s for s in call_now["scores"] if s["criterion"] == crit)
+    assert (score["override_score"], score["override_reason"]) == (90, "You did, fair.")
+    [mine] = next(c for c in queries.shared_calls(conn, AGENT)
+                  if c["call_id"] == call)["disputes"]
+    assert (mine["status"], mine["new_score"], mine["reply"]) == ("changed", 90,
+                                                                  "You did, fair.")
+    actions = [r["action"] for r in queries.call_history(conn, LEAD, call)]
+    assert actions[-3:] == ["dispute.open", "override.set", "dispute.resolve"]
+    with pytest.raises(ValueError, match="already resolved"):
+        queries.resolve_dispute(conn, LEAD, did, queries.UPHELD, "no")
+
+
+def test_a_finding_can_be_disputed_and_upheld(qa_db: dict[str, str]) -> None:
+    conn = connect(qa_db)
+    options = queries.dispute_options(conn, AGENT, qa_db["mine"])
+    if not options["findings"]:
+        pytest.skip("this dev-set call has no coaching finding")
+    finding = options["findings"][0]
+    did = queries.open_dispute(conn, AGENT, qa_db["mine"], "that was not me",
+                               finding_id=finding["id"])
+    queries.resolve_dispute(conn, COACH, did, queries.UPHELD, "It was, listen at 0:40.")
+    [d] = queries.call_disputes(conn, AGENT, qa_db["mine"])
+    assert d["status"] == "upheld" and d["finding"]["label"] == finding["label"]
+    assert d["criterion"] == finding["criterion"]
+    assert not conn.execute("SELECT 1 FROM overrides").fetchone()
+
+
+def test_agents_cannot_dispute_others_or_unshared_calls_nor_see_the_queue(
+        qa_db: dict[str, str]) -> None:
+    conn = connect(qa_db)
+    crit = qa_db["criterion"]
+    for call in (qa_db["theirs"], qa_db["unshared"], "no-such-call"):
+        with pytest.raises(LookupError, match="no such call among the reviews shared with you"):
+            queries.open_dispute(conn, AGENT, call, "unfair", criterion=crit)
+    assert queries.dispute_options(conn, AGENT, qa_db["theirs"]) == {"criteria": [],
+                                                                     "findings": []}
+    for staff in (COACH, LEAD):  # disputes are the agent's to raise
+        with pytest.raises(queries.AccessDenied):
+            queries.open_dispute(conn, staff, qa_db["mine"], "x", criterion=crit)
+    did = queries.open_dispute(conn, OTHER, qa_db["theirs"], "unfair", criterion=crit)
+    for fn in (queries.dispute_queue, queries.open_dispute_count):
+        with pytest.raises(queries.AccessDenied):
+            fn(conn, AGENT)
+    with pytest.raises(queries.AccessDenied):
+        queries.resolve_dispute(conn, AGENT, did, queries.CHANGED, "mine now", 100)
+    assert queries.call_disputes(conn, AGENT, qa_db["theirs"]) == []
+    assert conn.execute("SELECT count(*) FROM disputes").fetchone()[0] == 1
+
+
+def test_the_dispute_window_closes(qa_db: dict[str, str], tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = connect(qa_db)
+    with conn:  # shared 15 days ago: past the default 14
+        conn.execute("UPDATE reviews SET shared_at = datetime('now', '-15 days') "
+                     "WHERE call_id = ?", [qa_db["mine"]])
+    with pytest.raises(ValueError, match="14 days"):
+        queries.open_dispute(conn, AGENT, qa_db["mine"], "late", criterion=qa_db["criterion"])
+    rubric = (ROOT / "rubrics" / "default.toml").read_text().replace(
+        "dispute_window_days = 14", "dispute_window_days = 30")
+    (tmp_path / "r.toml").write_text(rubric)
+    monkeypatch.setenv("QA_RUBRIC", str(tmp_path / "r.toml"))
+    assert queries.dispute_window() == 30
+    assert queries.open_dispute(conn, AGENT, qa_db["mine"], "in time",
+                                criterion=qa_db["criterion"])
+
+
+def test_the_window_setting_does_not_change_the_rubric_label(tmp_path: Path) -> None:
+    from qa.rubric import load_rubric
+
+    text = (ROOT / "rubrics" / "default.toml").read_text()
+    (tmp_path / "r.toml").write_text(text.replace("dispute_window_days = 14",
+                                                  "dispute_window_days = 3"))
+    assert load_rubric(tmp_path / "r.toml").label == load_rubric(ROOT / "rubrics" /
+                                                                 "default.toml").label
+
+
+# --- disputes: the dashboard ----------------------------------------------------------------
+
+def sign_in(name: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="signin_name").input(name)
+    at.text_input(key="signin_password").input(PASSWORD)
+    next(b for b in at.button if b.label == "Sign in").click()
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for e in [*at.markdown, *at.caption, *at.title, *at.subheader,
+                                *at.error, *at.warning, *at.info]]
+    parts += [h.proto.body for h in at.html]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_dispute_resolve_outcome_in_the_dashboard(qa_db: dict[str, str]) -> None:
+    call, crit = qa_db["mine"], qa_db["criterion"]
+    at = sign_in("agent")
+    assert not at.exception
+    at.selectbox(key=f"dispute-item-{call}").set_value((crit, None))
+    at.text_area(key=f"dispute-reason-{call}").input("I <b>did</b> apologise")
+    next(b for b in at.button if b.label == "Send dispute").click()
+    at.run()
+    assert not at.exception
+    assert "waiting for your coach" in texts(at)
+
+    at = sign_in("coach")
+    at.switch_page("qa/ui/disputes.py").run()
+    assert not at.exception
+    assert "Disputes (1 open)" in texts(at)
+    assert "I &lt;b&gt;did&lt;/b&gt; apologise" in texts(at)  # shown as typed, escaped
+    [did] = [r[0] for r in sqlite3.connect(qa_db["db"]).execute("SELECT id FROM disputes")]
+    at.radio(key=f"outcome-{did}").set_value("changed")
+    at.number_input(key=f"new-score-{did}").set_value(85.0)
+    at.text_area(key=f"reply-{did}").input("Agreed, well done.")
+    next(b for b in at.button if b.label == "Resolve").click()
+    at.run()
+    assert not at.exception
+    assert "Disputes (0 open)" in texts(at) and "No open disputes" in texts(at)
+
+    at = sign_in("agent")
+    shown = texts(at)
+    assert "score changed from" in shown and "to 85 by coach" in shown
+    assert "Agreed, well done." in shown
+
+    at = sign_in("lead")  # the call's history on the review page
+    at.switch_page("qa/ui/review.py")
+    at.query_params["call"] = call
+    at.run()
+    assert not at.exception
+    history = next(d for d in at.dataframe if "What" in d.value.columns).value
+    assert list(history["What"])[-3:] == ["dispute.open", "override.set", "dispute.resolve"]
+    assert any(b.label.startswith("Download the audit trail") for b in at.get("download_button"))
+
+
+def test_agent_sees_no_disputes_page_and_it_refuses_them(qa_db: dict[str, str]) -> None:
+    at = sign_in("agent")
+    assert "Disputes" not in texts(at)
+    page = AppTest.from_file(str(ROOT / "qa" / "ui" / "disputes.py"), default_timeout=60)
+    page.session_state["viewer"] = AGENT
+    page.run()
+    assert "not available to your role" in texts(page)
+    assert not page.get("form")
+
+
+def test_open_count_on_the_sidebar(qa_db: dict[str, str]) -> None:
+    conn = connect(qa_db)
+    queries.open_dispute(conn, AGENT, qa_db["mine"], "unfair", criterion=qa_db["criterion"])
+    at = sign_in("coach")
+    # The pages st.navigation registered, as the sidebar lists them.
+    titles = [info.get("page_name") for info in at._registered_pages.values()]
+    assert "Disputes (1)" in titles, titles
