@@ -190,7 +190,11 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 # One self-contained block (no foreign keys), so it can move as is into a numbered migration.
 # ``audit_log``: one row per change a person made (who, when, what, which call or other
 # target, the state before and after as JSON). It is append-only: the triggers refuse any
-# UPDATE or DELETE, whatever tries it, so no page or command can rewrite the history.
+# DELETE and any UPDATE, whatever tries it, so no page or command can rewrite the history.
+# The one exception is a call's id changing when it is stored redacted (an id may hold a card
+# or phone number, which must not survive anywhere): ``_move_call_records`` names that one
+# move in ``meta.audit_rekey`` for the length of its transaction, and only ``call_id``, only
+# from that old id to that new one, may then change.
 # ``disputes``: an agent contests one criterion (or one finding, whose criterion is kept too)
 # of a shared review with a reason; a coach or lead resolves it: ``upheld`` (the score stands)
 # or ``changed`` (an override with ``new_score`` was set), with a reply.
@@ -208,6 +212,11 @@ AUDIT_DISPUTES_SCHEMA = """
     CREATE INDEX IF NOT EXISTS idx_audit_log_call ON audit_log (call_id, id);
     CREATE INDEX IF NOT EXISTS idx_audit_log_at ON audit_log (at);
     CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+        WHEN NOT (NEW.id IS OLD.id AND NEW.at IS OLD.at AND NEW.actor IS OLD.actor
+                  AND NEW.action IS OLD.action AND NEW.target IS OLD.target
+                  AND NEW.before IS OLD.before AND NEW.after IS OLD.after
+                  AND EXISTS (SELECT 1 FROM meta WHERE key = 'audit_rekey'
+                              AND value = json_array(OLD.call_id, NEW.call_id)))
         BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
     CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
@@ -233,7 +242,7 @@ AUDIT_DISPUTES_SCHEMA = """
     CREATE INDEX IF NOT EXISTS idx_disputes_call ON disputes (call_id);
 """
 
-# Tables whose rows are never rewritten (a call's id changing on redaction leaves them be).
+# Tables whose rows are never rewritten: a call's id changing on redaction moves them apart.
 APPEND_ONLY = ("audit_log",)
 
 
@@ -772,6 +781,11 @@ def _move_call_records(db: sqlite_utils.Database, old: str, new: str) -> None:
                   "'CREATE VIRTUAL%' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '%_fts%'")
               if name not in _CALL_DATA and name not in APPEND_ONLY
               and "call_id" in db[name].columns_dict]
+    # The audit trail follows the call to its masked id, through the trigger's one exception.
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_rekey', "
+               "json_array(?, ?))", [old, new])
+    db.execute("UPDATE audit_log SET call_id = ? WHERE call_id = ?", [new, old])
+    db.execute("DELETE FROM meta WHERE key = 'audit_rekey'")
     for table in tables:
         if table == "run_files":
             for row_id, path, error in db.execute(

@@ -111,6 +111,13 @@ def test_the_store_refuses_to_update_or_delete_a_trail_row(qa_db: dict[str, str]
             conn.execute(sql)
     assert conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] == n
     assert conn.execute("SELECT actor FROM audit_log WHERE id = 1").fetchone()[0] == "coach"
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"), conn:
+        conn.execute("UPDATE audit_log SET call_id = 'elsewhere'")  # no rekey named
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"), conn:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_rekey', "
+                     "json_array(?, 'elsewhere'))", [qa_db["mine"]])
+        conn.execute("UPDATE audit_log SET call_id = 'elsewhere', actor = 'x' "
+                     "WHERE call_id = ?", [qa_db["mine"]])  # more than the id
     # Opening the database again (schema upgrade) keeps the protection.
     store.open_db(qa_db["db"]).conn.close()
     with pytest.raises(sqlite3.IntegrityError), conn:
@@ -258,10 +265,14 @@ def test_the_window_setting_does_not_change_the_rubric_label(tmp_path: Path) -> 
     from qa.rubric import load_rubric
 
     text = (ROOT / "rubrics" / "default.toml").read_text()
-    (tmp_path / "r.toml").write_text(text.replace("dispute_window_days = 14",
-                                                  "dispute_window_days = 3"))
-    assert load_rubric(tmp_path / "r.toml").label == load_rubric(ROOT / "rubrics" /
-                                                                 "default.toml").label
+    assert "dispute_window_days = 14" in text
+    (tmp_path / "three.toml").write_text(text.replace("dispute_window_days = 14",
+                                                      "dispute_window_days = 3"))
+    (tmp_path / "unset.toml").write_text(text.replace("dispute_window_days = 14", ""))
+    three, unset = load_rubric(tmp_path / "three.toml"), load_rubric(tmp_path / "unset.toml")
+    assert three.shared["dispute_window_days"] == 3
+    assert unset.shared["dispute_window_days"] == 14
+    assert three.label == unset.label == load_rubric(ROOT / "rubrics" / "default.toml").label
 
 
 # --- disputes: the dashboard ----------------------------------------------------------------
