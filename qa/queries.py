@@ -20,7 +20,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -1239,21 +1239,24 @@ def dispute_window() -> int:
         return DEFAULT_DISPUTE_WINDOW
 
 
+def _utc(stamp: str) -> datetime:
+    """A stored timestamp as an aware UTC time (a stamp without a zone is UTC)."""
+    moment = datetime.fromisoformat(stamp)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _dispute_deadline(shared_at: str | None, days: int) -> str | None:
-    """The moment the dispute window of a review shared at ``shared_at`` closes."""
+    """The moment (ISO, UTC) the dispute window of a review shared at ``shared_at`` closes."""
     if not shared_at:
         return None
-    from datetime import datetime
-
-    return (datetime.fromisoformat(shared_at) + timedelta(days=days)).isoformat(
-        timespec="seconds")
+    return (_utc(shared_at) + timedelta(days=days)).isoformat(timespec="seconds")
 
 
 def can_dispute(call: dict[str, Any], days: int | None = None) -> bool:
     """Whether the window for disputing a shared review (a row with ``shared_at``) is open."""
     deadline = _dispute_deadline(call.get("shared_at"), dispute_window() if days is None
                                  else days)
-    return deadline is not None and store.now() <= deadline
+    return deadline is not None and datetime.now(UTC) <= _utc(deadline)
 
 
 def open_dispute(conn: sqlite3.Connection, viewer: Viewer, call_id: str, reason: str,

@@ -252,6 +252,10 @@ def test_the_dispute_window_closes(qa_db: dict[str, str], tmp_path: Path,
                      "WHERE call_id = ?", [qa_db["mine"]])
     with pytest.raises(ValueError, match="14 days"):
         queries.open_dispute(conn, AGENT, qa_db["mine"], "late", criterion=qa_db["criterion"])
+    [row] = [c for c in queries.shared_calls(conn, AGENT) if c["call_id"] == qa_db["mine"]]
+    assert not row["can_dispute"]
+    recent = conn.execute("SELECT datetime('now', '-13 days')").fetchone()[0]
+    assert queries.can_dispute({"shared_at": recent})  # SQLite's format, no zone: UTC
     rubric = (ROOT / "rubrics" / "default.toml").read_text().replace(
         "dispute_window_days = 14", "dispute_window_days = 30")
     (tmp_path / "r.toml").write_text(rubric)

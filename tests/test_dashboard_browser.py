@@ -248,8 +248,9 @@ def test_agent_disputes_coach_resolves_agent_sees_outcome(page: object, browser_
     sign_in(tab, "coach", "Calls")
     tab.get_by_role("link", name="Disputes (1)").click()
     tab.get_by_role("heading", name="Disputes (1 open)").wait_for()
-    assert tab.get_by_text(reason).count() == 1
+    tab.get_by_text(reason).wait_for()
     settle(tab)
+    assert tab.get_by_text(reason).count() == 1
     keep(tab, tmp_path, "disputes.png")
     tab.get_by_text("Change the score", exact=True).click()
     tab.get_by_role("spinbutton", name="New score (when changing it)").fill("95")
@@ -270,4 +271,4 @@ def test_agent_disputes_coach_resolves_agent_sees_outcome(page: object, browser_
     tab.get_by_role("button", name="Sign out").click()
     sign_in(tab, "agent", "My feedback")
     tab.get_by_text("to 95 by coach", exact=False).first.wait_for()
-    assert tab.get_by_text("You did: I have changed the score.").count() >= 1
+    tab.get_by_text("You did: I have changed the score.").first.wait_for()
