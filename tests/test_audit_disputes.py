@@ -344,6 +344,9 @@ def test_agent_sees_no_disputes_page_and_it_refuses_them(qa_db: dict[str, str]) 
     page.run()
     assert "not available to your role" in texts(page)
     assert not page.get("form")
+    signed_out = AppTest.from_file(str(ROOT / "qa" / "ui" / "disputes.py"),
+                                   default_timeout=60).run()
+    assert "Please sign in first" in texts(signed_out) and not signed_out.get("form")
 
 
 def test_open_count_on_the_sidebar(qa_db: dict[str, str]) -> None:
