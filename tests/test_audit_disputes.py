@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from qa import queries, store
 from qa.auth import Viewer, add_user
 from qa.cli import main
+from qa.ui.common import md
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -313,6 +314,12 @@ def test_dispute_resolve_outcome_in_the_dashboard(qa_db: dict[str, str]) -> None
     assert "Disputes (1 open)" in texts(at)
     assert "I &lt;b&gt;did&lt;/b&gt; apologise" in texts(at)  # shown as typed, escaped
     [did] = [r[0] for r in sqlite3.connect(qa_db["db"]).execute("SELECT id FROM disputes")]
+    next(b for b in at.button if b.label == "Open the call").click()
+    at.run()  # the disputed call opens on the review page, its open dispute shown there
+    assert not at.exception
+    assert [t.value for t in at.title] == [f"Call {md(call)}"]
+    assert "Answer it on the" in texts(at)
+    at.switch_page("qa/ui/disputes.py").run()
     at.radio(key=f"outcome-{did}").set_value("changed")
     at.number_input(key=f"new-score-{did}").set_value(85.0)
     at.text_area(key=f"reply-{did}").input("Agreed, well done.")

@@ -301,7 +301,7 @@ def history(conn: sqlite3.Connection, who: Viewer, call_id: str) -> None:
         "When": r["at"][:19].replace("T", " "), "Who": r["actor"], "What": r["action"],
         "About": r["target"] or "", "Before": _change_text(r["before"]),
         "After": _change_text(r["after"])} for r in rows]),
-        hide_index=True, use_container_width=True, key=f"history-{call_id}")
+        hide_index=True, width="stretch", key=f"history-{call_id}")
 
 
 def audit_downloads(conn: sqlite3.Connection, who: Viewer, key: str) -> None:

@@ -65,6 +65,10 @@ def _one(conn: sqlite3.Connection, who: Viewer, d: dict[str, Any]) -> None:
             components.text(d["finding"].get("quote") or "", quote=True, muted=True)
         st.caption("The agent's reason:")
         components.text(d["reason"])
+        if st.button("Open the call", key=f"open-dispute-{d['id']}",
+                     icon=":material/rate_review:"):
+            st.session_state["review-call"] = d["call_id"]
+            st.switch_page("qa/ui/review.py")
         with st.form(f"resolve-{d['id']}"):
             outcome = st.radio("Outcome", list(OUTCOMES), format_func=OUTCOMES.get,
                                key=f"outcome-{d['id']}", horizontal=True)
