@@ -423,17 +423,12 @@ def _os_user() -> str:
 
 def _record(conn: sqlite3.Connection, actor: str, action: str, target: str,
             before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
-    """Append one account change to the audit trail (inside the caller's transaction).
-
-    The single place account changes are written: at merge it is re-pointed to the shared
-    audit trail. ``before``/``after`` hold the changed fields, never a password or its hash.
-    """
-    conn.execute(
-        "INSERT INTO account_changes (at, actor, action, target, before, after) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [store.now(), actor, action, target,
-         None if before is None else json.dumps(dict(before), sort_keys=True),
-         None if after is None else json.dumps(dict(after), sort_keys=True)])
+    """Append one account change to the audit trail (inside the caller's transaction), as
+    action ``account.<action>``. ``before``/``after`` hold the changed fields, never a
+    password or its hash."""
+    store.audit(conn, actor, f"account.{action}", target=target,
+                before=None if before is None else dict(before),
+                after=None if after is None else dict(after))
 
 
 def _account(conn: sqlite3.Connection, name: str) -> dict[str, Any]:

@@ -739,6 +739,23 @@ def watch(folder: str, db_path: str, rubric_path: str | None, filename_pattern: 
 
 
 @main.group()
+def audit() -> None:
+    """The audit trail: every change a person made (append-only)."""
+
+
+@audit.command("export")
+@_db_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
+              show_default=True, help="CSV (formula-safe) or JSON Lines, one row per change")
+@click.option("--call", "call_id", default=None, help="only this call's history")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+def audit_export(db_path: str, fmt: str, call_id: str | None, output: Any) -> None:
+    """Write the audit trail, oldest first, streamed row by row."""
+    db = store.open_db(db_path)
+    store.write_audit(store.iter_audit(db, call_id), fmt, output)
+
+
+@main.group()
 def users() -> None:
     """Dashboard accounts (passwords stored as Argon2 hashes)."""
 

@@ -20,7 +20,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -597,7 +597,11 @@ def add_note(conn: sqlite3.Connection, viewer: Viewer, call_id: str, body: str,
             "INSERT INTO notes (call_id, finding_id, finding_ref, author, body, for_agent, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [call_id, finding_id, ref, viewer.user, body, int(for_agent), store.now()])
-    return int(cur.lastrowid or 0)
+        note_id = int(cur.lastrowid or 0)
+        store.audit(conn, viewer.user, "note.add", call_id, f"note {note_id}",
+                    after={"body": body, "for_agent": bool(for_agent),
+                           "finding": json.loads(ref) if ref else None})
+    return note_id
 
 
 def set_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str, criterion: str,
@@ -615,14 +619,35 @@ def set_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str, criteri
     if machine is None:
         raise LookupError(f"no criterion {criterion!r} on this call")
     with conn:
-        conn.execute(
-            "INSERT INTO overrides (call_id, criterion, score, machine_score, reason, author, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, criterion) DO UPDATE "
-            "SET score = excluded.score, machine_score = excluded.machine_score, "
-            "reason = excluded.reason, author = excluded.author, "
-            "created_at = excluded.created_at",
-            [call_id, criterion, float(score), machine["score"], reason, viewer.user,
-             store.now()])
+        _write_override(conn, viewer, call_id, criterion, float(score), machine["score"],
+                        reason)
+
+
+def _override_state(conn: sqlite3.Connection, call_id: str, criterion: str
+                    ) -> dict[str, Any] | None:
+    row = conn.execute("SELECT score, machine_score, reason, author, created_at FROM overrides "
+                       "WHERE call_id = ? AND criterion = ?", [call_id, criterion]).fetchone()
+    return dict(row) if row else None
+
+
+def _write_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str, criterion: str,
+                    score: float, machine_score: float | None, reason: str,
+                    dispute: int | None = None) -> None:
+    """Set the override and its audit row, in the caller's transaction. The overrides table
+    holds only the current one: its history is the trail."""
+    before = _override_state(conn, call_id, criterion)
+    conn.execute(
+        "INSERT INTO overrides (call_id, criterion, score, machine_score, reason, author, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, criterion) DO UPDATE "
+        "SET score = excluded.score, machine_score = excluded.machine_score, "
+        "reason = excluded.reason, author = excluded.author, "
+        "created_at = excluded.created_at",
+        [call_id, criterion, score, machine_score, reason, viewer.user, store.now()])
+    after = _override_state(conn, call_id, criterion)
+    if after is not None and dispute is not None:
+        after["dispute"] = dispute
+    store.audit(conn, viewer.user, "override.change" if before else "override.set", call_id,
+                criterion, before=before, after=after)
 
 
 def remove_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
@@ -630,8 +655,12 @@ def remove_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
     """Go back to the machine's score for a criterion."""
     _staff_call(conn, viewer, call_id)
     with conn:
+        before = _override_state(conn, call_id, criterion)
+        if before is None:
+            return
         conn.execute("DELETE FROM overrides WHERE call_id = ? AND criterion = ?",
                      [call_id, criterion])
+        store.audit(conn, viewer.user, "override.remove", call_id, criterion, before=before)
 
 
 def set_reviewed(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
@@ -639,6 +668,7 @@ def set_reviewed(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
     """Mark a call reviewed (or not; un-reviewing also stops sharing it)."""
     _staff_call(conn, viewer, call_id)
     with conn:
+        before = _review_state(conn, call_id)
         if reviewed:
             conn.execute(
                 "INSERT INTO reviews (call_id, reviewed_by, reviewed_at) VALUES (?, ?, ?) "
@@ -646,6 +676,14 @@ def set_reviewed(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
                 "reviewed_at = excluded.reviewed_at", [call_id, viewer.user, store.now()])
         else:
             conn.execute("DELETE FROM reviews WHERE call_id = ?", [call_id])
+        store.audit(conn, viewer.user, "review.mark" if reviewed else "review.unmark",
+                    call_id, before=before, after=_review_state(conn, call_id))
+
+
+def _review_state(conn: sqlite3.Connection, call_id: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT reviewed_by, reviewed_at, shared_by, shared_at FROM reviews "
+                       "WHERE call_id = ?", [call_id]).fetchone()
+    return dict(row) if row else None
 
 
 def decide_roles(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
@@ -678,6 +716,7 @@ def set_shared(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
     _staff_call(conn, viewer, call_id)
     now = store.now()
     with conn:
+        before = _review_state(conn, call_id)
         if shared:
             conn.execute(
                 "INSERT INTO reviews (call_id, reviewed_by, reviewed_at, shared_by, shared_at) "
@@ -689,6 +728,8 @@ def set_shared(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
         else:
             conn.execute("UPDATE reviews SET shared_by = NULL, shared_at = NULL "
                          "WHERE call_id = ?", [call_id])
+        store.audit(conn, viewer.user, "review.share" if shared else "review.unshare",
+                    call_id, before=before, after=_review_state(conn, call_id))
 
 
 def acknowledge(conn: sqlite3.Connection, viewer: Viewer, call_id: str, comment: str) -> None:
@@ -704,6 +745,8 @@ def acknowledge(conn: sqlite3.Connection, viewer: Viewer, call_id: str, comment:
     with conn:
         conn.execute("INSERT INTO acknowledgements (call_id, user, comment, created_at) "
                      "VALUES (?, ?, ?, ?)", [call_id, viewer.user, comment or None, store.now()])
+        store.audit(conn, viewer.user, "review.acknowledge", call_id,
+                    after={"comment": comment or None})
 
 
 # --- per-agent coaching points ----------------------------------------------------------------
@@ -912,8 +955,16 @@ def shared_calls(conn: sqlite3.Connection, viewer: Viewer, agent: str | None = N
     for o in conn.execute(f"SELECT call_id, criterion, score, machine_score, reason FROM "
                           f"overrides WHERE call_id IN ({_in(ids)})", ids):
         overrides[o["call_id"]].append(dict(o))
+    disputes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for d in _dispute_rows(conn.execute(f"SELECT {_DISPUTE_COLUMNS} FROM disputes d "
+                                        f"WHERE d.call_id IN ({_in(ids)}) ORDER BY d.id", ids)):
+        disputes[d["call_id"]].append(d)
+    days = dispute_window()
     for r in rows:
         r["summary"] = json.loads(r["summary"]) if r["summary"] else {}
+        r["disputes"] = disputes.get(r["call_id"], [])
+        r["dispute_until"] = _dispute_deadline(r["shared_at"], days)
+        r["can_dispute"] = can_dispute(r, days)
         r["notes"] = notes.get(r["call_id"], [])
         r["acknowledgements"] = acks.get(r["call_id"], [])
         r["overrides"] = overrides.get(r["call_id"], [])
@@ -984,11 +1035,23 @@ def mark_finding(conn: sqlite3.Connection, viewer: Viewer, call_id: str, utteran
     if verdict != calibration.ADDED and not found:
         raise LookupError("the machine has no such finding on that utterance")
     with conn:
+        before = _mark_state(conn, viewer, call_id, utterance_idx, label)
         conn.execute(
             "INSERT INTO finding_marks (call_id, utterance_idx, label, verdict, coach, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, utterance_idx, label, "
             "coach) DO UPDATE SET verdict = excluded.verdict, created_at = excluded.created_at",
             [call_id, utterance_idx, label, verdict, viewer.user, store.now()])
+        store.audit(conn, viewer.user, "finding.mark", call_id,
+                    f"utterance {utterance_idx} {label}", before=before,
+                    after={"verdict": verdict})
+
+
+def _mark_state(conn: sqlite3.Connection, viewer: Viewer, call_id: str, utterance_idx: int,
+                label: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT verdict FROM finding_marks WHERE call_id = ? AND "
+                       "utterance_idx = ? AND label = ? AND coach = ?",
+                       [call_id, utterance_idx, label, viewer.user]).fetchone()
+    return {"verdict": row[0]} if row else None
 
 
 def remove_mark(conn: sqlite3.Connection, viewer: Viewer, call_id: str, utterance_idx: int,
@@ -996,8 +1059,13 @@ def remove_mark(conn: sqlite3.Connection, viewer: Viewer, call_id: str, utteranc
     """Take back the viewer's own mark on an utterance and label."""
     _staff_call(conn, viewer, call_id)
     with conn:
+        before = _mark_state(conn, viewer, call_id, utterance_idx, label)
+        if before is None:
+            return
         conn.execute("DELETE FROM finding_marks WHERE call_id = ? AND utterance_idx = ? "
                      "AND label = ? AND coach = ?", [call_id, utterance_idx, label, viewer.user])
+        store.audit(conn, viewer.user, "finding.unmark", call_id,
+                    f"utterance {utterance_idx} {label}", before=before)
 
 
 def call_marks(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> list[dict[str, Any]]:
@@ -1218,3 +1286,221 @@ def update_themes(conn: sqlite3.Connection, viewer: Viewer) -> Any:
 
     from qa import themes as theme_lib
     return theme_lib.update(sqlite_utils.Database(conn))
+
+
+# --- audit trail ---------------------------------------------------------------------------
+
+def call_history(conn: sqlite3.Connection, viewer: Viewer, call_id: str
+                 ) -> list[dict[str, Any]]:
+    """Who changed what on one call and when, oldest first (staff only: the trail holds
+    overrides and notes an agent may not have been shown). ``before``/``after`` are parsed."""
+    _require(viewer, LEAD, COACH)
+    rows = list(store.iter_audit(conn, call_id))
+    for r in rows:
+        r["before"] = json.loads(r["before"]) if r["before"] else None
+        r["after"] = json.loads(r["after"]) if r["after"] else None
+    return rows
+
+
+def audit_trail(conn: sqlite3.Connection, viewer: Viewer) -> Iterable[dict[str, Any]]:
+    """The whole audit trail, oldest first, streamed (leads only), before/after as JSON text."""
+    _require(viewer, LEAD)
+    return store.iter_audit(conn)
+
+
+# --- disputes --------------------------------------------------------------------------------
+
+OPEN, UPHELD, CHANGED = "open", "upheld", "changed"
+DEFAULT_DISPUTE_WINDOW = 14
+
+
+def dispute_window() -> int:
+    """Days after sharing during which an agent may dispute: the rubric's
+    ``[shared] dispute_window_days`` (14 when the rubric cannot be read)."""
+    try:
+        from qa.rubric import load_rubric
+
+        return int(load_rubric().shared.get("dispute_window_days", DEFAULT_DISPUTE_WINDOW))
+    except Exception:  # a broken rubric file must not take the dashboard down
+        return DEFAULT_DISPUTE_WINDOW
+
+
+def _utc(stamp: str) -> datetime:
+    """A stored timestamp as an aware UTC time (a stamp without a zone is UTC)."""
+    moment = datetime.fromisoformat(stamp)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _dispute_deadline(shared_at: str | None, days: int) -> str | None:
+    """The moment (ISO, UTC) the dispute window of a review shared at ``shared_at`` closes."""
+    if not shared_at:
+        return None
+    return (_utc(shared_at) + timedelta(days=days)).isoformat(timespec="seconds")
+
+
+def can_dispute(call: dict[str, Any], days: int | None = None) -> bool:
+    """Whether the window for disputing a shared review (a row with ``shared_at``) is open."""
+    deadline = _dispute_deadline(call.get("shared_at"), dispute_window() if days is None
+                                 else days)
+    return deadline is not None and datetime.now(UTC) <= _utc(deadline)
+
+
+def open_dispute(conn: sqlite3.Connection, viewer: Viewer, call_id: str, reason: str,
+                 criterion: str | None = None, finding_id: int | None = None) -> int:
+    """An agent disputes a criterion's score or one finding on one of their shared reviews,
+    with a reason; returns the dispute's id. Refused (LookupError, as for a call that does not
+    exist) for a call that is not the agent's own shared one; ValueError once the dispute
+    window has closed or when the same item already has an open dispute."""
+    _require(viewer, AGENT)
+    cond, params = _visible(viewer, "c", "id")
+    row = conn.execute(f"SELECT c.agent, r.shared_at FROM calls c JOIN reviews r "
+                       f"ON r.call_id = c.id WHERE c.id = ? AND {cond}",
+                       [call_id, *params]).fetchone()
+    if row is None:
+        raise LookupError("no such call among the reviews shared with you")
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("say why you disagree")
+    if len(reason) > MAX_NOTE_LENGTH:
+        raise ValueError(f"a reason is at most {MAX_NOTE_LENGTH} characters")
+    days = dispute_window()
+    if not can_dispute(dict(row), days):
+        raise ValueError(f"reviews can be disputed for {days} days after they are shared; "
+                         "this one's window has closed")
+    ref = None
+    if finding_id is not None:
+        f = conn.execute("SELECT criterion, label, start, quote FROM findings "
+                         "WHERE id = ? AND call_id = ?", [finding_id, call_id]).fetchone()
+        if f is None:
+            raise LookupError("that finding is not on this call")
+        criterion = f["criterion"]
+        ref = json.dumps({"label": f["label"], "start": f["start"], "quote": f["quote"]})
+    if not criterion:
+        raise ValueError("choose the score or the finding you dispute")
+    score = conn.execute("SELECT s.score, o.score FROM scores s LEFT JOIN overrides o "
+                         "ON o.call_id = s.call_id AND o.criterion = s.criterion "
+                         "WHERE s.call_id = ? AND s.criterion = ?",
+                         [call_id, criterion]).fetchone()
+    if score is None:
+        raise LookupError(f"no criterion {criterion!r} on this call")
+    with conn:
+        if conn.execute("SELECT 1 FROM disputes WHERE call_id = ? AND criterion = ? AND "
+                        "finding_id IS ? AND status = 'open'",
+                        [call_id, criterion, finding_id]).fetchone():
+            raise ValueError("you already disputed this; your coach has not answered yet")
+        current = score[1] if score[1] is not None else score[0]
+        cur = conn.execute(
+            "INSERT INTO disputes (call_id, agent, raised_by, criterion, finding_id, "
+            "finding_ref, reason, created_at, machine_score, disputed_score) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [call_id, row["agent"], viewer.user, criterion, finding_id, ref, reason,
+             store.now(), score[0], current])
+        dispute_id = int(cur.lastrowid or 0)
+        store.audit(conn, viewer.user, "dispute.open", call_id, f"dispute {dispute_id}",
+                    after={"criterion": criterion, "finding": json.loads(ref) if ref else None,
+                           "reason": reason, "score": current})
+    return dispute_id
+
+
+_DISPUTE_COLUMNS = ("d.id, d.call_id, d.agent, d.raised_by, d.criterion, d.finding_id, "
+                    "d.finding_ref, d.reason, d.created_at, d.status, d.machine_score, "
+                    "d.disputed_score, d.new_score, d.reply, d.resolved_by, d.resolved_at")
+
+
+def _dispute_rows(cur: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
+    rows = _rows(cur)
+    for r in rows:
+        r["finding"] = json.loads(r.pop("finding_ref")) if r.get("finding_ref") else None
+    return rows
+
+
+def call_disputes(conn: sqlite3.Connection, viewer: Viewer, call_id: str
+                  ) -> list[dict[str, Any]]:
+    """The disputes on one call the viewer may read (an agent: only on their own shared
+    calls), oldest first, with their outcomes."""
+    cond, params = _visible(viewer, "c", "id")
+    return _dispute_rows(conn.execute(
+        f"SELECT {_DISPUTE_COLUMNS} FROM disputes d JOIN calls c ON c.id = d.call_id "
+        f"WHERE d.call_id = ? AND {cond} ORDER BY d.id", [call_id, *params]))
+
+
+def dispute_queue(conn: sqlite3.Connection, viewer: Viewer, status: str = OPEN,
+                  limit: int = 500) -> list[dict[str, Any]]:
+    """Disputes for coaches and leads: the open ones oldest first (``status`` "open"), or
+    the resolved ones newest first ("resolved"), with the call's time and current score."""
+    _require(viewer, LEAD, COACH)
+    where, order = (("d.status = 'open'", "d.id") if status == OPEN
+                    else ("d.status != 'open'", "d.resolved_at DESC, d.id DESC"))
+    return _dispute_rows(conn.execute(
+        f"SELECT {_DISPUTE_COLUMNS}, coalesce(c.call_time, c.scored_at) AS call_time, "
+        f"coalesce(o.score, s.score) AS current_score FROM disputes d "
+        f"LEFT JOIN calls c ON c.id = d.call_id "
+        f"LEFT JOIN scores s ON s.call_id = d.call_id AND s.criterion = d.criterion "
+        f"LEFT JOIN overrides o ON o.call_id = d.call_id AND o.criterion = d.criterion "
+        f"WHERE {where} ORDER BY {order} LIMIT ?", [limit]))
+
+
+def open_dispute_count(conn: sqlite3.Connection, viewer: Viewer) -> int:
+    """How many disputes wait for a coach (staff only)."""
+    _require(viewer, LEAD, COACH)
+    return int(conn.execute("SELECT count(*) FROM disputes WHERE status = 'open'"
+                            ).fetchone()[0])
+
+
+def resolve_dispute(conn: sqlite3.Connection, viewer: Viewer, dispute_id: int, outcome: str,
+                    reply: str, new_score: float | None = None) -> None:
+    """A coach or lead answers an open dispute: ``upheld`` (the score stands) or ``changed``
+    (``new_score`` becomes the criterion's override, set as any override is, with the reply
+    as its reason), always with a reply the agent reads."""
+    _require(viewer, LEAD, COACH)
+    reply = reply.strip()
+    if not reply:
+        raise ValueError("write a reply for the agent")
+    if len(reply) > MAX_NOTE_LENGTH:
+        raise ValueError(f"a reply is at most {MAX_NOTE_LENGTH} characters")
+    if outcome not in (UPHELD, CHANGED):
+        raise ValueError(f"an outcome is {UPHELD} or {CHANGED}")
+    if outcome == CHANGED:
+        if new_score is None or not 0 <= new_score <= 100:
+            raise ValueError("a changed score is between 0 and 100")
+    else:
+        new_score = None
+    with conn:
+        d = conn.execute("SELECT * FROM disputes WHERE id = ?", [dispute_id]).fetchone()
+        if d is None:
+            raise LookupError(f"no dispute {dispute_id}")
+        if d["status"] != OPEN:
+            raise ValueError("this dispute was already resolved")
+        if outcome == CHANGED:
+            machine = conn.execute("SELECT score FROM scores WHERE call_id = ? AND "
+                                   "criterion = ?", [d["call_id"], d["criterion"]]).fetchone()
+            if machine is None:
+                raise LookupError("the disputed criterion is no longer on this call")
+            _write_override(conn, viewer, d["call_id"], d["criterion"], float(new_score or 0),
+                            machine["score"], reply, dispute=dispute_id)
+        now = store.now()
+        conn.execute("UPDATE disputes SET status = ?, new_score = ?, reply = ?, "
+                     "resolved_by = ?, resolved_at = ? WHERE id = ?",
+                     [outcome, new_score, reply, viewer.user, now, dispute_id])
+        store.audit(conn, viewer.user, "dispute.resolve", d["call_id"], f"dispute {dispute_id}",
+                    before={"status": OPEN, "score": d["disputed_score"]},
+                    after={"status": outcome, "score": new_score, "reply": reply})
+
+
+def dispute_options(conn: sqlite3.Connection, viewer: Viewer, call_id: str
+                    ) -> dict[str, list[dict[str, Any]]]:
+    """What an agent can dispute on a call they may read: each scored criterion (with its
+    score, override applied) and each coaching finding. Empty for a call they may not read."""
+    cond, params = _visible(viewer, "c", "id")
+    if conn.execute(f"SELECT 1 FROM calls c WHERE c.id = ? AND {cond}",
+                    [call_id, *params]).fetchone() is None:
+        return {"criteria": [], "findings": []}
+    return {
+        "criteria": _rows(conn.execute(
+            "SELECT s.criterion, coalesce(o.score, s.score) AS score FROM scores s "
+            "LEFT JOIN overrides o ON o.call_id = s.call_id AND o.criterion = s.criterion "
+            "WHERE s.call_id = ? AND s.score IS NOT NULL ORDER BY s.rowid", [call_id])),
+        "findings": _rows(conn.execute(
+            "SELECT id, criterion, label, start, quote FROM findings WHERE call_id = ? "
+            "AND polarity = 'coaching' ORDER BY start, id", [call_id])),
+    }

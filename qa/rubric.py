@@ -52,6 +52,12 @@ SHARED_PARAMS: dict[str, str] = {
 SHARED_OPTIONAL: dict[str, tuple[str, Any]] = {
     "repeat_contact_days": (NUMBER, 7.0),
 }
+# Optional [shared] keys that do not change any score, with their defaults: they are left out
+# of the rubric's digest, so setting them does not make every stored call look out of date.
+SHARED_SETTINGS: dict[str, tuple[str, Any]] = {
+    # Days after a review is shared during which its agent may dispute it.
+    "dispute_window_days": (INTEGER, 14),
+}
 # Shared keys that must lie in a range (inclusive).
 SHARED_RANGES: dict[str, tuple[float, float]] = {
     "one_voice_similarity": (0.0, 1.0),
@@ -141,11 +147,15 @@ def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
     _no_unknown(meta, {"name", "version", "description"}, "rubric.")
 
     shared_raw = _table(data, "shared")
-    _no_unknown(shared_raw, set(SHARED_PARAMS) | set(SHARED_OPTIONAL), "shared.")
+    _no_unknown(shared_raw, set(SHARED_PARAMS) | set(SHARED_OPTIONAL) | set(SHARED_SETTINGS),
+                "shared.")
     shared = {k: _check(shared_raw, k, kind, f"shared.{k}") for k, kind in SHARED_PARAMS.items()}
-    for key, (kind, default) in SHARED_OPTIONAL.items():
+    for key, (kind, default) in (SHARED_OPTIONAL | SHARED_SETTINGS).items():
         shared[key] = _check(shared_raw, key, kind, f"shared.{key}") if key in shared_raw \
             else default
+    if shared["dispute_window_days"] < 0:
+        raise RubricError("shared.dispute_window_days: must be 0 or more, got "
+                          f"{shared['dispute_window_days']}")
     for key, (low, high) in SHARED_RANGES.items():
         if not low <= shared[key] <= high:
             raise RubricError(f"shared.{key}: must be from {low:g} to {high:g}, "
@@ -175,7 +185,10 @@ def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
     if not criteria:
         raise RubricError("criteria: no criterion is enabled")
     limits = _limits(data.get("limits", {}))
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    scoring = {**data, "shared": {k: v for k, v in shared_raw.items()
+                                  if k not in SHARED_SETTINGS}}
+    digest = hashlib.sha256(json.dumps(scoring, sort_keys=True, default=str).encode()
+                            ).hexdigest()
     return Rubric(name, version, digest, path, shared, criteria, limits)
 
 

@@ -12,12 +12,12 @@ import re
 import socket
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -278,17 +278,142 @@ def _calls_timing(db: sqlite_utils.Database) -> None:
     db.table("calls").add_column("timing", str)
 
 
-@_step("0006_account_admin")
+@_step("0006_audit_disputes")
+def _audit_disputes(db: sqlite_utils.Database) -> None:
+    """The append-only audit trail of every change a person makes, and agents' disputes."""
+    db.executescript(AUDIT_DISPUTES_SCHEMA)
+
+
+@_step("0007_account_admin")
 def _account_admin(db: sqlite_utils.Database) -> None:
     """Account management: when each account last signed in with its password (the Accounts
     page), a counter bumped on every disable and enable that invalidates the session tokens
-    issued before (``qa.auth.issue_token``), and the append-only ``account_changes`` trail."""
+    issued before (``qa.auth.issue_token``), and ``account_changes``, the view of the audit
+    trail's account rows."""
     columns = db.table("users").columns_dict
     if "last_signin_at" not in columns:
         db.execute("ALTER TABLE users ADD COLUMN last_signin_at TEXT")
     if "session_epoch" not in columns:
         db.execute("ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
     db.executescript(ACCOUNT_CHANGES_SCHEMA)
+
+
+# --- audit trail and disputes (issue 15) --------------------------------------------------
+# One self-contained block (no foreign keys), so it can move as is into a numbered migration.
+# ``audit_log``: one row per change a person made (who, when, what, which call or other
+# target, the state before and after as JSON). It is append-only: the triggers refuse any
+# DELETE and any UPDATE, whatever tries it, so no page or command can rewrite the history.
+# The one exception is a call's id changing when it is stored redacted (an id may hold a card
+# or phone number, which must not survive anywhere): ``_move_call_records`` names that one
+# move in ``meta.audit_rekey`` for the length of its transaction, and only ``call_id``, only
+# from that old id to that new one, may then change.
+# ``disputes``: an agent contests one criterion (or one finding, whose criterion is kept too)
+# of a shared review with a reason; a coach or lead resolves it: ``upheld`` (the score stands)
+# or ``changed`` (an override with ``new_score`` was set), with a reply.
+AUDIT_DISPUTES_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        call_id TEXT,
+        target TEXT,
+        before TEXT,
+        after TEXT
+    );
+    CREATE INDEX IF NOT EXISTS idx_audit_log_call ON audit_log (call_id, id);
+    CREATE INDEX IF NOT EXISTS idx_audit_log_at ON audit_log (at);
+    CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+        WHEN NOT (NEW.id IS OLD.id AND NEW.at IS OLD.at AND NEW.actor IS OLD.actor
+                  AND NEW.action IS OLD.action AND NEW.target IS OLD.target
+                  AND NEW.before IS OLD.before AND NEW.after IS OLD.after
+                  AND EXISTS (SELECT 1 FROM meta WHERE key = 'audit_rekey'
+                              AND value = json_array(OLD.call_id, NEW.call_id)))
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TABLE IF NOT EXISTS disputes (
+        id INTEGER PRIMARY KEY,
+        call_id TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        raised_by TEXT NOT NULL,
+        criterion TEXT NOT NULL,
+        finding_id INTEGER,
+        finding_ref TEXT,
+        reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'upheld', 'changed')),
+        machine_score REAL,
+        disputed_score REAL,
+        new_score REAL,
+        reply TEXT,
+        resolved_by TEXT,
+        resolved_at TEXT
+    );
+    CREATE INDEX IF NOT EXISTS idx_disputes_status ON disputes (status, created_at);
+    CREATE INDEX IF NOT EXISTS idx_disputes_call ON disputes (call_id);
+"""
+
+# Tables whose rows are never rewritten: a call's id changing on redaction moves them apart.
+APPEND_ONLY = ("audit_log",)
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
+def audit(conn: sqlite3.Connection | sqlite_utils.Database, actor: str, action: str,
+          call_id: str | None = None, target: str | None = None, before: Any = None,
+          after: Any = None) -> int:
+    """Append one row to the audit trail: ``actor`` (the account name) did ``action`` (a
+    dotted name such as ``override.change`` or ``user.disable``) on ``call_id`` and/or
+    ``target`` (what else it was about: a criterion, an account, a dispute id), changing
+    ``before`` into ``after`` (any JSON-able values; None for "nothing"). Returns the row id.
+
+    It writes inside the caller's transaction and does not commit: call it in the same
+    ``with conn:`` (or ``store.transaction``) as the change it records, so both are stored or
+    neither is."""
+    raw = getattr(conn, "conn", conn)  # a sqlite_utils.Database or a sqlite3.Connection
+    cur = raw.execute(
+        "INSERT INTO audit_log (at, actor, action, call_id, target, before, after) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [now(), str(actor), str(action), call_id, None if target is None else str(target),
+         _json_or_none(before), _json_or_none(after)])
+    return int(cur.lastrowid or 0)
+
+
+AUDIT_COLUMNS = ("id", "at", "actor", "action", "call_id", "target", "before", "after")
+
+
+def iter_audit(conn: sqlite3.Connection | sqlite_utils.Database, call_id: str | None = None
+               ) -> Iterator[dict[str, Any]]:
+    """The audit trail (of one call, or all of it), oldest first, streamed row by row."""
+    raw = getattr(conn, "conn", conn)
+    sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_log"
+    params: list[Any] = []
+    if call_id is not None:
+        sql += " WHERE call_id = ?"
+        params.append(call_id)
+    for row in raw.execute(sql + " ORDER BY id", params):
+        yield dict(zip(AUDIT_COLUMNS, row, strict=True))
+
+
+def write_audit(rows: Iterable[dict[str, Any]], fmt: str, output: IO[str]) -> None:
+    """Audit rows (``iter_audit``) to ``output`` as CSV (every cell formula-safe, see
+    ``qa.csvsafe``) or JSON Lines (``before``/``after`` as JSON values, not strings)."""
+    from qa.csvsafe import SafeDictWriter
+
+    if fmt == "jsonl":
+        for row in rows:
+            row = {**row, **{k: json.loads(row[k]) if row[k] else None
+                             for k in ("before", "after")}}
+            output.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    if fmt != "csv":
+        raise ValueError(f"unknown audit export format {fmt!r}")
+    writer = SafeDictWriter(output, list(AUDIT_COLUMNS))
+    writer.writeheader()
+    writer.writerows(rows)
 
 
 # --- complaint themes (qa/themes.py) ------------------------------------------------------
@@ -403,27 +528,14 @@ CALL_TIME_SQL = "coalesce({p}call_time, {p}scored_at)"
 WEEK_SQL = "date({t}, 'weekday 0', '-6 days')"
 
 # --- account changes: BEGIN (re-point to the shared audit trail at merge) -------------------
-# Every change to an account (disable, enable, role, password reset) as an append-only row,
-# written only by ``qa.auth._record``: who did it (``actor``), when (``at``, UTC ISO), what
-# (``action``), to which account (``target``) and the relevant fields before and after (JSON,
-# never a password or its hash). The triggers refuse UPDATE and DELETE, so nothing in the app
-# can rewrite or remove a row. Self-contained (no foreign keys): when the shared audit trail
-# lands, ``_record`` writes there instead and this block can go.
+# Account changes (disable, enable, role, password reset, created, SSO mapping) are rows of
+# the one audit trail (``audit_log``, actions ``account.*``), written only by
+# ``qa.auth._record``; ``account_changes`` is the Accounts page's view of them. A view cannot
+# be updated or deleted from, and the trail's triggers refuse it too.
 ACCOUNT_CHANGES_SCHEMA = """
-    CREATE TABLE IF NOT EXISTS account_changes (
-        id INTEGER PRIMARY KEY,
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        action TEXT NOT NULL,
-        target TEXT NOT NULL,
-        before TEXT,
-        after TEXT
-    );
-    CREATE INDEX IF NOT EXISTS idx_account_changes_target ON account_changes (target, at);
-    CREATE TRIGGER IF NOT EXISTS account_changes_no_update BEFORE UPDATE ON account_changes
-        BEGIN SELECT RAISE(ABORT, 'account_changes is append-only'); END;
-    CREATE TRIGGER IF NOT EXISTS account_changes_no_delete BEFORE DELETE ON account_changes
-        BEGIN SELECT RAISE(ABORT, 'account_changes is append-only'); END;
+    CREATE VIEW IF NOT EXISTS account_changes AS
+        SELECT id, at, actor, substr(action, 9) AS action, target, before, after
+        FROM audit_log WHERE action LIKE 'account.%';
 """
 # --- account changes: END ---------------------------------------------------------------------
 
@@ -816,10 +928,15 @@ def save_role_decision(db: sqlite_utils.Database, info: CallInfo, scored: Scored
     """Remember a person's decision on the roles and store the re-scored call, in one
     transaction: both are stored, or neither."""
     with transaction(db):
+        previous = db.execute("SELECT swapped FROM role_decisions WHERE call_id = ?",
+                              [info.call_id]).fetchone()
+        was = bool(previous[0]) if previous else False
         db.execute("INSERT OR REPLACE INTO role_decisions (call_id, swapped, decided_by, "
                    "decided_at) VALUES (?, ?, ?, ?)",
                    [info.call_id, int(swapped), decided_by, now()])
         save_scored_call(db, info, scored, rubric_name)
+        audit(db, decided_by or "qa roles", "roles.swap" if swapped != was else "roles.confirm",
+              info.call_id, before={"swapped": was}, after={"swapped": swapped})
 
 
 def call_info(db: sqlite_utils.Database, call_id: str) -> CallInfo | None:
@@ -880,7 +997,13 @@ def _move_call_records(db: sqlite_utils.Database, old: str, new: str) -> None:
     tables = [name for (name,) in db.execute(
                   "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE "
                   "'CREATE VIRTUAL%' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '%_fts%'")
-              if name not in _CALL_DATA and "call_id" in db[name].columns_dict]
+              if name not in _CALL_DATA and name not in APPEND_ONLY
+              and "call_id" in db[name].columns_dict]
+    # The audit trail follows the call to its masked id, through the trigger's one exception.
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_rekey', "
+               "json_array(?, ?))", [old, new])
+    db.execute("UPDATE audit_log SET call_id = ? WHERE call_id = ?", [new, old])
+    db.execute("DELETE FROM meta WHERE key = 'audit_rekey'")
     for table in tables:
         if table == "run_files":
             for row_id, path, error in db.execute(

@@ -147,6 +147,10 @@ def test_account_changes_are_append_only(db_path: Path) -> None:
     assert len(before) == 4  # three accounts created, one disabled
     for sql in ["UPDATE account_changes SET actor = 'someone else'",
                 "DELETE FROM account_changes", "DELETE FROM account_changes WHERE id = 1"]:
+        with pytest.raises(sqlite3.DatabaseError, match=r"append-only|it is a view"):
+            conn.execute(sql)
+    for sql in ["UPDATE audit_log SET actor = 'someone else' WHERE action LIKE 'account.%'",
+                "DELETE FROM audit_log WHERE action LIKE 'account.%'"]:
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             conn.execute(sql)
     assert conn.execute("SELECT * FROM account_changes").fetchall() == before

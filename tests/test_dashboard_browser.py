@@ -223,3 +223,52 @@ def test_coach_marks_a_finding_and_the_lead_sees_calibration(page: object, brows
     assert tab.get_by_text("1 calls checked by coaches", exact=False).count() == 1
     assert tab.get_by_text("machine: yes", exact=False).count() >= 1
     keep(tab, tmp_path, "calibration.png")
+
+
+def test_agent_disputes_coach_resolves_agent_sees_outcome(page: object, browser_db: Path,
+                                                          tmp_path: Path) -> None:
+    """The dispute loop in the browser: the agent disputes a score of their shared review,
+    the coach changes it on the Disputes page (its count on the sidebar), the agent reads the
+    outcome and the reply."""
+    tab = page
+    sign_in(tab, "agent", "My feedback")
+    settle(tab)
+    assert tab.get_by_role("link", name="Disputes").count() == 0  # not an agent's page
+    reason = "I did give the customer a time: tomorrow before noon."
+    tab.get_by_role("textbox", name="Why (required)").fill(reason)
+    tab.get_by_role("button", name="Send dispute").click()
+    tab.get_by_text("waiting for your coach's answer", exact=False).wait_for()
+    conn = sqlite3.connect(browser_db)
+    [(dispute_id, criterion, status)] = conn.execute(
+        "SELECT id, criterion, status FROM disputes WHERE call_id = ?", [SHARED]).fetchall()
+    conn.close()
+    assert status == "open"
+
+    tab.get_by_role("button", name="Sign out").click()
+    sign_in(tab, "coach", "Calls")
+    tab.get_by_role("link", name="Disputes (1)").click()
+    tab.get_by_role("heading", name="Disputes (1 open)").wait_for()
+    tab.get_by_text(reason).wait_for()
+    settle(tab)
+    assert tab.get_by_text(reason).count() == 1
+    keep(tab, tmp_path, "disputes.png")
+    tab.get_by_text("Change the score", exact=True).click()
+    tab.get_by_role("spinbutton", name="New score (when changing it)").fill("95")
+    tab.get_by_role("textbox", name="Reply to the agent (required)").fill(
+        "You did: I have changed the score.")
+    tab.get_by_role("button", name="Resolve").click()
+    tab.get_by_text("No open disputes").wait_for()
+    conn = sqlite3.connect(browser_db)
+    assert conn.execute("SELECT status, new_score, resolved_by FROM disputes WHERE id = ?",
+                        [dispute_id]).fetchone() == ("changed", 95.0, "coach")
+    assert conn.execute("SELECT score, author FROM overrides WHERE call_id = ? AND "
+                        "criterion = ?", [SHARED, criterion]).fetchone() == (95.0, "coach")
+    assert [r[0] for r in conn.execute(
+        "SELECT action FROM audit_log WHERE call_id = ? ORDER BY id", [SHARED])][-3:] == [
+        "dispute.open", "override.set", "dispute.resolve"]
+    conn.close()
+
+    tab.get_by_role("button", name="Sign out").click()
+    sign_in(tab, "agent", "My feedback")
+    tab.get_by_text("to 95 by coach", exact=False).first.wait_for()
+    tab.get_by_text("You did: I have changed the score.").first.wait_for()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from qa import queries
 from qa.auth import AGENT, COACH, LEAD
 from qa.ui import common, signin
 
@@ -23,6 +24,9 @@ def main() -> None:
 
     conn = common.connect()
     who = common.viewer(conn)
+    # The open disputes waiting for a coach, counted on the sidebar entry (staff only).
+    open_disputes = (queries.open_dispute_count(conn, who)
+                     if who is not None and who.role in queries.STAFF else 0)
     conn.close()
 
     if who is None:
@@ -47,8 +51,11 @@ def main() -> None:
                          icon=":material/category:")
         accounts = st.Page(PAGES / "accounts.py", title="Accounts", url_path="accounts",
                            icon=":material/manage_accounts:")
-        pages = {LEAD: [overview, calls, review, coaching, themes, calibration, batch, accounts],
-                 COACH: [calls, review, coaching],
+        disputes = st.Page(PAGES / "disputes.py", url_path="disputes", icon=":material/gavel:",
+                           title=f"Disputes ({open_disputes})" if open_disputes else "Disputes")
+        pages = {LEAD: [overview, calls, review, disputes, coaching, themes, calibration, batch,
+                        accounts],
+                 COACH: [calls, review, disputes, coaching],
                  AGENT: [feedback]}[who.role]
         page = st.navigation(pages)
         signin.sidebar(who)

@@ -9,6 +9,7 @@ through ``common.md`` for Markdown), never interpreted.
 from __future__ import annotations
 
 import html
+import io
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
@@ -17,8 +18,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from qa import queries
-from qa.auth import Viewer
+from qa import queries, store
+from qa.auth import LEAD, Viewer
 from qa.ui import charts, common
 
 SEEK_KEY = "audio_seek"
@@ -278,3 +279,42 @@ def versus_team(conn: sqlite3.Connection, who: Viewer, agent: str, period: queri
                               format_func=common.criterion_name)
         st.altair_chart(charts.versus_team(mine["trend"], team["trend"], chosen, label,
                                            team["bucket"]), width="stretch")
+
+
+def _change_text(value: Any) -> str:
+    """A before/after value of the audit trail as one line of plain text."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items() if v is not None)
+    return str(value)
+
+
+def history(conn: sqlite3.Connection, who: Viewer, call_id: str) -> None:
+    """The call's audit trail (who did what when, before and after) as a table of plain text:
+    a dataframe never interprets what a person typed as Markdown or HTML."""
+    rows = queries.call_history(conn, who, call_id)
+    if not rows:
+        st.caption("Nobody has changed anything on this call yet.")
+        return
+    st.dataframe(pd.DataFrame([{
+        "When": r["at"][:19].replace("T", " "), "Who": r["actor"], "What": r["action"],
+        "About": r["target"] or "", "Before": _change_text(r["before"]),
+        "After": _change_text(r["after"])} for r in rows]),
+        hide_index=True, width="stretch", key=f"history-{call_id}")
+
+
+def audit_downloads(conn: sqlite3.Connection, who: Viewer, key: str) -> None:
+    """Leads: download the whole audit trail, as formula-safe CSV or JSON Lines."""
+    if who.role != LEAD:
+        return
+    csv_out, jsonl_out = io.StringIO(), io.StringIO()
+    store.write_audit(queries.audit_trail(conn, who), "csv", csv_out)
+    store.write_audit(queries.audit_trail(conn, who), "jsonl", jsonl_out)
+    cols = st.columns(2)
+    cols[0].download_button("Download the audit trail (CSV)",
+                            ("\ufeff" + csv_out.getvalue()).encode("utf-8"),
+                            file_name="audit_trail.csv", mime="text/csv", key=f"{key}-csv")
+    cols[1].download_button("Download the audit trail (JSON Lines)",
+                            jsonl_out.getvalue().encode("utf-8"), file_name="audit_trail.jsonl",
+                            mime="application/jsonl", key=f"{key}-jsonl")

@@ -81,6 +81,8 @@ def _shared_call(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any]) ->
         st.button("Open the call", key=f"open-{call['call_id']}", on_click=_open_call,
                   args=(call["call_id"], 0.0))
         _acknowledge(conn, who, call["call_id"], acked)
+        _disputes(conn, who, call["call_id"], call["disputes"], call["can_dispute"],
+                  call["dispute_until"])
 
 
 def _acknowledge(conn: sqlite3.Connection, who: Viewer, call_id: str,
@@ -128,6 +130,69 @@ def _one_call(conn: sqlite3.Connection, who: Viewer, call_id: str) -> None:
             st.subheader("Your coach's notes")
             components.notes(call)
         _acknowledge(conn, who, call["id"], call["acknowledgements"])
+        shared = {"shared_at": (call.get("review") or {}).get("shared_at")}
+        _disputes(conn, who, call["id"], queries.call_disputes(conn, who, call["id"]),
+                  queries.can_dispute(shared), None)
+
+
+def _outcome(d: dict[str, Any]) -> str:
+    """A dispute's outcome as the agent reads it."""
+    if d["status"] == queries.OPEN:
+        return "waiting for your coach's answer"
+    if d["status"] == queries.CHANGED:
+        return (f"score changed from {d['disputed_score']:.0f} to {d['new_score']:.0f} by "
+                f"{d['resolved_by']}")
+    return f"score upheld by {d['resolved_by']}"
+
+
+def _disputes(conn: sqlite3.Connection, who: Viewer, call_id: str,
+              disputes: list[dict[str, Any]], open_window: bool, until: str | None) -> None:
+    """The agent's disputes on a shared review with their outcomes, and the form to dispute
+    a score or a finding while the window is open."""
+    for d in disputes:
+        about = common.criterion_name(d["criterion"])
+        if d["finding"]:
+            about += " · " + common.label_text(d["finding"]["label"])
+        st.caption(f"You disputed {common.md(about)}: {common.md(_outcome(d))}")
+        components.text(d["reason"], muted=True)
+        if d["reply"]:
+            st.caption(f"Reply from {common.md(d['resolved_by'])}:")
+            components.text(d["reply"])
+    if not open_window:
+        if not disputes:
+            st.caption("The time to dispute this review has passed.")
+        return
+    options = queries.dispute_options(conn, who, call_id)
+    items: list[tuple[str, int | None]] = [(c["criterion"], None) for c in options["criteria"]]
+    items += [(f["criterion"], f["id"]) for f in options["findings"]]
+    names = {(c["criterion"], None): f"Score: {common.criterion_name(c['criterion'])} "
+             f"({c['score']:.0f})" for c in options["criteria"]}
+    names.update({(f["criterion"], f["id"]): f"Finding: {common.clock(f['start'])} "
+                  f"{common.label_text(f['label'])}" for f in options["findings"]})
+    if not items:
+        return
+    # A form, not an expander: this sits inside the review's expander, and Streamlit does
+    # not nest expanders.
+    with st.form(f"dispute-{call_id}", clear_on_submit=True):
+        st.markdown("**Disagree with a score or a finding?**")
+        if until:
+            st.caption(f"You can dispute this review until {common.day(until)}.")
+        item = st.selectbox("What you dispute", items, key=f"dispute-item-{call_id}",
+                            format_func=lambda i: names.get(i, str(i)))
+        reason = st.text_area("Why (required)", key=f"dispute-reason-{call_id}",
+                              max_chars=queries.MAX_NOTE_LENGTH)
+        sent = st.form_submit_button("Send dispute")
+    if sent:
+        criterion, finding_id = item
+        try:
+            queries.open_dispute(conn, who, call_id, reason,
+                                 criterion=None if finding_id else criterion,
+                                 finding_id=finding_id)
+        except (LookupError, ValueError) as exc:
+            st.error(common.md(exc))
+        else:
+            st.toast("Sent: your coach will answer here.")
+            st.rerun()
 
 
 if __name__ == "__main__":

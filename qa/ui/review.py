@@ -106,7 +106,42 @@ def render() -> None:
         components.notes(call)
         _note_form(conn, who, call)
         promises.call_section(conn, who, call, _open)
+    _disputes(conn, who, call)
     _check_findings(conn, who, call)
+    st.subheader("History")
+    st.caption("Every change people made to this call's review, oldest first. Nothing here "
+               "can be edited or deleted.")
+    components.history(conn, who, call["id"])
+    components.audit_downloads(conn, who, "review-audit")
+
+
+def _disputes(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any]) -> None:
+    """The agent's disputes on this call and their outcomes (answered on the Disputes
+    page)."""
+    disputes = queries.call_disputes(conn, who, call["id"])
+    if not disputes:
+        return
+    st.subheader("Disputes")
+    for d in disputes:
+        about = common.criterion_name(d["criterion"])
+        if d["finding"]:
+            about += " · " + common.label_text(d["finding"]["label"])
+        st.caption(f"{common.md(d['raised_by'])} disputed {common.md(about)} on "
+                   f"{common.day(d['created_at'])}: {common.md(_outcome(d))}")
+        components.text(d["reason"], muted=True)
+        if d["reply"]:
+            components.text(d["reply"])
+    if any(d["status"] == queries.OPEN for d in disputes):
+        st.caption("Answer it on the Disputes page.")
+
+
+def _outcome(d: dict[str, Any]) -> str:
+    """A dispute's state in words."""
+    if d["status"] == queries.OPEN:
+        return "open"
+    if d["status"] == queries.CHANGED:
+        return f"score changed to {d['new_score']:.0f} by {d['resolved_by']}"
+    return f"upheld by {d['resolved_by']}"
 
 
 def _score(value: float | None) -> str:
