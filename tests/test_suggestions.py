@@ -222,7 +222,11 @@ def test_golden_interruption(rubric: Rubric, said: str, expected: str) -> None:
 
 # --- every labeled call in the repository -------------------------------------------------
 
+# The blind and held-out calls too: only the form of each suggestion is checked here, never the
+# detectors' labels, so this tunes nothing on them.
 LABELED = sorted([*(ROOT / "tests" / "devset").glob("*.json"),
+                  *(ROOT / "tests" / "heldout").glob("*.json"),
+                  *(ROOT / "tests" / "blind").glob("*.json"),
                   *(ROOT / "sample_calls").glob("*.json")])
 # Where a template splices the customer's problem in, what follows the opening must be a whole
 # clause that starts with its subject ("then on again" or "this is gonna" are fragments).
@@ -240,6 +244,7 @@ _CLAUSE_START = {
     "it", "it's", "its", "this", "that", "that's", "there", "there's", "they", "they're",
     "they've", "their", "nobody", "nothing", "no", "someone", "somebody", "he", "she", "his",
     "her", "these", "those", "everything", "all", "both", "one", "none",
+    "every", "each",  # "every time you ring, it's somebody else's problem": a whole clause
 }
 # Where a template expects a noun phrase ("Let's sort out ... together"), a clause is wrong.
 _NOUN_SLOTS = [re.compile(r"Let's sort out (?P<phrase>.+?) together")]
