@@ -162,9 +162,23 @@ def last_customer_before(call: Transcript, index: int) -> tuple[int, Utterance] 
 
 
 def complaint_utterances(call: Transcript, cfg: CriterionConfig) -> list[tuple[int, Utterance]]:
-    """Customer utterances that raise a problem (a complaint phrase from the rubric)."""
+    """Customer utterances that raise a problem: a sentence with a complaint phrase from the
+    rubric that is not a plan, a wish or a request ("now I'm going to turn it off and on
+    again, see what happens" names no problem)."""
     return [(i, u) for i, u in call.by(CUSTOMER)
-            if find_phrase(u.text, cfg["complaint_phrases"])]
+            if any(find_phrase(sentence, cfg["complaint_phrases"])
+                   and not find_phrase(sentence, _PLAN_OR_REQUEST)
+                   for sentence in sentences(u.text))]
+
+
+# A sentence that is the customer's plan, wish or request, or says all is fine, raises no
+# problem even when it holds a complaint word ("turn it off and on again, see what happens").
+_PLAN_OR_REQUEST = (
+    "going to", "gonna", "i'll", "i will", "let me", "want to", "wanna", "i'd like",
+    "i would like", "see what happens", "i hope", "let's", "can you", "could you",
+    "would you", "not a big deal", "not really a big deal", "no big deal", "not a problem",
+    "no problem", "no worries",
+)
 
 
 @dataclass(frozen=True)
@@ -197,6 +211,10 @@ _NOT_PROBLEM = (
     "would you", "i'm calling", "i am calling", "calling about", "calling to", "i hope",
     "i think", "i guess", "maybe", "i suppose", "you know what", "can't wait", "cannot wait",
     "i don't know", "i'm not sure", "let's", "please", "thank", "thanks",
+    # Downplaying: a negation that says something is fine is not a complaint.
+    "not a big deal", "not really a big deal", "no big deal", "not a problem", "no problem",
+    "not too bad", "not that bad", "not urgent", "no worries", "no rush", "no hurry",
+    "doesn't matter", "not the end of the world",
 )
 # Evaluations that carry feeling but no facts ("this is ridiculous") are not the problem.
 _VERDICT_WORDS = _word_set("""

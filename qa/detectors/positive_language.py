@@ -39,9 +39,19 @@ def rewrite(sentence: str, phrase: str, cfg: CriterionConfig) -> str:
     return text[:1].upper() + text[1:]
 
 
+# Longer sentences are not rewritten in place (see _suggestion).
+MAX_REWRITE_WORDS = 16
+
+
 def _suggestion(sentence: str, phrase: str, cfg: CriterionConfig) -> str:
     """The coaching line: the rewrite quoted when it is a sentence, described when the agent
     still has to name the option ("say \"here's what I can do\" and name the option")."""
+    if len(sentence.split()) > MAX_REWRITE_WORDS:
+        # A long sentence (often a run-on from speech recognition) rewritten in place reads as
+        # nonsense: name the swap instead of quoting the sentence back.
+        replacement = (cfg["rewrites"].get(phrase) or ["here's what I can do"])[0].rstrip(":")
+        return (f"Lead with what you can do: instead of \"{phrase}\", say \"{replacement}\" "
+                "and what happens next.")
     better = rewrite(sentence, phrase, cfg)
     if better.endswith("name the option you can offer"):
         opener = better.split(",", 1)[0]
