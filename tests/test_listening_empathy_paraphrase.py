@@ -264,3 +264,32 @@ def test_problem_follows_a_call_changed_in_place(rubric: Rubric) -> None:
     for utt in call.utterances:
         utt.speaker = "customer" if utt.speaker == "agent" else "agent"
     assert problem_phrase(call, 2, cfg) == "your parcel never arrived"
+
+
+# --- listening cues in other people's words (issue 13) ------------------------------------
+
+@pytest.mark.parametrize("text", ["Right, cheers.", "Okay, great, thanks.", "Sure, lovely.",
+                                  "Righto.", "Good point.", "Noted, thank you."])
+def test_a_cue_may_carry_a_polite_word(text: str) -> None:
+    assert is_listening_cue(text)
+
+
+@pytest.mark.parametrize("text", ["Thank you.", "Lovely.", "Thanks, that's great."])
+def test_polite_words_alone_are_not_cues(text: str) -> None:
+    assert not is_listening_cue(text)
+
+
+def test_a_cue_that_cannot_answer_still_counts_after_a_question(rubric: Rubric) -> None:
+    call = make_call(("c", 0.0, 5.0, "Why was I charged twice? It was two hundred dollars."),
+                     ("a", 5.5, 9.0, "Understood. I'll look at both charges now."))
+    assert "affirmation" in labels_on(call, rubric, 1)
+
+
+def test_backchannel_then_turn_still_answers_the_customer(rubric: Rubric) -> None:
+    call = make_call(("c", 0.0, 12.0, "The washer leaks every time and the engineer never came "
+                                      "back like he promised he would."),
+                     ("a", 5.0, 5.4, "Uh-huh."),
+                     ("a", 12.6, 16.0, "Okay. So it still leaks and nobody returned."),
+                     ("a", 16.5, 18.0, "Let me book that."))
+    assert "affirmation" in labels_on(call, rubric, 1)
+    assert "affirmation" in labels_on(call, rubric, 2)

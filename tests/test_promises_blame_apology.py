@@ -448,3 +448,33 @@ def test_no_show_call(rubric: Rubric, text: str, expected: set[str]) -> None:
                             Utterance("agent", 9.0, 13.0, text)])
     got = {f.label for f in score_call(call, rubric).findings if f.utterance == 1}
     assert got & EVALUATED == expected
+
+
+# Blame in other people's words (issue 13): the same ideas as the labelled calls, said
+# differently.
+@pytest.mark.parametrize("text", [
+    "Honestly the couriers are really sloppy with their scanning.",
+    "You could have just returned it the same day.",
+    "It's up to you to keep your details current.",
+    "You kind of have to check the box, otherwise it won't go through.",
+    "The cancellation fee was clearly shown at checkout.",
+    "It says so right in the confirmation email.",
+    "Sorry, but we always ask members to confirm the dates first.",
+    "It's their crew that handles the fitting.",
+    "Might have been a glitch in the booking system.",
+    "A lot of records never came over when we switched.",
+    "I've got no way to change that amount.",
+    "Look, I'm just saying it was fine when it left us.",
+])
+def test_blame_in_other_words(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") == "blame"
+
+
+@pytest.mark.parametrize("text", [
+    "I'm sorry our driver didn't turn up, that's on us.",
+    "We ask customers to confirm their address for security.",
+    "You could have it by Friday if I send it express.",
+    "The courier scans every parcel at the depot.",
+])
+def test_owning_or_neutral_is_not_blame(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") is None

@@ -38,8 +38,11 @@ _ACK_TOKENS = _word_set("""
 mm mmm mhm mm-hmm mm-hm mhmm hmm hm uh-huh uh-hum uh um huh ah aha oh ooh ohh yeah yea yah
 yeh ya yes yep yup okay ok 'kay kay alright right sure wow exactly indeed
 absolutely definitely certainly totally noted understood gotcha really dear sir ma'am
-madam yeah-yeah okey-dokey
+madam yeah-yeah okey-dokey righto right-o roger
 """)
+# Polite words that ride along with a cue ("Got it, thank you.", "Okay, lovely.") but do not make
+# one alone: a bare "Thank you." closes an exchange rather than signalling listening.
+_COMPANIONS = _word_set("thank thanks you lovely perfect great brilliant cheers cool nice super")
 _ACK_SHAPE = re.compile(r"^(?:m+|h?m+h?m*|u+h+|u+h-?h?u+h+|a+h+|o+h+|hu+h+|h+m+|mm+-?h+m+)$")
 _CUE_PHRASES = (
     "i see", "got it", "go on", "go ahead", "i hear you", "i understand", "of course",
@@ -47,6 +50,7 @@ _CUE_PHRASES = (
     "is that right", "is that so", "oh no", "oh dear", "i get it", "i see what you mean",
     "please go on", "please continue", "uh oh", "i hear ya", "i'm with you", "sure sure",
     "oh okay", "all right then", "okay then", "right then", "that's understandable",
+    "fair point", "good point", "that's fair", "point taken", "that's true", "makes sense",
 )
 # Hesitation sounds alone ("um,", "uh") hold the floor; they acknowledge nothing.
 _HESITATIONS = frozenset({"um", "uh", "er", "erm", "uhm"})
@@ -80,7 +84,11 @@ def is_listening_cue(text: str, cfg: CriterionConfig | None = None) -> bool:
             remaining = remaining.replace(" " + cue + " ", " ")
     if all(w in _HESITATIONS for w in words):
         return False
-    return all(w in _ACK_TOKENS or _ACK_SHAPE.match(w) for w in remaining.split())
+    left = remaining.split()
+    core = [w for w in left if w not in _COMPANIONS]
+    if not core and len(left) == len(words):
+        return False  # only companions ("thank you", "lovely"): no cue word at all
+    return all(w in _ACK_TOKENS or _ACK_SHAPE.match(w) for w in core)
 
 
 def opening_cue(text: str, cfg: CriterionConfig | None = None) -> str | None:
