@@ -8,6 +8,7 @@ import pytest
 from qa.detectors.common import (
     find_problem,
     is_listening_cue,
+    leading_cue,
     opening_cue,
     problem_noun_phrase,
     problem_phrase,
@@ -293,3 +294,52 @@ def test_backchannel_then_turn_still_answers_the_customer(rubric: Rubric) -> Non
                      ("a", 16.5, 18.0, "Let me book that."))
     assert "affirmation" in labels_on(call, rubric, 1)
     assert "affirmation" in labels_on(call, rubric, 2)
+
+
+# --- empathy and unpunctuated cues in other people's words (issue 13) ----------------------
+
+@pytest.mark.parametrize("text", [
+    "Oh, that sounds exhausting for everyone.",
+    "That would be an awful position to be in with a new baby.",
+    "Honestly that's terrible timing, right before your holiday.",
+    "I appreciate this isn't the news you were hoping for.",
+    "Moving house is tiring enough without the internet going down.",
+    "A bank holiday weekend is the worst possible moment for this.",
+    "That's a lot of your evenings to give up waiting in.",
+    "Aw, bless him, he must have been looking forward to it.",
+])
+def test_empathy_in_other_words(rubric: Rubric, text: str) -> None:
+    call = make_call(COMPLAINT, ("a", 8.5, 12.0, text))
+    assert "empathy" in labels_on(call, rubric, 1)
+
+
+@pytest.mark.parametrize("text", [
+    "That sounds good, I'll book it.",
+    "That sounds interesting.",
+    "It's not on the statement yet.",
+    "I'm sorry we missed the visit. That's not good enough.",  # owning: an apology
+    "Thanks, bless you.",
+    "That's the worst time to call us, mornings are busy.",
+])
+def test_more_look_alikes_are_not_empathy(rubric: Rubric, text: str) -> None:
+    call = make_call(COMPLAINT, ("a", 8.5, 12.0, text))
+    assert "empathy" not in labels_on(call, rubric, 1)
+
+
+@pytest.mark.parametrize(("text", "cue"), [
+    ("mm-hmm so the bill doubled after the meter swap", "mm-hmm"),
+    ("uh-huh uh-huh and nobody called you back", "uh-huh uh-huh"),
+    ("got it so the card was charged twice", "got it"),
+])
+def test_a_cue_opens_an_unpunctuated_turn(text: str, cue: str) -> None:
+    assert leading_cue(text) == cue
+    assert opening_cue(text) == cue
+
+
+@pytest.mark.parametrize("text", [
+    "okay let me pull up your account",  # "okay" may start a sentence doing something else
+    "I see what you mean about the fees",  # the cue's verb has an object
+    "mm-hmm yes",  # too short to be a longer turn
+])
+def test_no_cue_opens_these_unpunctuated_turns(text: str) -> None:
+    assert leading_cue(text) is None

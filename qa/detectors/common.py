@@ -99,12 +99,50 @@ def opening_cue(text: str, cfg: CriterionConfig | None = None) -> str | None:
     uses the word to start a sentence that does something else.
     """
     match = re.match(r"\s*([^.!?]+[.!?]+)\s+(\S.*)$", text, re.DOTALL)
+    unmarked = leading_cue(text)
+    if unmarked is not None and (not match or len(tokens(match.group(1))) > len(
+            tokens(unmarked)) + 1):
+        return unmarked
     if not match:
         return None
     first, rest = match.group(1), match.group(2)
     if not tokens(rest) or first.rstrip().endswith("?"):
         return None
     return first.strip() if is_listening_cue(first, cfg) else None
+
+
+# Cues that never start a sentence doing something else: "okay", "right" or "so" may open
+# "Okay let me pull up your account", but "mm-hmm" or "I see" only ever acknowledge.
+_PURE_CUES = ("mm-hmm", "mm hmm", "mhm", "mmm", "mm", "uh-huh", "uh huh", "i see", "got it",
+              "gotcha", "understood", "i hear you", "i hear ya", "makes sense",
+              "that makes sense", "fair enough", "fair point", "i get it", "noted")
+_PURE_RE = re.compile(r"^\s*((?:(?:" + "|".join(re.escape(c) for c in sorted(
+    _PURE_CUES, key=len, reverse=True)) + r"|yeah|yes|okay|ok|right|oh|ah|no)\b[\s,]*)+)",
+    re.IGNORECASE)
+
+_OBJECT_STARTS = _word_set("what how why where when if whether it that the your you this a an to "
+                           "from on in about now there them him her his their")
+
+
+def leading_cue(text: str) -> str | None:
+    """The listening cue that opens a turn whose sentence ends are not written ("mm-hmm so
+    you're losing the connection every night" -> "mm-hmm"), else None.
+
+    Transcripts without punctuation do not mark the cue as its own sentence, so only cues that
+    cannot begin a sentence doing something else count, followed by at least three words.
+    """
+    match = _PURE_RE.match(text)
+    if match is None:
+        return None
+    cue = match.group(1).strip(" ,")
+    rest = text[match.end():]
+    following = tokens(rest)
+    if re.search(r"[.!?]", cue) or len(following) < 3 or following[0] in _OBJECT_STARTS:
+        return None  # "I see what you mean about the fees": the cue's verb has an object
+    lowered = " " + " ".join(tokens(cue)) + " "
+    if not any(" " + c + " " in lowered for c in _PURE_CUES):
+        return None
+    return cue
 
 
 # Facts about a call that several detectors ask for at many utterances, worked out once per
@@ -206,6 +244,11 @@ _NOT_PROBLEM = (
     "would you", "i'm calling", "i am calling", "calling about", "calling to", "i hope",
     "i think", "i guess", "maybe", "i suppose", "you know what", "can't wait", "cannot wait",
     "i don't know", "i'm not sure", "let's", "please", "thank", "thanks",
+    # What was fine before is the history, not the problem: "he's never had a problem with
+    # that knee".
+    "never had a problem", "never had any problem", "never had any problems", "never had an issue",
+    "never had any issue", "never had any issues", "never had any trouble", "never been a problem",
+    "never been an issue",
 )
 # Evaluations that carry feeling but no facts ("this is ridiculous") are not the problem.
 _VERDICT_WORDS = _word_set("""
