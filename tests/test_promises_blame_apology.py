@@ -478,3 +478,40 @@ def test_blame_in_other_words(rubric: Rubric, text: str) -> None:
 ])
 def test_owning_or_neutral_is_not_blame(rubric: Rubric, text: str) -> None:
     assert _label(text, rubric, "blame") is None
+
+
+@pytest.mark.parametrize("text", [
+    "Well, you were meant to check the bike before riding away.",
+    "That's entirely down to the carrier's schedule.",
+    "The warranty team has their own process and I can't speak for them.",
+    "Sorry, but I can't overrule the system on that.",
+    "Oh that was the overnight team, they just follow the checklist.",
+    "It went to our roofer, and they're supposed to reply within a day, but nobody has.",
+    "That's not something I'm able to arrange from here.",
+    "Look, the readings don't lie.",
+])
+def test_more_blame_in_other_words(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") == "blame"
+
+
+@pytest.mark.parametrize("text", [
+    "The engineer is meant to arrive between eight and ten.",
+    "That was the team that fixed it for you last year.",
+    "There's a charge on the fifth that you never agreed to.",  # the customer's complaint
+    "It's down to the weather this week, the roads are closed.",
+])
+def test_plans_and_restatements_are_not_blame(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") is None
+
+
+@pytest.mark.parametrize("text", [
+    # "policy" is a noun here
+    "I'm sorry we sent your parcel to the address on the policy you had already closed.",
+    "I'm sorry we shipped a part you didn't order.",  # "you didn't" is inside our own fault
+])
+def test_owned_apology_with_look_alike_words_is_sincere(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "apology") == "apology:sincere"
+
+
+def test_sorry_asking_to_check_a_detail_is_no_apology(rubric: Rubric) -> None:
+    assert _label("sorry was that a b or a d", rubric, "apology") is None

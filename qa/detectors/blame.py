@@ -83,7 +83,8 @@ _FAULT = (
     r"used\s+the\s+wrong|(?:sent|gave|put|set)\s+(?:it|you|them)?\s*(?:to\s+)?the\s+wrong)"
 )
 # Duties only a person or a team has: "the tech should've called you".
-_DUTY = r"(?:should\s+have|should've|shouldn't\s+have|(?:was|were|is|are)\s+supposed\s+to)"
+_DUTY = (r"(?:should\s+have|should've|shouldn't\s+have|"
+         r"(?:(?:was|were|is|are)\s+|(?<=')re\s+|(?<=')s\s+)(?:supposed|meant)\s+to)")
 _FIRST_PERSON_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i've|we've|i'd|we'd|us|our)\b")
 
 # Words that cannot name the one at fault ("australia post stuffed it up" can).
@@ -101,13 +102,14 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"misunderstood|mistyped)\b(?!\s+(?:a\s+)?(?:call|email|letter|text|message|"
         r"notification)\b)"), None),
     ("the customer", re.compile(
+        r"(?<!\bthat\s)(?<!\bwhich\s)"
         r"\byou\s+(?:just\s+|simply\s+|obviously\s+|clearly\s+|probably\s+)?(?:didn't|did\s+not|"
         r"never|forgot\s+to|failed\s+to|neglected\s+to|haven't|"
         r"hadn't|have\s+not|had\s+not)\s+(?:even\s+|actually\s+)?(?:tell|mention|say|inform|let\s+"
         r"us\s+know|update|read|check|follow|send|submit|fill|attach|register|include|provide|"
         r"give|pay|confirm|verify|activate|return|notify|report|contact|cancel|opt|tick|save|"
         r"keep|back\s+up|sign|book|enter|upload|turn\s+on|switch)\b"
-        r"|\byou\s+(?:never|forgot\s+to)\s+(?:even\s+|actually\s+)?(?:told|mentioned|said|informed|"
+        r"|(?<!\bthat\s)(?<!\bwhich\s)\byou\s+(?:never|forgot\s+to)\s+(?:even\s+|actually\s+)?(?:told|mentioned|said|informed|"
         r"updated|read|checked|followed|sent|submitted|filled|attached|registered|included|"
         r"provided|gave|paid|confirmed|verified|activated|returned|notified|reported|contacted|"
         r"cancelled|canceled|ticked|saved|kept|signed|booked|entered|uploaded|let\s+us\s+know)\b"),
@@ -117,7 +119,7 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"filled|spelt|spelled)\b[^.]*?\b(?:wrong|wrongly|incorrect|incorrectly|by\s+mistake)\b"
         r"|\b(?:on|from|at)\s+your\s+(?:\w+\s+)?(?:end|side)\b|\byour\s+(?:fault|mistake|error|problem)\b"
         r"|\b(?:that's|that\s+is|it's|it\s+is|that\s+would\s+have\s+been|that\s+was)\s+on\s+you\b"
-        r"|\buser\s+error\b|\byou(?:'re|\s+are)\s+the\s+one\b|\byou\s+(?:were|are)\s+supposed\s+to\b"
+        r"|\buser\s+error\b|\byou(?:'re|\s+are)\s+the\s+one\b|\byou(?:'re|\s+were|\s+are)\s+(?:supposed|meant|required|expected)\s+to\b"
         r"|\bif\s+you(?:'d|\s+had)\s+(?:just\s+|actually\s+)?(?:read|checked|called|told|looked|kept|"
         r"followed|updated|listened|waited)\b"
         # What the customer could or ought to have done: "you could've brought it back".
@@ -139,6 +141,8 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"(?:were|was|is|are)\s+(?:clearly\s+|all\s+)?(?:displayed|shown|stated|listed|explained|"
         r"visible|disclosed|on\s+the\s+screen)\b"
         r"|\bcounts\s+as\s+(?:accepting|agreeing|consent|acceptance|confirming)\b"
+        # The record against the customer's word: "the meter doesn't lie".
+        r"|\b(?:\w+)\s+(?:doesn't|don't|does\s+not|do\s+not|can't|cannot|never|won't)\s+lie\b"
         # What "we ask" customers to do, said as a reproach: "sorry, but we do ask patients to
         # double-check their insurance".
         r"|\bbut\s+(?:we|they)\s+(?:do\s+|always\s+|clearly\s+|specifically\s+)?(?:ask|tell|"
@@ -169,7 +173,7 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         + r"[a-z]+(?<!ed)(?<!ing)"
         r"(?<!ly)(?:'s)?\s+(?:(?:just|also|really|actually|obviously|clearly|apparently)\s+)?"
         + _FAULT + r"\b"), _FAULT),
-    ("someone else", re.compile(r"\b" + _THIRD + r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it)\b)"
+    ("someone else", re.compile(r"\b" + _THIRD + r"(?:'s|')?\s*(?:(?!(?:we|i|you|that|it)\b)"
                                 r"[\w']+\s+){0,2}?" + _DUTY + r"\b"), _DUTY),
     # Attribution: "that's normally the courier", "that's down to the bank", "that's on him",
     # "that'll be with the receiving bank", "it's the system", "it's them, not us".
@@ -183,6 +187,12 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"(?=[^.]*\b(?:not\s+(?:us|me|mine|ours|our|my|the|here)|fault|problem|mistake|error|"
         r"doing|end|side|responsibility|issue|normally|usually|always|probably|down\s+to|on\s+"
         r"(?:them|him|her|the)|messed|wrong)\b)"), None),
+    # "That's all down to the courier's routes": the phrase itself hands the cause over.
+    ("someone else", re.compile(
+        r"\b(?:that's|that\s+is|it's|it\s+is|that\s+was|it\s+was|that'll\s+be)\s+(?:all\s+|just\s+|"
+        r"entirely\s+|really\s+|purely\s+)?(?:down\s+to|the\s+fault\s+of|caused\s+by)\s+"
+        r"(?:the|their|those|them|him|her)\b(?!\s+(?:weather|snow|storm|holiday|bank\s+holiday)\b)"),
+     None),
     ("someone else", re.compile(
         r"\b(?:that's|that\s+is|it's|it\s+is|that\s+was|it\s+was)\s+(?:normally|usually|probably|"
         r"always|typically|most\s+likely|likely)\s+(?:the|their|those|your)\s+\w+"
@@ -198,6 +208,20 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"from)\s+(?:them|him|her|the|their|those)\b"
         r"|\b(?:that's|it's|that\s+is|it\s+is)\s+(?:a|an)\s+" + _THIRD + r"\s+(?:thing|issue|"
         r"problem|matter|question)\b"
+        # Whose doing it was, said to answer the complaint: "that was the first line team".
+        r"|^(?:(?:yeah|well|oh|so|right|okay|ah|um|uh)\s+)*(?:that|it)\s+(?:was|would\s+have\s+been|"
+        r"will\s+have\s+been|'ll\s+have\s+been)\s+(?:the|our|their)\s+(?:[\w-]+\s+){0,2}?(?:team|"
+        r"department|lot|guys|people|office|contractors?|couriers?|partners?|desk)\b"
+        r"(?=\W+(?:(?:and|so|but)\s+)?(?:they|he|she)\b)"
+        # Another party's own rules: "the claims team has its own timelines".
+        r"|\b(?:has|have|do|does|run|runs|set|sets|follow|follows)\s+(?:its|their|his|her)\s+own\s+"
+        r"(?:timelines?|timescales?|process|processes|rules|procedures?|schedules?|systems?|rounds|"
+        r"policies|policy|way|thing)\b"
+        r"|\bon\s+(?:their|his|her)\s+behalf\b"
+        r"|\b(?:these|such)\s+things\s+happen\s+with\b"
+        # Following a script is someone else's habit being blamed: "they just follow the script".
+        r"|\b(?:they|he|she)\s+(?:just|only)\s+(?:follow|read|stick\s+to)\s+(?:the|a|their)\s+"
+        r"(?:script|checklist|process)\b"
         # A cleft that hands the job to others: "it's their lads who fill those in".
         r"|\b(?:it's|that's|it\s+is|that\s+is|it\s+was)\s+(?:them|their\s+(?:\w+\s+)?\w+|"
         r"the\s+\w+'s\s+\w+)\s+(?:who|that)\s+(?!(?:we|i)\b)"
@@ -238,9 +262,17 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         # "I've no way to go above it", "my hands are tied", "all I'm saying is".
         r"|\b(?:i've|i\s+have|we've|we\s+have|i've\s+got|there's)\s+no\s+way\s+(?:to|of|for\s+me)\b"
         r"|\bmy\s+hands\s+are\s+tied\b|\b(?:i|we)\s+can(?:'t|not)\s+go\s+(?:above|over|beyond)\b"
-        r"|\bi'm\s+(?:just|only)\s+saying\b|\ball\s+i'm\s+saying\b"), None),
+        r"|\bi'm\s+(?:just|only)\s+saying\b|\ball\s+i'm\s+saying\b"
+        r"|\bnot\s+something\s+(?:i|we|i'm|we're)\s+(?:can|could|(?:am\s+|are\s+)?able\s+to)\s+\w+"
+        r"|\b(?:i|we)\s+can(?:'t|not)\s+(?:override|overrule|bypass|get\s+around|change)\s+"
+        r"(?:the|their|that)\s+(?:system|policy|rules?|decision|process)\b"
+        r"|\b(?:i|we)\s+can(?:'t|not)\s+(?:commit|speak|promise\s+anything)\s+(?:on|for)\s+"
+        r"(?:their|his|her|them)\b"), None),
 ]
 _FAULT_RE = re.compile(r"\b" + _FAULT + r"\b")
+# A duty only blames when set against what failed: "they're meant to respond within a day, and
+# nobody's picked it up".
+_FAILED = re.compile(r"\b(?:nobody|no\s+one|never|still|but|yet|instead)\b|n't\b")
 _DUTY_RE = re.compile(r"\b" + _DUTY + r"\b")
 
 # Not blame: reassurance ("not your fault"), and promises that look alike ("you should have
@@ -265,6 +297,9 @@ def blame_of(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
         for match in pattern.finditer(norm):
             said = " ".join(match.group(0).split()).strip(" ,.")
             quoted = through_clause(norm, match.start(), match.end()).strip(" ,.")
+            if needs == _DUTY and re.search(r"\b(?:supposed|meant)\s+to\b", said) \
+                    and not _FAILED.search(norm):
+                continue  # "the engineer is meant to arrive at eight" is a plan, not a fault
             # "We messed it up" owns the fault: only someone else's fault is blame.
             if target == "someone else" and (_FIRST_PERSON_SUBJECT.match(said) or re.search(
                     # "I'm sorry our engineer didn't show" apologises for our own people.
