@@ -343,3 +343,27 @@ def test_a_cue_opens_an_unpunctuated_turn(text: str, cue: str) -> None:
 ])
 def test_no_cue_opens_these_unpunctuated_turns(text: str) -> None:
     assert leading_cue(text) is None
+
+
+# --- restatements in other people's words (issue 13) -----------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Just so I've got this straight, you want the money back, not a voucher, before Monday.",
+    "What I understand is you'd rather have the money than a voucher because of the rent.",
+    "You don't want the voucher we offered, you want your money back before Monday.",
+    "mm-hmm so your rent goes out Monday and a voucher is no use for that",
+    "The real worry is the rent going out on Monday without that money.",
+])
+def test_restatements_in_other_words(rubric: Rubric, text: str) -> None:
+    call = make_call(REFUND, ("a", 9.5, 14.0, text))
+    assert "paraphrase" in labels_on(call, rubric, 1)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm sending the money back now, so your rent on Monday is covered.",  # a consequence
+    "So it's showing the voucher was issued on Monday.",  # reading out the records
+    "The money will be refunded to your card, not as a voucher.",  # announces an outcome
+])
+def test_more_look_alikes_are_not_restatements(rubric: Rubric, text: str) -> None:
+    call = make_call(REFUND, ("a", 9.5, 14.0, text))
+    assert "paraphrase" not in labels_on(call, rubric, 1)

@@ -156,7 +156,9 @@ _FRAMES: tuple[tuple[str, str], ...] = (
      r"\b(?:that|it|this|which|all that|all of that)? ?(?:sounds|sounded|must sound|must feel"
      r"|feels|felt) (?:really |so |absolutely |pretty |quite |very |just |awfully |incredibly )*"
      r"(?!(?:interesting|amazing|exciting|fascinating|promising|appealing|convincing|tempting"
-     r"|confusing to|like)\b)[a-z]+(?:ing|ful|ible|ous|ened)\b"),
+     r"|confusing to|like|wonderful|beautiful|delightful|helpful|useful|successful|fabulous"
+     r"|marvell?ous|glorious|gorgeous|delicious|thoughtful|peaceful|joyous|fantastic)\b)"
+     r"[a-z]+(?:ing|ful|ible|ous|ened)\b"),
     # Not the outcome the customer hoped for: "I appreciate it's not the answer you wanted".
     ("acknowledged how hard the situation is",
      r"(?:\bnot|n't) (?:the answer|the news|the outcome|what) you (?:wanted|were hoping|hoped"
