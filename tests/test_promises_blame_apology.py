@@ -515,3 +515,31 @@ def test_owned_apology_with_look_alike_words_is_sincere(rubric: Rubric, text: st
 
 def test_sorry_asking_to_check_a_detail_is_no_apology(rubric: Rubric) -> None:
     assert _label("sorry was that a b or a d", rubric, "apology") is None
+
+
+# Promises in other people's words (issue 13).
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Normally it's fairly quick, it depends how busy the depot is.", "expectation:vague"),
+    ("It might take a while before someone picks it up.", "expectation:vague"),
+    ("He's off today but I could get him to ring you.", "expectation:vague"),
+    ("If it happens again we'd look at it again.", "expectation:vague"),
+    ("We'll make sure that doesn't happen.", "expectation:vague"),
+    ("Weekend slots are run by the planning team, so I'll pass it over to them.",
+     "expectation:vague"),
+    ("I'm putting a stop on the order right now.", "expectation:specific"),
+    ("My colleague is crediting the fee back to your card today.", "expectation:specific"),
+    ("The line is expected to be back by six tonight.", "expectation:specific"),
+])
+def test_promises_in_other_words(rubric: Rubric, text: str, expected: str) -> None:
+    assert _label(text, rubric, "expectation") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "I'll have a quick look for you.",  # a look-up inside the call
+    "Bear with me, I'll pop you on hold for a minute.",
+    "That'll be the driver's note on the system.",  # naming, not promising
+    "The worry is the orders that will come in tonight.",  # a future in a relative clause
+    "I can imagine the stress, on a day you should be resting.",  # a circumstance
+])
+def test_not_promises(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "expectation") is None
