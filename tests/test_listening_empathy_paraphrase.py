@@ -307,6 +307,10 @@ def test_backchannel_then_turn_still_answers_the_customer(rubric: Rubric) -> Non
     "A bank holiday weekend is the worst possible moment for this.",
     "That's a lot of your evenings to give up waiting in.",
     "Aw, bless him, he must have been looking forward to it.",
+    "It's never easy being without hot water for a week.",
+    "That does make things harder with two kids at home.",
+    "You're not alone, plenty of people got caught by this.",
+    "I've been in that position myself.",
 ])
 def test_empathy_in_other_words(rubric: Rubric, text: str) -> None:
     call = make_call(COMPLAINT, ("a", 8.5, 12.0, text))
@@ -320,6 +324,8 @@ def test_empathy_in_other_words(rubric: Rubric, text: str) -> None:
     "I'm sorry we missed the visit. That's not good enough.",  # owning: an apology
     "Thanks, bless you.",
     "That's the worst time to call us, mornings are busy.",
+    "It's not easy to reset the router without the manual.",
+    "That makes it easier for the engineer.",
 ])
 def test_more_look_alikes_are_not_empathy(rubric: Rubric, text: str) -> None:
     call = make_call(COMPLAINT, ("a", 8.5, 12.0, text))

@@ -165,6 +165,18 @@ _FRAMES: tuple[tuple[str, str], ...] = (
      r"|needed|want|were expecting|expected)\b"
      r"|\bi appreciate (?:that )?(?:it's|this is|that's|this has been|it has been|it's been"
      r"|you're|you've)\b"),
+    # How hard the thing is in general: "it's never easy going through that", "that does make
+    # it difficult", "you're not alone in this", "I've felt that way too".
+    ("acknowledged how hard the situation is",
+     r"\b(?:it's|it is|that's|that is|it can't be|that can't be|it's not|that's not)"
+     r" (?:never |not |always |ever )?(?:easy|fun|nice|pleasant)\b(?! to\b)"
+     r"|\b(?:does|can|would|must|will)? ?makes? (?:it|things|life|everything) (?:so |really |very "
+     r"|extra |even )?(?:{F})\b|\byou(?:'re| are) (?:definitely |certainly )?not alone\b"
+     r"|\bnothing (?:is|feels) worse than\b"),
+    ("put themselves in the customer's place",
+     r"\bi(?:'ve| have) (?:definitely |also |certainly |often )?"
+     r"(?:felt (?:that way|the same|like that)"
+     r"|been in (?:that|your|the same|a similar) (?:spot|position|situation|place|boat))\b"),
     # Warm sympathy for someone the customer cares about: "bless her".
     ("showed sympathy for what the customer is going through",
      r"\b(?:oh )?bless (?:her|him|them|'em|your heart|his heart|her heart)\b"),
