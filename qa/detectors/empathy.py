@@ -171,7 +171,8 @@ _FRAMES: tuple[tuple[str, str], ...] = (
      r"\b(?:it's|it is|that's|that is|it can't be|that can't be|it's not|that's not)"
      r" (?:never |not |always |ever )?(?:easy|fun|nice|pleasant)\b(?! to\b)"
      r"|\b(?:does|can|would|must|will)? ?makes? (?:it|things|life|everything) (?:so |really |very "
-     r"|extra |even )?(?:{F})\b|\byou(?:'re| are) (?:definitely |certainly )?not alone\b"
+     r"|extra |even |a lot |much )?(?:{F}|harder|tougher|worse|trickier|scarier)\b"
+     r"|\byou(?:'re| are) (?:definitely |certainly )?not alone\b"
      r"|\bnothing (?:is|feels) worse than\b"),
     ("put themselves in the customer's place",
      r"\bi(?:'ve| have) (?:definitely |also |certainly |often )?"
