@@ -270,7 +270,8 @@ def test_problem_follows_a_call_changed_in_place(rubric: Rubric) -> None:
 # --- listening cues in other people's words (issue 13) ------------------------------------
 
 @pytest.mark.parametrize("text", ["Right, cheers.", "Okay, great, thanks.", "Sure, lovely.",
-                                  "Righto.", "Good point.", "Noted, thank you."])
+                                  "Righto.", "Good point.", "Noted, thank you.",
+                                  "Yeah, no, I get it."])
 def test_a_cue_may_carry_a_polite_word(text: str) -> None:
     assert is_listening_cue(text)
 

@@ -543,3 +543,9 @@ def test_promises_in_other_words(rubric: Rubric, text: str, expected: str) -> No
 ])
 def test_not_promises(rubric: Rubric, text: str) -> None:
     assert _label(text, rubric, "expectation") is None
+
+
+def test_an_idiom_that_introduces_the_specifics_is_not_a_vague_promise(rubric: Rubric) -> None:
+    found = {f.label for f in _found("Leave it with me. I'm booking the courier for tomorrow "
+                                     "between nine and twelve.", rubric, "expectation")}
+    assert found == {"expectation:specific"}

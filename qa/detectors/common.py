@@ -50,7 +50,7 @@ _CUE_PHRASES = (
     "is that right", "is that so", "oh no", "oh dear", "i get it", "i see what you mean",
     "please go on", "please continue", "uh oh", "i hear ya", "i'm with you", "sure sure",
     "oh okay", "all right then", "okay then", "right then", "that's understandable",
-    "fair point", "good point", "that's fair", "point taken", "makes sense",
+    "fair point", "good point", "that's fair", "point taken", "makes sense", "yeah no",
 )
 # Hesitation sounds alone ("um,", "uh") hold the floor; they acknowledge nothing.
 _HESITATIONS = frozenset({"um", "uh", "er", "erm", "uhm"})

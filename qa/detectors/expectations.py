@@ -420,9 +420,12 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
         if verdict is None:
             continue
         kind, parts = verdict
-        if kind == "vague" and parts["vague"] == "no time, owner or channel" \
-                and i in specific_utterances:
-            continue  # the same turn already gave the specifics
+        if kind == "vague" and i in specific_utterances and (
+                parts["vague"] == "no time, owner or channel" or _IDIOM_RE.search(
+                    normalize(sentence))):
+            # The same turn already gave the specifics; "Leave that with me. I'm booking it
+            # for tomorrow at nine" only introduces them.
+            continue
         details = {k: v for k, v in parts.items() if v}
         if kind == "specific":
             said = ", ".join(f"{k}: {v}" for k, v in details.items())
