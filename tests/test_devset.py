@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.detectors.common import leading_cue
 from qa.transcript import AGENT, CUSTOMER, Transcript
 
 DEVSET = Path(__file__).parent / "devset"
@@ -129,7 +130,11 @@ def test_affirmations_are_short_cues(path: Path):
     for utt in _load(path).utterances:
         if "affirmation" in utt.labels:
             first = re.split(r"(?<=[.!?])\s+", utt.text.strip(), maxsplit=1)[0]
-            assert len(first.split()) <= 5, (utt.start, utt.text)
+            # An unpunctuated transcript ("mm-hmm so you're losing the connection...") does not
+            # write the cue's sentence end; the cue is then the turn's first words.
+            unmarked = leading_cue(utt.text)
+            assert len(first.split()) <= 5 or (unmarked and len(unmarked.split()) <= 5), \
+                (utt.start, utt.text)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)

@@ -8,6 +8,7 @@ import pytest
 from qa.detectors.common import (
     find_problem,
     is_listening_cue,
+    leading_cue,
     opening_cue,
     problem_noun_phrase,
     problem_phrase,
@@ -264,3 +265,112 @@ def test_problem_follows_a_call_changed_in_place(rubric: Rubric) -> None:
     for utt in call.utterances:
         utt.speaker = "customer" if utt.speaker == "agent" else "agent"
     assert problem_phrase(call, 2, cfg) == "your parcel never arrived"
+
+
+# --- listening cues in other people's words (issue 13) ------------------------------------
+
+@pytest.mark.parametrize("text", ["Right, cheers.", "Okay, great, thanks.", "Sure, lovely.",
+                                  "Righto.", "Good point.", "Noted, thank you.",
+                                  "Yeah, no, I get it."])
+def test_a_cue_may_carry_a_polite_word(text: str) -> None:
+    assert is_listening_cue(text)
+
+
+@pytest.mark.parametrize("text", ["Thank you.", "Lovely.", "Thanks, that's great."])
+def test_polite_words_alone_are_not_cues(text: str) -> None:
+    assert not is_listening_cue(text)
+
+
+def test_a_cue_that_cannot_answer_still_counts_after_a_question(rubric: Rubric) -> None:
+    call = make_call(("c", 0.0, 5.0, "Why was I charged twice? It was two hundred dollars."),
+                     ("a", 5.5, 9.0, "Understood. I'll look at both charges now."))
+    assert "affirmation" in labels_on(call, rubric, 1)
+
+
+def test_backchannel_then_turn_still_answers_the_customer(rubric: Rubric) -> None:
+    call = make_call(("c", 0.0, 12.0, "The washer leaks every time and the engineer never came "
+                                      "back like he promised he would."),
+                     ("a", 5.0, 5.4, "Uh-huh."),
+                     ("a", 12.6, 16.0, "Okay. So it still leaks and nobody returned."),
+                     ("a", 16.5, 18.0, "Let me book that."))
+    assert "affirmation" in labels_on(call, rubric, 1)
+    assert "affirmation" in labels_on(call, rubric, 2)
+
+
+# --- empathy and unpunctuated cues in other people's words (issue 13) ----------------------
+
+@pytest.mark.parametrize("text", [
+    "Oh, that sounds exhausting for everyone.",
+    "That would be an awful position to be in with a new baby.",
+    "Honestly that's terrible timing, right before your holiday.",
+    "I appreciate this isn't the news you were hoping for.",
+    "Moving house is tiring enough without the internet going down.",
+    "A bank holiday weekend is the worst possible moment for this.",
+    "That's a lot of your evenings to give up waiting in.",
+    "Aw, bless him, he must have been looking forward to it.",
+    "It's never easy being without hot water for a week.",
+    "That does make things harder with two kids at home.",
+    "You're not alone, plenty of people got caught by this.",
+    "I've been in that position myself.",
+])
+def test_empathy_in_other_words(rubric: Rubric, text: str) -> None:
+    call = make_call(COMPLAINT, ("a", 8.5, 12.0, text))
+    assert "empathy" in labels_on(call, rubric, 1)
+
+
+@pytest.mark.parametrize("text", [
+    "That sounds good, I'll book it.",
+    "That sounds interesting.",
+    "It's not on the statement yet.",
+    "I'm sorry we missed the visit. That's not good enough.",  # owning: an apology
+    "Thanks, bless you.",
+    "That's the worst time to call us, mornings are busy.",
+    "It's not easy to reset the router without the manual.",
+    "That makes it easier for the engineer.",
+])
+def test_more_look_alikes_are_not_empathy(rubric: Rubric, text: str) -> None:
+    call = make_call(COMPLAINT, ("a", 8.5, 12.0, text))
+    assert "empathy" not in labels_on(call, rubric, 1)
+
+
+@pytest.mark.parametrize(("text", "cue"), [
+    ("mm-hmm so the bill doubled after the meter swap", "mm-hmm"),
+    ("uh-huh uh-huh and nobody called you back", "uh-huh uh-huh"),
+    ("got it so the card was charged twice", "got it"),
+])
+def test_a_cue_opens_an_unpunctuated_turn(text: str, cue: str) -> None:
+    assert leading_cue(text) == cue
+    assert opening_cue(text) == cue
+
+
+@pytest.mark.parametrize("text", [
+    "okay let me pull up your account",  # "okay" may start a sentence doing something else
+    "I see what you mean about the fees",  # the cue's verb has an object
+    "mm-hmm yes",  # too short to be a longer turn
+])
+def test_no_cue_opens_these_unpunctuated_turns(text: str) -> None:
+    assert leading_cue(text) is None
+
+
+# --- restatements in other people's words (issue 13) -----------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Just so I've got this straight, you want the money back, not a voucher, before Monday.",
+    "What I understand is you'd rather have the money than a voucher because of the rent.",
+    "You don't want the voucher we offered, you want your money back before Monday.",
+    "mm-hmm so your rent goes out Monday and a voucher is no use for that",
+    "The real worry is the rent going out on Monday without that money.",
+])
+def test_restatements_in_other_words(rubric: Rubric, text: str) -> None:
+    call = make_call(REFUND, ("a", 9.5, 14.0, text))
+    assert "paraphrase" in labels_on(call, rubric, 1)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm sending the money back now, so your rent on Monday is covered.",  # a consequence
+    "So it's showing the voucher was issued on Monday.",  # reading out the records
+    "The money will be refunded to your card, not as a voucher.",  # announces an outcome
+])
+def test_more_look_alikes_are_not_restatements(rubric: Rubric, text: str) -> None:
+    call = make_call(REFUND, ("a", 9.5, 14.0, text))
+    assert "paraphrase" not in labels_on(call, rubric, 1)

@@ -448,3 +448,104 @@ def test_no_show_call(rubric: Rubric, text: str, expected: set[str]) -> None:
                             Utterance("agent", 9.0, 13.0, text)])
     got = {f.label for f in score_call(call, rubric).findings if f.utterance == 1}
     assert got & EVALUATED == expected
+
+
+# Blame in other people's words (issue 13): the same ideas as the labelled calls, said
+# differently.
+@pytest.mark.parametrize("text", [
+    "Honestly the couriers are really sloppy with their scanning.",
+    "You could have just returned it the same day.",
+    "It's up to you to keep your details current.",
+    "You kind of have to check the box, otherwise it won't go through.",
+    "The cancellation fee was clearly shown at checkout.",
+    "It says so right in the confirmation email.",
+    "Sorry, but we always ask members to confirm the dates first.",
+    "It's their crew that handles the fitting.",
+    "Might have been a glitch in the booking system.",
+    "A lot of records never came over when we switched.",
+    "I've got no way to change that amount.",
+    "Look, I'm just saying it was fine when it left us.",
+])
+def test_blame_in_other_words(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") == "blame"
+
+
+@pytest.mark.parametrize("text", [
+    "I'm sorry our driver didn't turn up, that's on us.",
+    "We ask customers to confirm their address for security.",
+    "You could have it by Friday if I send it express.",
+    "The courier scans every parcel at the depot.",
+])
+def test_owning_or_neutral_is_not_blame(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") is None
+
+
+@pytest.mark.parametrize("text", [
+    "Well, you were meant to check the bike before riding away.",
+    "That's entirely down to the carrier's schedule.",
+    "The warranty team has their own process and I can't speak for them.",
+    "Sorry, but I can't overrule the system on that.",
+    "Oh that was the overnight team, they just follow the checklist.",
+    "It went to our roofer, and they're supposed to reply within a day, but nobody has.",
+    "That's not something I'm able to arrange from here.",
+    "Look, the readings don't lie.",
+])
+def test_more_blame_in_other_words(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") == "blame"
+
+
+@pytest.mark.parametrize("text", [
+    "The engineer is meant to arrive between eight and ten.",
+    "That was the team that fixed it for you last year.",
+    "There's a charge on the fifth that you never agreed to.",  # the customer's complaint
+    "It's down to the weather this week, the roads are closed.",
+])
+def test_plans_and_restatements_are_not_blame(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") is None
+
+
+@pytest.mark.parametrize("text", [
+    # "policy" is a noun here
+    "I'm sorry we sent your parcel to the address on the policy you had already closed.",
+    "I'm sorry we shipped a part you didn't order.",  # "you didn't" is inside our own fault
+])
+def test_owned_apology_with_look_alike_words_is_sincere(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "apology") == "apology:sincere"
+
+
+def test_sorry_asking_to_check_a_detail_is_no_apology(rubric: Rubric) -> None:
+    assert _label("sorry was that a b or a d", rubric, "apology") is None
+
+
+# Promises in other people's words (issue 13).
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Normally it's fairly quick, it depends how busy the depot is.", "expectation:vague"),
+    ("It might take a while before someone picks it up.", "expectation:vague"),
+    ("He's off today but I could get him to ring you.", "expectation:vague"),
+    ("If it happens again we'd look at it again.", "expectation:vague"),
+    ("We'll make sure that doesn't happen.", "expectation:vague"),
+    ("Weekend slots are run by the planning team, so I'll pass it over to them.",
+     "expectation:vague"),
+    ("I'm putting a stop on the order right now.", "expectation:specific"),
+    ("My colleague is crediting the fee back to your card today.", "expectation:specific"),
+    ("The line is expected to be back by six tonight.", "expectation:specific"),
+])
+def test_promises_in_other_words(rubric: Rubric, text: str, expected: str) -> None:
+    assert _label(text, rubric, "expectation") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "I'll have a quick look for you.",  # a look-up inside the call
+    "Bear with me, I'll pop you on hold for a minute.",
+    "That'll be the driver's note on the system.",  # naming, not promising
+    "The worry is the orders that will come in tonight.",  # a future in a relative clause
+    "I can imagine the stress, on a day you should be resting.",  # a circumstance
+])
+def test_not_promises(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "expectation") is None
+
+
+def test_an_idiom_that_introduces_the_specifics_is_not_a_vague_promise(rubric: Rubric) -> None:
+    found = {f.label for f in _found("Leave it with me. I'm booking the courier for tomorrow "
+                                     "between nine and twelve.", rubric, "expectation")}
+    assert found == {"expectation:specific"}

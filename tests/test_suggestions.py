@@ -243,7 +243,7 @@ _CLAUSE_START = {
     "you", "you're", "you've", "you'd", "your", "we", "we're", "we've", "our", "the", "a", "an",
     "it", "it's", "its", "this", "that", "that's", "there", "there's", "they", "they're",
     "they've", "their", "nobody", "nothing", "no", "someone", "somebody", "he", "she", "his",
-    "her", "these", "those", "everything", "all", "both", "one", "none",
+    "her", "these", "those", "everything", "all", "both", "one", "none", "he's", "she's",
     "every", "each",  # "every time you ring, it's somebody else's problem": a whole clause
 }
 # Where a template expects a noun phrase ("Let's sort out ... together"), a clause is wrong.

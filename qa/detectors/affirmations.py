@@ -42,7 +42,8 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
         previous = last_customer_before(call, i)
         if previous is None:
             continue  # a cue before the customer said anything acknowledges nothing
-        if _asks(previous[1].text, whole=opener is not None) and previous[1].end <= utt.start:
+        if _asks(previous[1].text, whole=opener is not None) and previous[1].end <= utt.start \
+                and _could_answer(opener or utt.text):
             continue  # "yes" answering the customer's question is an answer, not a cue
         if opener is not None and (not _answers_customer(call, i)
                                    or previous[1].end > utt.start + 0.3
@@ -97,6 +98,19 @@ _REACTIONS = frozenset({"exactly", "absolutely", "definitely", "certainly", "ind
 _ANSWERS = frozenset({"yes", "no", "yep", "nope"})
 
 
+# Cue words that can also answer a yes/no question ("Sure.", "Right."); "understood", "fair
+# enough" or "I see" never answer one, so they stay cues after a question.
+_ANSWERING = frozenset({"yes", "yeah", "yep", "yup", "yea", "no", "nope", "sure", "right",
+                        "okay", "ok", "alright", "absolutely", "definitely", "certainly", "of",
+                        "course", "correct", "exactly", "indeed", "totally", "kay", "'kay"})
+
+
+def _could_answer(cue: str) -> bool:
+    """True if the cue holds a word that could be a yes/no answer rather than a listening
+    signal."""
+    return any(w in _ANSWERING for w in tokens(cue))
+
+
 def _acknowledges(call: Transcript, index: int) -> bool:
     """True if a whole-utterance cue acknowledges the customer rather than reacting, answering
     or starting the agent's own next sentence.
@@ -108,6 +122,9 @@ def _acknowledges(call: Transcript, index: int) -> bool:
     words = [w for w in tokens(utt.text) if w not in {"oh", "um", "uh", "well"}]
     if words and all(w in _REACTIONS for w in words):
         return False
+    previous = last_customer_before(call, index)
+    if previous is not None and previous[1].start <= utt.start and previous[1].end >= utt.end:
+        return True  # said inside the customer's turn: a backchannel, whatever follows
     before = call.utterances[index - 1] if index else None
     after = call.utterances[index + 1] if index + 1 < len(call.utterances) else None
     agent_next = after is not None and after.speaker == AGENT
@@ -119,8 +136,20 @@ def _acknowledges(call: Transcript, index: int) -> bool:
 
 def _answers_customer(call: Transcript, index: int) -> bool:
     """True if the customer spoke last before agent utterance ``index`` (its cue answers them)."""
-    earlier = [u for u in call.utterances[:index] if u.start < call.utterances[index].start]
-    return bool(earlier) and earlier[-1].speaker == CUSTOMER
+    start = call.utterances[index].start
+    # Walk back over the agent's own backchannels said inside the customer's turn ("Mm-hmm."
+    # during their story): the turn still answers the customer. Bounded, so scoring stays linear.
+    for back in range(index - 1, max(-1, index - 4), -1):
+        utt = call.utterances[back]
+        if utt.start >= start:
+            continue
+        if utt.speaker == CUSTOMER:
+            return True
+        if not (is_listening_cue(utt.text) and back > 0
+                and call.utterances[back - 1].speaker == CUSTOMER
+                and call.utterances[back - 1].end >= utt.end):
+            return False
+    return False
 
 
 def _mechanical_runs(call: Transcript, cfg: CriterionConfig,

@@ -97,6 +97,7 @@ _NOT_APOLOGY_RE = re.compile(
     r"(?:(?:sorry|sir|madam|ma'am|mate|love|hun|dear)\s*,?\s*)*(?:go\s+(?:ahead|on)|you\s+first|"
     r"(?:but\s+)?(?:can|could|would|will)\s+you\b|(?:just\s+)?(?:confirm|spell|repeat)\b|after\s+you|please\s+(?:go\s+on|continue)|one\s+(?:moment|sec|"
     r"second)|bear\s+with\s+me|just\s+a\s+(?:moment|sec|second)|i\s+(?:didn't|missed|lost)|"
+    r"(?:was|is|did)\s+(?:that|it)\b|"
     r"i\s+was\s+on\s+mute|(?:i'm|i\s+am)\s+(?:just\s+|still\s+)?(?:bringing|pulling|loading|looking|"
     r"checking|typing|reading|getting|searching)|what\s+was|say\s+again|(?:the\s+)?line|you\s+broke\s+up)|"
     r"sorry\s+to\s+(?:interrupt|cut\s+in|jump\s+in|hear|keep\s+asking|ask|bother)|"
@@ -116,7 +117,11 @@ _REFUSAL_RE = re.compile(
     r"apologi[sz]e|express|emphasi[sz]e|think|know|remember|recall|get\s+over|stand|seem|"
     r"want|mean|like|have\s+(?:a|any)\s+record)\b)[a-z]+\b"
     r"|\b(?:it's|it\s+is|that's|that\s+is)\s+not\s+possible\b|\bthere's\s+no\s+way\b"
-    r"|\b(?:our|the|company)\s+polic(?:y|ies)\b|\brules\s+are\b")
+    # Policy as a rule ("that's our policy", "the policy says"), not the customer's insurance
+    # policy ("the policy you'd cancelled").
+    r"|\b(?:our|company)\s+polic(?:y|ies)\b|\bthe\s+polic(?:y|ies)\s+(?:is|are|says|states|"
+    r"doesn't|does\s+not|won't|only|requires|clearly)\b|\b(?:it's|that's|it\s+is|that\s+is)\s+"
+    r"(?:just\s+)?(?:the\s+)?policy\b|\bas\s+per\s+(?:the\s+)?polic(?:y|ies)\b|\brules\s+are\b")
 # Excuses that explain the problem away: "these things happen", "we're short-staffed".
 _EXCUSE_RE = re.compile(
     r"\b(?:these\s+things\s+happen|it\s+happens|things\s+happen|(?:we're|we\s+are|it's\s+been|"
@@ -173,7 +178,17 @@ def _after_apology(sentence: str, trigger: str, phrases: list[str]) -> str | Non
     words = tokens(sentence)
     trigger_first = tokens(trigger)[0]
     position = words.index(trigger_first) if trigger_first in words else 0
-    return find_phrase(" ".join(words[position:]), phrases)
+    rest = words[position:]
+    # "I'm sorry we sent your premium to the old policy": the apology's own clause owns the
+    # fault, so a look-alike word inside it ("policy", "you didn't need") is no excuse; only a
+    # contrast that follows ("..., but that's our policy") can undo it.
+    if re.match(r"(?:sorry|apologi[sz]e|apologies)\s+(?:again\s+)?(?:that\s+)?(?:we|our|i|we've|"
+                r"i've)\b", " ".join(rest)):
+        turn = next((k for k, w in enumerate(rest) if w in {"but", "however", "though"}), None)
+        if turn is None:
+            return None
+        rest = rest[turn:]
+    return find_phrase(" ".join(rest), phrases)
 
 
 def _problem_words(call: Transcript, index: int, sentence: str,

@@ -72,13 +72,19 @@ _FAULT = (
     r"(?:is|are)\s+(?:always\s+|so\s+|really\s+|just\s+)?(?:useless|hopeless|rubbish|terrible|"
     r"notorious|unreliable|a\s+nightmare|always\s+late|always\s+slow|so\s+slow|"
     r"notoriously\s+\w+|incompetent|the\s+(?:problem|issue))|"
+    # An intensified judgement of someone's work, with or without a copula: "they're pretty
+    # slack at updating us", "the depot is really sloppy".
+    r"(?:(?:pretty|really|so|quite|very|notoriously|a\s+bit|a\s+little|bit|always|just)\s+)+"
+    r"(?:slack|sloppy|careless|lazy|useless|hopeless|rubbish|terrible|incompetent|unreliable|"
+    r"disorganised|disorganized|bad\s+(?:at|about|with))\b|"
     r"always\s+(?:get|gets|mess|messes|lose|loses|mix|mixes|forget|forgets|do\s+this|"
     r"does\s+this|screw|screws)|glitched|crashed|(?:won't|wouldn't|doesn't|didn't)\s+let\s+me|"
     r"(?:won't|doesn't)\s+allow|(?:was|were)\s+(?:super\s+|really\s+|very\s+)?slow|"
     r"used\s+the\s+wrong|(?:sent|gave|put|set)\s+(?:it|you|them)?\s*(?:to\s+)?the\s+wrong)"
 )
 # Duties only a person or a team has: "the tech should've called you".
-_DUTY = r"(?:should\s+have|should've|shouldn't\s+have|(?:was|were|is|are)\s+supposed\s+to)"
+_DUTY = (r"(?:should\s+have|should've|shouldn't\s+have|"
+         r"(?:(?:was|were|is|are)\s+|(?<=')re\s+|(?<=')s\s+)(?:supposed|meant)\s+to)")
 _FIRST_PERSON_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i've|we've|i'd|we'd|us|our)\b")
 
 # Words that cannot name the one at fault ("australia post stuffed it up" can).
@@ -96,13 +102,14 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"misunderstood|mistyped)\b(?!\s+(?:a\s+)?(?:call|email|letter|text|message|"
         r"notification)\b)"), None),
     ("the customer", re.compile(
+        r"(?<!\bthat\s)(?<!\bwhich\s)"
         r"\byou\s+(?:just\s+|simply\s+|obviously\s+|clearly\s+|probably\s+)?(?:didn't|did\s+not|"
         r"never|forgot\s+to|failed\s+to|neglected\s+to|haven't|"
         r"hadn't|have\s+not|had\s+not)\s+(?:even\s+|actually\s+)?(?:tell|mention|say|inform|let\s+"
         r"us\s+know|update|read|check|follow|send|submit|fill|attach|register|include|provide|"
         r"give|pay|confirm|verify|activate|return|notify|report|contact|cancel|opt|tick|save|"
         r"keep|back\s+up|sign|book|enter|upload|turn\s+on|switch)\b"
-        r"|\byou\s+(?:never|forgot\s+to)\s+(?:even\s+|actually\s+)?(?:told|mentioned|said|informed|"
+        r"|(?<!\bthat\s)(?<!\bwhich\s)\byou\s+(?:never|forgot\s+to)\s+(?:even\s+|actually\s+)?(?:told|mentioned|said|informed|"
         r"updated|read|checked|followed|sent|submitted|filled|attached|registered|included|"
         r"provided|gave|paid|confirmed|verified|activated|returned|notified|reported|contacted|"
         r"cancelled|canceled|ticked|saved|kept|signed|booked|entered|uploaded|let\s+us\s+know)\b"),
@@ -112,11 +119,35 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"filled|spelt|spelled)\b[^.]*?\b(?:wrong|wrongly|incorrect|incorrectly|by\s+mistake)\b"
         r"|\b(?:on|from|at)\s+your\s+(?:\w+\s+)?(?:end|side)\b|\byour\s+(?:fault|mistake|error|problem)\b"
         r"|\b(?:that's|that\s+is|it's|it\s+is|that\s+would\s+have\s+been|that\s+was)\s+on\s+you\b"
-        r"|\buser\s+error\b|\byou(?:'re|\s+are)\s+the\s+one\b|\byou\s+(?:were|are)\s+supposed\s+to\b"
+        r"|\buser\s+error\b|\byou(?:'re|\s+are)\s+the\s+one\b|\byou(?:'re|\s+were|\s+are)\s+(?:supposed|meant|required|expected)\s+to\b"
         r"|\bif\s+you(?:'d|\s+had)\s+(?:just\s+|actually\s+)?(?:read|checked|called|told|looked|kept|"
         r"followed|updated|listened|waited)\b"
-        r"|\byou\s+should(?:'ve|\s+have)\s+(?!(?:it|them|a|an|the|your|received|got|gotten|heard|"
-        r"seen|had|been)\b)\w+|\bif\s+you\s+had\s+(?:read|checked|called|told|looked)\b"
+        # What the customer could or ought to have done: "you could've brought it back".
+        r"|\byou\s+(?:should|could|ought\s+to)(?:'ve|\s+have)\s+(?:just\s+|easily\s+)?"
+        r"(?!(?:it|them|a|an|the|your|received|got|gotten|heard|seen|had|been|lost)\b)\w+"
+        # The customer's duty: "it's up to you to", "that's your responsibility", "you kinda
+        # need to keep your list up to date, otherwise ..."
+        r"|\b(?:it's|it\s+is|that's|that\s+is|it\s+was)\s+(?:really\s+)?up\s+to\s+you\b"
+        r"|\b(?:your|the\s+customer's|the\s+patient's|the\s+account\s+holder's)\s+"
+        r"responsibility\b"
+        r"|\byou\s+(?:kinda\s+|kind\s+of\s+|sort\s+of\s+|really\s+|do\s+|just\s+)?(?:need|have|"
+        r"got)\s+to\s+[^.]*?\botherwise\b"
+        # Rules the customer was shown: "it says so right on the screen", "the terms were
+        # displayed", "tapping it counts as accepting".
+        r"|\bit\s+(?:says|said|states|stated|tells\s+you)\s+(?:so\s+|that\s+|this\s+)?"
+        r"(?:right\s+|clearly\s+|quite\s+clearly\s+|plainly\s+)?(?:on|in)\s+the\s+(?:screen|terms|"
+        r"page|website|email|app|form|contract|booking|confirmation|notification|letter|policy)\b"
+        r"|\b(?:terms|conditions|policy|rules|information|warning|notice|price|fee|charges?)\s+"
+        r"(?:were|was|is|are)\s+(?:clearly\s+|all\s+)?(?:displayed|shown|stated|listed|explained|"
+        r"visible|disclosed|on\s+the\s+screen)\b"
+        r"|\bcounts\s+as\s+(?:accepting|agreeing|consent|acceptance|confirming)\b"
+        # The record against the customer's word: "the meter doesn't lie".
+        r"|\b(?:\w+)\s+(?:doesn't|don't|does\s+not|do\s+not|can't|cannot|never|won't)\s+lie\b"
+        # What "we ask" customers to do, said as a reproach: "sorry, but we do ask patients to
+        # double-check their insurance".
+        r"|\bbut\s+(?:we|they)\s+(?:do\s+|always\s+|clearly\s+|specifically\s+)?(?:ask|tell|"
+        r"remind|advise|expect|require)\s+(?:all\s+)?(?:our\s+)?\w+\s+to\b"
+        r"|\bif\s+you\s+had\s+(?:read|checked|called|told|looked)\b"
         r"|\b(?:it's|it\s+is|that's|it\s+was)\s+(?:all\s+|clearly\s+)?in\s+the\s+(?:terms|contract|"
         r"small\s+print|fine\s+print|agreement|policy|booklet|leaflet|paperwork|documents|welcome\s+"
         r"pack|t's\s+and\s+c's|ts\s+and\s+cs)\b|\byou\s+agreed\s+to\b"
@@ -133,7 +164,7 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
     # Fault put on someone else, with a fault predicate: "those booking apps always get it
     # wrong", "the tech should've called you", "Atlanta never scanned it".
     ("someone else", re.compile(
-        r"\b" + _THIRD + r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it|but|and|so)\b)[\w']+\s+){0,3}?"
+        r"\b" + _THIRD + r"(?:'s|'re)?\s+(?:(?!(?:we|i|you|that|it|but|and|so)\b)[\w']+\s+){0,3}?"
         + _FAULT + r"\b"), _FAULT),
     # A name as the agent of fault ("Atlanta never scanned it"): a single word straight before
     # the fault, not a verb ("logged but never sent") or a function word.
@@ -142,7 +173,7 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         + r"[a-z]+(?<!ed)(?<!ing)"
         r"(?<!ly)(?:'s)?\s+(?:(?:just|also|really|actually|obviously|clearly|apparently)\s+)?"
         + _FAULT + r"\b"), _FAULT),
-    ("someone else", re.compile(r"\b" + _THIRD + r"(?:'s)?\s+(?:(?!(?:we|i|you|that|it)\b)"
+    ("someone else", re.compile(r"\b" + _THIRD + r"(?:'s|')?\s*(?:(?!(?:we|i|you|that|it)\b)"
                                 r"[\w']+\s+){0,2}?" + _DUTY + r"\b"), _DUTY),
     # Attribution: "that's normally the courier", "that's down to the bank", "that's on him",
     # "that'll be with the receiving bank", "it's the system", "it's them, not us".
@@ -156,6 +187,12 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"(?=[^.]*\b(?:not\s+(?:us|me|mine|ours|our|my|the|here)|fault|problem|mistake|error|"
         r"doing|end|side|responsibility|issue|normally|usually|always|probably|down\s+to|on\s+"
         r"(?:them|him|her|the)|messed|wrong)\b)"), None),
+    # "That's all down to the courier's routes": the phrase itself hands the cause over.
+    ("someone else", re.compile(
+        r"\b(?:that's|that\s+is|it's|it\s+is|that\s+was|it\s+was|that'll\s+be)\s+(?:all\s+|just\s+|"
+        r"entirely\s+|really\s+|purely\s+)?(?:down\s+to|the\s+fault\s+of|caused\s+by)\s+"
+        r"(?:the|their|those|them|him|her)\b(?!\s+(?:weather|snow|storm|holiday|bank\s+holiday)\b)"),
+     None),
     ("someone else", re.compile(
         r"\b(?:that's|that\s+is|it's|it\s+is|that\s+was|it\s+was)\s+(?:normally|usually|probably|"
         r"always|typically|most\s+likely|likely)\s+(?:the|their|those|your)\s+\w+"
@@ -171,6 +208,30 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"from)\s+(?:them|him|her|the|their|those)\b"
         r"|\b(?:that's|it's|that\s+is|it\s+is)\s+(?:a|an)\s+" + _THIRD + r"\s+(?:thing|issue|"
         r"problem|matter|question)\b"
+        # Whose doing it was, said to answer the complaint: "that was the first line team".
+        r"|^(?:(?:yeah|well|oh|so|right|okay|ah|um|uh)\s+)*(?:that|it)\s+(?:was|would\s+have\s+been|"
+        r"will\s+have\s+been|'ll\s+have\s+been)\s+(?:the|our|their)\s+(?:[\w-]+\s+){0,2}?(?:team|"
+        r"department|lot|guys|people|office|contractors?|couriers?|partners?|desk)\b"
+        r"(?=\W+(?:(?:and|so|but)\s+)?(?:they|he|she)\b)"
+        # Another party's own rules: "the claims team has its own timelines".
+        r"|\b(?:has|have|do|does|run|runs|set|sets|follow|follows)\s+(?:its|their|his|her)\s+own\s+"
+        r"(?:timelines?|timescales?|process|processes|rules|procedures?|schedules?|systems?|rounds|"
+        r"policies|policy|way|thing)\b"
+        r"|\bon\s+(?:their|his|her)\s+behalf\b"
+        r"|\b(?:these|such)\s+things\s+happen\s+with\b"
+        # Following a script is someone else's habit being blamed: "they just follow the script".
+        r"|\b(?:they|he|she)\s+(?:just|only)\s+(?:follow|read|stick\s+to)\s+(?:the|a|their)\s+"
+        r"(?:script|checklist|process)\b"
+        # A cleft that hands the job to others: "it's their lads who fill those in".
+        r"|\b(?:it's|that's|it\s+is|that\s+is|it\s+was)\s+(?:them|their\s+(?:\w+\s+)?\w+|"
+        r"the\s+\w+'s\s+\w+)\s+(?:who|that)\s+(?!(?:we|i)\b)"
+        # The system or a migration as the likely cause: "could've been the old system".
+        r"|\b(?:could've|could\s+have|might've|might\s+have|must've|must\s+have|probably|"
+        r"likely)\s+(?:been\s+)?(?:a|an|the|that)\s+(?:\w+\s+)?(?:system|glitch|bug|computer|"
+        r"software|migration|update|upgrade)\b"
+        r"|\b(?:stuff|things|data|records|details|a\s+lot)\s+(?:\w+\s+){0,2}?(?:didn't|did\s+not|"
+        r"never|wasn't|weren't)\s+(?:carry|carried|come|came|get|got|transfer|transferred|copy|"
+        r"copied|move|moved)\s+(?:over|across|through)\b"
         r"|\b(?:another|a\s+different|the\s+other|different|separate|a\s+separate)\s+"
         r"(?:department|team)\b"
         r"|,?\s+not\s+(?:us|me|mine|ours|claims|reception|billing|sales)\s*[.!]?$"
@@ -197,9 +258,21 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"|\bnot\s+something\s+(?:we|i)\s+(?:control|do|handle)\b|\bno\s+control\s+over\b"
         r"|\bi\s+can(?:'t|not)\s+(?:do\s+anything|help\s+you|make\s+(?:the|them)|do\s+it)\b"
         r"|\bi(?:'m|\s+am)\s+(?:just|only)\s+(?:telling|in|the|doing)\b|\bnothing\s+to\s+do\s+with\s+"
-        r"(?:us|me)\b|\bnot\s+responsible\b"), None),
+        r"(?:us|me)\b|\bnot\s+responsible\b"
+        # "I've no way to go above it", "my hands are tied", "all I'm saying is".
+        r"|\b(?:i've|i\s+have|we've|we\s+have|i've\s+got|there's)\s+no\s+way\s+(?:to|of|for\s+me)\b"
+        r"|\bmy\s+hands\s+are\s+tied\b|\b(?:i|we)\s+can(?:'t|not)\s+go\s+(?:above|over|beyond)\b"
+        r"|\bi'm\s+(?:just|only)\s+saying\b|\ball\s+i'm\s+saying\b"
+        r"|\bnot\s+something\s+(?:i|we|i'm|we're)\s+(?:can|could|(?:am\s+|are\s+)?able\s+to)\s+\w+"
+        r"|\b(?:i|we)\s+can(?:'t|not)\s+(?:override|overrule|bypass|get\s+around|change)\s+"
+        r"(?:the|their|that)\s+(?:system|policy|rules?|decision|process)\b"
+        r"|\b(?:i|we)\s+can(?:'t|not)\s+(?:commit|speak|promise\s+anything)\s+(?:on|for)\s+"
+        r"(?:their|his|her|them)\b"), None),
 ]
 _FAULT_RE = re.compile(r"\b" + _FAULT + r"\b")
+# A duty only blames when set against what failed: "they're meant to respond within a day, and
+# nobody's picked it up".
+_FAILED = re.compile(r"\b(?:nobody|no\s+one|never|still|but|yet|instead)\b|n't\b")
 _DUTY_RE = re.compile(r"\b" + _DUTY + r"\b")
 
 # Not blame: reassurance ("not your fault"), and promises that look alike ("you should have
@@ -224,8 +297,14 @@ def blame_of(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
         for match in pattern.finditer(norm):
             said = " ".join(match.group(0).split()).strip(" ,.")
             quoted = through_clause(norm, match.start(), match.end()).strip(" ,.")
+            if needs == _DUTY and re.search(r"\b(?:supposed|meant)\s+to\b", said) \
+                    and not _FAILED.search(norm):
+                continue  # "the engineer is meant to arrive at eight" is a plan, not a fault
             # "We messed it up" owns the fault: only someone else's fault is blame.
             if target == "someone else" and (_FIRST_PERSON_SUBJECT.match(said) or re.search(
+                    # "I'm sorry our engineer didn't show" apologises for our own people.
+                    r"\b(?:sorry|apologi[sz]e)\s+(?:that\s+)?(?:our|my)\s",
+                    norm[max(0, match.start() - 30):match.end()]) or re.search(
                     r"\b(?:our|my|we|i)\s+(?:\w+\s+)?$", norm[:match.start()])):
                 continue
             return target, quoted

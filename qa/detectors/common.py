@@ -37,8 +37,11 @@ _ACK_TOKENS = _word_set("""
 mm mmm mhm mm-hmm mm-hm mhmm hmm hm uh-huh uh-hum uh um huh ah aha oh ooh ohh yeah yea yah
 yeh ya yes yep yup okay ok 'kay kay alright right sure wow exactly indeed
 absolutely definitely certainly totally noted understood gotcha really dear sir ma'am
-madam yeah-yeah okey-dokey
+madam yeah-yeah okey-dokey righto right-o roger
 """)
+# Polite words that ride along with a cue ("Got it, thank you.", "Okay, lovely.") but do not make
+# one alone: a bare "Thank you." closes an exchange rather than signalling listening.
+_COMPANIONS = _word_set("thank thanks you lovely perfect great brilliant cheers cool nice super")
 _ACK_SHAPE = re.compile(r"^(?:m+|h?m+h?m*|u+h+|u+h-?h?u+h+|a+h+|o+h+|hu+h+|h+m+|mm+-?h+m+)$")
 _CUE_PHRASES = (
     "i see", "got it", "go on", "go ahead", "i hear you", "i understand", "of course",
@@ -46,6 +49,7 @@ _CUE_PHRASES = (
     "is that right", "is that so", "oh no", "oh dear", "i get it", "i see what you mean",
     "please go on", "please continue", "uh oh", "i hear ya", "i'm with you", "sure sure",
     "oh okay", "all right then", "okay then", "right then", "that's understandable",
+    "fair point", "good point", "that's fair", "point taken", "makes sense", "yeah no",
 )
 # Hesitation sounds alone ("um,", "uh") hold the floor; they acknowledge nothing.
 _HESITATIONS = frozenset({"um", "uh", "er", "erm", "uhm"})
@@ -79,7 +83,11 @@ def is_listening_cue(text: str, cfg: CriterionConfig | None = None) -> bool:
             remaining = remaining.replace(" " + cue + " ", " ")
     if all(w in _HESITATIONS for w in words):
         return False
-    return all(w in _ACK_TOKENS or _ACK_SHAPE.match(w) for w in remaining.split())
+    left = remaining.split()
+    core = [w for w in left if w not in _COMPANIONS]
+    if not core and len(left) == len(words):
+        return False  # only companions ("thank you", "lovely"): no cue word at all
+    return all(w in _ACK_TOKENS or _ACK_SHAPE.match(w) for w in core)
 
 
 def opening_cue(text: str, cfg: CriterionConfig | None = None) -> str | None:
@@ -90,12 +98,50 @@ def opening_cue(text: str, cfg: CriterionConfig | None = None) -> str | None:
     uses the word to start a sentence that does something else.
     """
     match = re.match(r"\s*([^.!?]+[.!?]+)\s+(\S.*)$", text, re.DOTALL)
+    unmarked = leading_cue(text)
+    if unmarked is not None and (not match or len(tokens(match.group(1))) > len(
+            tokens(unmarked)) + 1):
+        return unmarked
     if not match:
         return None
     first, rest = match.group(1), match.group(2)
     if not tokens(rest) or first.rstrip().endswith("?"):
         return None
     return first.strip() if is_listening_cue(first, cfg) else None
+
+
+# Cues that never start a sentence doing something else: "okay", "right" or "so" may open
+# "Okay let me pull up your account", but "mm-hmm" or "I see" only ever acknowledge.
+_PURE_CUES = ("mm-hmm", "mm hmm", "mhm", "mmm", "mm", "uh-huh", "uh huh", "i see", "got it",
+              "gotcha", "understood", "i hear you", "i hear ya", "makes sense",
+              "that makes sense", "fair enough", "fair point", "i get it", "noted")
+_PURE_RE = re.compile(r"^\s*((?:(?:" + "|".join(re.escape(c) for c in sorted(
+    _PURE_CUES, key=len, reverse=True)) + r"|yeah|yes|okay|ok|right|oh|ah|no)\b[\s,]*)+)",
+    re.IGNORECASE)
+
+_OBJECT_STARTS = _word_set("what how why where when if whether it that the your you this a an to "
+                           "from on in about now there them him her his their")
+
+
+def leading_cue(text: str) -> str | None:
+    """The listening cue that opens a turn whose sentence ends are not written ("mm-hmm so
+    you're losing the connection every night" -> "mm-hmm"), else None.
+
+    Transcripts without punctuation do not mark the cue as its own sentence, so only cues that
+    cannot begin a sentence doing something else count, followed by at least three words.
+    """
+    match = _PURE_RE.match(text)
+    if match is None:
+        return None
+    cue = match.group(1).strip(" ,")
+    rest = text[match.end():]
+    following = tokens(rest)
+    if re.search(r"[.!?]", cue) or len(following) < 3 or following[0] in _OBJECT_STARTS:
+        return None  # "I see what you mean about the fees": the cue's verb has an object
+    lowered = " " + " ".join(tokens(cue)) + " "
+    if not any(" " + c + " " in lowered for c in _PURE_CUES):
+        return None
+    return cue
 
 
 # Facts about a call that several detectors ask for at many utterances, worked out once per
@@ -215,6 +261,11 @@ _NOT_PROBLEM = (
     "not a big deal", "not really a big deal", "no big deal", "not a problem", "no problem",
     "not too bad", "not that bad", "not urgent", "no worries", "no rush", "no hurry",
     "doesn't matter", "not the end of the world",
+    # What was fine before is the history, not the problem: "he's never had a problem with
+    # that knee".
+    "never had a problem", "never had any problem", "never had any problems", "never had an issue",
+    "never had any issue", "never had any issues", "never had any trouble", "never been a problem",
+    "never been an issue",
 )
 # Evaluations that carry feeling but no facts ("this is ridiculous") are not the problem.
 _VERDICT_WORDS = _word_set("""

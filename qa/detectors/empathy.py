@@ -125,8 +125,62 @@ _FRAMES: tuple[tuple[str, str], ...] = (
      r"\b(?:that's|that is|it's|this is) (?:quite |such |so much )?a lot\b(?! of)"),
     ("acknowledged how hard the situation is",
      r"\b(?:that's|that is|it's|this is|that was|what) (?:really |just |so |definitely |such )?"
-     r"(?:not on|not fair|unfair|not good enough|no fun|no joke|(?:such )?(?:bad|rotten|hard"
-     r"|tough|terrible|awful) luck|a big deal|not what you need|the last thing you need)\b"),
+     # "That's not good enough" after our own slip owns the fault (an apology), so it is left out.
+     r"(?:not on(?=\s*(?:[.!?,]|$))|not fair|unfair|no fun|no joke|(?:such )?(?:bad|rotten|hard"
+     r"|tough|terrible|awful|horrible|cruel|poor) (?:luck|timing)|a big deal|not what you need"
+     r"|the last thing you need)\b"),
+    # The moment is the worst for the customer: "the week before exams is the worst possible
+    # time", "of all the days".
+    ("acknowledged how hard the situation is",
+     r"\bthe worst (?:possible )?(?:time|timing|moment|week|day|night)\b"
+     r"(?! (?:to call|for (?:us|me)))"
+     r"|\bof all (?:the )?(?:days|times|weeks|nights)\b"),
+    # A situation judged from where the customer stands: "that'd be a horrible spot to be in".
+    ("acknowledged how hard the situation is",
+     r"\b(?:that's|that is|that'd be|that would be|that must be|what|it's|that was|you're in)"
+     r" (?:quite |such |a really |a very |a |an |one |so )+(?:(?:horrible|awful|terrible|tough"
+     r"|difficult|rough|hard|bad|awkward|stressful|miserable|rotten|tricky|scary|worrying) )+"
+     r"(?:spot|position|place|situation|predicament|bind|state|blow|shock|worry|thing to)\b"),
+    # Something is already hard, and this adds to it: "paperwork is stressful enough without a
+    # bill on top".
+    ("acknowledged how hard the situation is",
+     r"\b(?:is|are|was|were|'s|can be) (?:\w+ )?(?:{F}) enough\b"),
+    # The customer's cost said back: "that's a lot of leave to burn waiting on a sofa".
+    ("acknowledged how hard the situation is",
+     r"\b(?:that's|that is|it's|what) (?:an awful |a whole |quite |such )?(?:a )?lot of "
+     r"(?:\w+ )?\w+ to (?:burn|lose|waste|spend|give up|use up|sacrifice|take off|go through"
+     r"|deal with|put up with)\b"),
+    # A reaction to how the situation sounds: "that sounds terrifying", "sounds exhausting";
+    # the ending names a feeling or a judgement, and plain approval ("sounds good") is left out.
+    ("acknowledged how hard the situation is",
+     r"\b(?:that|it|this|which|all that|all of that)? ?(?:sounds|sounded|must sound|must feel"
+     r"|feels|felt) (?:really |so |absolutely |pretty |quite |very |just |awfully |incredibly )*"
+     r"(?!(?:interesting|amazing|exciting|fascinating|promising|appealing|convincing|tempting"
+     r"|confusing to|like|wonderful|beautiful|delightful|helpful|useful|successful|fabulous"
+     r"|marvell?ous|glorious|gorgeous|delicious|thoughtful|peaceful|joyous|fantastic)\b)"
+     r"[a-z]+(?:ing|ful|ible|ous|ened)\b"),
+    # Not the outcome the customer hoped for: "I appreciate it's not the answer you wanted".
+    ("acknowledged how hard the situation is",
+     r"(?:\bnot|n't) (?:the answer|the news|the outcome|what) you (?:wanted|were hoping|hoped"
+     r"|needed|want|were expecting|expected)\b"
+     r"|\bi appreciate (?:that )?(?:it's|this is|that's|this has been|it has been|it's been"
+     r"|you're|you've)\b"),
+    # How hard the thing is in general: "it's never easy going through that", "that does make
+    # it difficult", "you're not alone in this", "I've felt that way too".
+    ("acknowledged how hard the situation is",
+     r"\b(?:it's|it is|that's|that is|it can't be|that can't be|it's not|that's not)"
+     r" (?:never |not |always |ever )?(?:easy|fun|nice|pleasant)\b(?! to\b)"
+     r"|\b(?:does|can|would|must|will)? ?makes? (?:it|things|life|everything) (?:so |really |very "
+     r"|extra |even |a lot |much )?(?:{F}|harder|tougher|worse|trickier|scarier)\b"
+     r"|\byou(?:'re| are) (?:definitely |certainly )?not alone\b"
+     r"|\bnothing (?:is|feels) worse than\b"),
+    ("put themselves in the customer's place",
+     r"\bi(?:'ve| have) (?:definitely |also |certainly |often )?"
+     r"(?:felt (?:that way|the same|like that)"
+     r"|been in (?:that|your|the same|a similar) (?:spot|position|situation|place|boat))\b"),
+    # Warm sympathy for someone the customer cares about: "bless her".
+    ("showed sympathy for what the customer is going through",
+     r"\b(?:oh )?bless (?:her|him|them|'em|your heart|his heart|her heart)\b"),
     ("acknowledged how hard the situation is",
      r"\b(?:that's|that is|it's been|that's been) (?:such |quite |a really |a very |so )?"
      r"(?:a )?long (?:time|wait|while|way)\b"),

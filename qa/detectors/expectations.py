@@ -111,8 +111,10 @@ _FUTURE = (r"(?:'ll|\s+will|\s+shall|\s+(?:am|is|are)\s+(?:going\s+to|gonna)"
 # A next step handed on with no time: "I'll pass it along", "I'll flag it with the team",
 # "I'll get somebody to reach out", "we'll look into it", "someone will follow up".
 _HANDOFF_RE = re.compile(
-    r"\b(?:i|we|someone|somebody|they|he|she|it|team)" + _FUTURE + r"\s+(?:\w+\s+){0,2}?"
-    r"(?:pass|flag|escalate|raise|mention|forward|refer|look\s+into|follow\s+up|chase|"
+    r"\b(?:i|we|someone|somebody|they|he|she|it|team)(?:" + _FUTURE + r"|'d|\s+would)"
+    r"\s+(?:\w+\s+){0,2}?"
+    r"(?:pass|flag|escalate|raise|mention|forward|refer|look\s+into|follow\s+up|chase|revisit|"
+    r"look\s+at\s+(?:it|this|that|them)\s+again|"
     r"get\s+(?:someone|somebody|a\s+\w+|the\s+\w+|one\s+of|them)|have\s+(?:someone|somebody|a\s+\w+|"
     r"the\s+\w+)|let\s+(?:them|the\s+\w+|someone|somebody|my\s+\w+)\s+know|reach\s+out|"
     r"get\s+back|come\s+back\s+to\s+you|be\s+in\s+touch|see\s+what|note|make\s+a\s+note|put\s+(?:a|in\s+a)\s+|"
@@ -120,6 +122,47 @@ _HANDOFF_RE = re.compile(
     r"keep\s+(?:an\s+eye|you\s+posted)|do\s+(?:my|our|what)|try|investigate|check\s+(?:on|with|into)|"
     r"speak\s+to|talk\s+to|ask|send\s+(?:a\s+|an\s+)?(?:message|note|email|request|ticket|"
     r"query)\s+(?:over\s+|across\s+|through\s+)?to\s+(?!you\b))")
+# Getting someone else to do it, offered rather than promised: "I can get her to call you".
+_CAN_HANDOFF_RE = re.compile(
+    r"\b(?:i|we)\s+(?:can|could)\s+(?:get|have|ask)\s+(?:her|him|them|someone|somebody|the\s+\w+|"
+    r"one\s+of\s+\w+\s+\w+)\s+(?:to\s+)?(?:call|ring|phone|contact|email|get\s+back|reach\s+out|"
+    r"look|check|sort)\b")
+# How long things take, said without a time: "it could be a while before anyone gets to it",
+# "usually it's pretty quick, depends how busy they are".
+_WAIT_RE = re.compile(
+    r"\b(?:it|that|this)(?:'ll|\s+(?:could|might|may|will|should|can))\s+(?:be|take)\s+"
+    r"(?:a\s+(?:while|bit|little\s+while)|some\s+time|ages|a\s+few\s+(?:days|weeks))\b"
+    r"|\b(?:usually|normally|generally|typically)\s+(?:it's|it\s+is|it\s+takes|they're|they\s+are)\s+"
+    r"(?:pretty\s+|quite\s+|fairly\s+|really\s+)?(?:quick|fast|not\s+long|speedy)\b"
+    r"|\bdepends\s+(?:on\s+)?how\s+(?:busy|long|quick|fast|backed\s+up)\b")
+# Steps inside the call are not next steps: "I'll have a look for you", "I'll pop you on hold".
+_IN_CALL_RE = re.compile(
+    r"\b(?:i'll|i\s+will|let\s+me|i'm\s+going\s+to|i'm\s+gonna)\s+(?:just\s+)?(?:have|take)\s+a\s+"
+    r"(?:quick\s+|little\s+)?(?:look|nose|peek|gander)\b"
+    r"|\b(?:put|pop|place)\s+you\s+on\s+(?:a\s+)?(?:quick\s+|short\s+|brief\s+)?hold\b")
+# What someone is doing right now, with a time: "I'm adding a credit to your account now",
+# "she's refunding the delivery charge today".
+_DOING_NOW_RE = re.compile(
+    r"\b(?:i'm|we're|i\s+am|we\s+are|she's|he's|she\s+is|he\s+is|(?:my|our)\s+\w+(?:'s|\s+is))\s+"
+    r"(?:just\s+|also\s+|now\s+)?"
+    r"(?!(?:going|trying|looking|checking|waiting|hoping|thinking|wondering|calling|speaking|"
+    r"seeing|reading|struggling|having|getting|showing|saying|following|hearing|understanding|"
+    r"guessing|assuming|afraid|asking|telling|bringing|pulling|loading|searching|typing|"
+    r"opening|finding|scrolling|trying|just)\b)[a-z]+ing\b"
+    r"|\b(?:is|are|'s|'re)\s+(?:expected|scheduled|due|set|booked)\s+to\b")
+# Not a promise: naming something ("that'll be the engineer's note"), or a future said inside a
+# relative clause ("the calls that will come in this evening").
+_NAMING_RE = re.compile(
+    r"^(?:(?:so|oh|yeah|well|right|ah)\s+)*(?:that'll|that\s+will|it'll|that'd)\s+be\s+(?:the|a|an|your|"
+    r"their|our|his|her)\b[^,;]*"
+    # "that'll show on your bill" after "and" is a promise; "calls that will come" is not.
+    r"|(?<![,;])(?<!\band)(?<!\bso)(?<!\bbut)\s(?:that|which|who)\s+will\s+\w+")
+# Objects that name nothing: "we'll take care of anything that's left".
+_VAGUE_OBJECT_RE = re.compile(r"\b(?:anything|everything|whatever|the\s+rest|it\s+all)\b")
+# A circumstance, not a time frame: "on a day you should be resting".
+_CIRCUMSTANCE_RE = re.compile(r"\bon\s+(?:a|one|the)\s+(?:day|week|morning|night)\b")
+
+
 # A next step left to nobody in particular: "someone should give you a buzz", "they will
 # revert". Vague unless it comes with a time.
 _UNOWNED_RE = re.compile(
@@ -217,7 +260,12 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     # should have happened ("that should never have happened, and I'll call you at 4").
     norm = _REPORTED_RE.sub("", normalize(sentence))
     norm = _COUNTERFACTUAL_CLAUSE_RE.sub(" ", norm)
-    handoff = _HANDOFF_RE.search(norm) or _UNOWNED_RE.search(norm) or _IDIOM_RE.search(norm)
+    norm = _NAMING_RE.sub(" ", norm)
+    if _IN_CALL_RE.search(norm) and not find_phrase(norm, cfg["channel_phrases"]) \
+            and not _CONTACT_RE.search(norm):
+        return None
+    handoff = (_HANDOFF_RE.search(norm) or _UNOWNED_RE.search(norm) or _IDIOM_RE.search(norm)
+               or _CAN_HANDOFF_RE.search(norm))
     if find_phrase(sentence, cfg["not_commitment_phrases"]) and not handoff:
         # "I'll need your postcode, and then I'll book the engineer for Friday": the first
         # clause is no promise, the next one may be.
@@ -226,12 +274,26 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     if is_question(sentence) or _AVAILABILITY_RE.search(norm) or not norm.strip(" ,."):
         return None
     when = _time_frame(norm, cfg)
+    if when is not None and _CIRCUMSTANCE_RE.search(norm) and when in _CIRCUMSTANCE_RE.search(
+            norm).group(0):
+        when = None
+    if when is not None and handoff is not None:
+        # "Saturday appointments are booked by the team, so I'll pass it over": the time
+        # belongs to another clause than the hand-off.
+        at = norm.find(when)
+        if 0 <= at < handoff.start() and re.search(r"[,;]|\b(?:so|but|and)\b",
+                                                   norm[at + len(when):handoff.start()]):
+            when = None
     action = _first_person_action(norm, cfg)
-    scheduled = when is not None and (_scheduled(norm) or _ARRIVES_RE.search(norm) is not None)
+    if action and _VAGUE_OBJECT_RE.search(norm[norm.find(action.split()[-1]):]):
+        action = None  # "we'll take care of anything that's left" names no concrete step
+    scheduled = when is not None and (_scheduled(norm) or _ARRIVES_RE.search(norm) is not None
+                                      or _DOING_NOW_RE.search(norm) is not None)
+    wait = _WAIT_RE.search(norm)
     hedge = find_phrase(norm, cfg["hedge_phrases"])
     hedged_time = hedge and when
     if not (find_phrase(norm, cfg["commitment_phrases"]) or action or hedged_time
-            or handoff or scheduled or _HABITUAL_RE.search(norm)):
+            or handoff or scheduled or _HABITUAL_RE.search(norm) or wait):
         return None
     unhedged = norm
     for exception in cfg["vague_exceptions"]:
@@ -255,6 +317,9 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
         return "specific", parts
     if handoff:
         parts["vague"] = "handed on with no time"
+        return "vague", parts
+    if wait:
+        parts["vague"] = wait.group(0)
         return "vague", parts
     # Concrete: an action the agent owns ("I'm refunding"), or how they'll hear from a named
     # owner ("the billing team will email you"), but not "someone will call you".
@@ -355,9 +420,12 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
         if verdict is None:
             continue
         kind, parts = verdict
-        if kind == "vague" and parts["vague"] == "no time, owner or channel" \
-                and i in specific_utterances:
-            continue  # the same turn already gave the specifics
+        if kind == "vague" and i in specific_utterances and (
+                parts["vague"] == "no time, owner or channel" or _IDIOM_RE.search(
+                    normalize(sentence))):
+            # The same turn already gave the specifics; "Leave that with me. I'm booking it
+            # for tomorrow at nine" only introduces them.
+            continue
         details = {k: v for k, v in parts.items() if v}
         if kind == "specific":
             said = ", ".join(f"{k}: {v}" for k, v in details.items())

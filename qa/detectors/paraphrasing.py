@@ -13,6 +13,7 @@ from typing import Any
 from qa.detectors.common import (
     agent_finding,
     complaint_utterances,
+    leading_cue,
     previous_customer,
     problem_phrase,
 )
@@ -70,11 +71,16 @@ def restatement(call: Transcript, index: int, cfg: CriterionConfig,
     # "..., is that right?" checks a restatement back with the customer: the strongest marker.
     earlier_marker = "check" if find_phrase(text, cfg["check_back_phrases"]) else None
     for position, sentence in enumerate(said):
+        # "i see i see so the boiler's been banging ...": the cue opens the turn, the
+        # restatement follows it.
+        cue = leading_cue(sentence)
+        if cue is not None:
+            sentence = sentence[sentence.lower().find(cue.lower()) + len(cue):].lstrip(" ,")
         found = _restates(sentence, prepared, cfg, allow_unmarked=not opener_excluded,
                           marker=earlier_marker)
         if found:
             return found
-        marker = find_phrase(sentence, cfg["marker_phrases"]) or (
+        marker = _marker_in(sentence, cfg) or (
             "so" if _opens_with(sentence, cfg["marker_openers"]) else None)
         if marker:
             # A restatement can run over a few short sentences: "So you cancelled in January.
@@ -88,6 +94,38 @@ def restatement(call: Transcript, index: int, cfg: CriterionConfig,
 
 
 _HEARD = re.compile(r"\b(?:sounds?|seems?|hear|feel)\b")
+# Markers as grammar rather than a list: the agent checking its own understanding ("just so
+# I've got it straight", "to make sure I understand", "what I understand is", "if I follow"),
+# or naming the customer's concern ("the real worry is", "the main thing for you is").
+_MARKER_RE = re.compile(
+    r"\b(?:(?:just\s+)?so|to\s+make\s+sure|let\s+me\s+make\s+sure|making\s+sure)\s+(?:that\s+)?"
+    r"i(?:'ve|\s+have|'m|\s+am)?\s+(?:got|get|understand|understood|have|clear|straight|on\s+the\s+same)"
+    r"\b|\b(?:so\s+)?what\s+i\s+(?:understand|gather|'m\s+getting|am\s+getting|take\s+from\s+that)\s+"
+    r"(?:is|here)\b|\bif\s+i\s+(?:follow|gather|heard)\s+(?:you|that|correctly|right)\b"
+    r"|\bthe\s+(?:real|main|big|biggest|key|important)\s+(?:worry|concern|issue|problem|thing|"
+    r"priority|headache)\s+(?:for\s+you\s+|here\s+)?(?:is|being)\b")
+
+
+# Reading out what the records show is a look-up, not a restatement: "so it's showing
+# delivered at two oh six", "the system says it was left in a safe place".
+_LOOKUP_RE = re.compile(
+    r"^(?:(?:so|and|okay|ok|right|yeah|well|now|alright|uh|um)\s+)*(?:it|it's|it\s+is|that's|that|"
+    r"this|the\s+\w+|your\s+account|the\s+system|i\s+can\s+see\s+(?:it|that|here))\s+"
+    r"(?:'s\s+)?(?:is\s+)?(?:showing|shows|says|saying|states|reads|has\s+it)\b")
+
+
+def _marker_in(sentence: str, cfg: CriterionConfig) -> str | None:
+    """The restatement marker a sentence uses: a rubric phrase or the marker grammar."""
+    found = find_phrase(sentence, cfg["marker_phrases"])
+    if found and tokens(found)[0] == "so" and not _opens_with(
+            sentence, [found, *(f"{w} {found}" for w in _INTERJECTIONS)]):
+        # "I'm placing a hold, so your payment stays the same": a mid-sentence "so your" is a
+        # consequence, not a marker.
+        found = None
+    if found:
+        return found
+    match = _MARKER_RE.search(" ".join(tokens(sentence)))
+    return match.group(0) if match else None
 # "So your engineer will come on Friday" announces an outcome; it restates nothing.
 _OUTCOME_WORDS = frozenset({"will", "you'll", "it'll", "they'll", "we'll", "gonna", "shall"})
 _INTERJECTIONS = frozenset({"oh", "ah", "ok", "okay", "well", "right", "yeah", "ooh", "hmm", "and",
@@ -131,10 +169,20 @@ def _addresses_customer(sentence: str) -> bool:
     """An unmarked restatement is about the customer ("you", "your") and not about the agent:
     an apology or a promise that echoes the details ("I'm sorry we charged you twice") is not.
     """
-    words = set(tokens(sentence))
-    return bool(words & _SECOND_PERSON) and not words & _FIRST_PERSON
+    said = tokens(sentence)
+    words = set(said)
+    if not words & _SECOND_PERSON or words & _AGENT_SINGULAR or words & _APOLOGY_WORDS:
+        return False
+    if not words & _FIRST_PERSON:
+        return True
+    # "You paid for a flight we cancelled, and you want the money back": the customer is the
+    # subject of the sentence and of another clause; "we" only names what happened to them.
+    lead = [w for w in said[:3] if w not in _INTERJECTIONS]
+    return bool(lead) and lead[0] in {"you", "you've", "you're", "your"} \
+        and said.count("you") + said.count("you've") + said.count("you're") >= 2
 
 
+_APOLOGY_WORDS = frozenset({"sorry", "apologise", "apologize", "apologies", "apology"})
 _SECOND_PERSON = frozenset({"you", "your", "you're", "you've", "you'd", "yours", "yourself"})
 _AGENT_SINGULAR = frozenset({"i", "i'm", "i've", "i'll", "i'd", "me", "my"})
 _FIRST_PERSON = frozenset({"i", "i'm", "i've", "i'll", "i'd", "me", "my", "we", "we're",
@@ -176,8 +224,10 @@ def _restates(sentence: str, context: Context, cfg: CriterionConfig,
     mine = content_stems(sentence, cfg.synonym_map, skip_numbers=True)
     if not mine:
         return None
-    phrase_marker = find_phrase(sentence, cfg["marker_phrases"])
+    phrase_marker = _marker_in(sentence, cfg)
     if not phrase_marker and _asks_or_advises(sentence):
+        return None
+    if _LOOKUP_RE.match(" ".join(tokens(sentence))):
         return None
     theirs: set[str] = set()
     best: tuple[int, int] | None = None
@@ -223,7 +273,9 @@ def _restates(sentence: str, context: Context, cfg: CriterionConfig,
         ok = (carried >= cfg["min_shared"] and len(shared) >= cfg["min_shared"] - 1
               and bool(words & _SECOND_PERSON) and not words & _AGENT_SINGULAR)
     else:
+        # "The full amount will be refunded to your card" announces an outcome.
         ok = (allow_unmarked and _addresses_customer(sentence)
+              and not set(tokens(sentence)) & _OUTCOME_WORDS
               and len(shared) >= cfg["min_shared"] - 1
               and carried >= cfg["min_shared"] and share >= cfg["min_share_of_words"])
     if not ok or best is None:
