@@ -274,8 +274,8 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
     if is_question(sentence) or _AVAILABILITY_RE.search(norm) or not norm.strip(" ,."):
         return None
     when = _time_frame(norm, cfg)
-    if when is not None and _CIRCUMSTANCE_RE.search(norm) and when in _CIRCUMSTANCE_RE.search(
-            norm).group(0):
+    circumstance = _CIRCUMSTANCE_RE.search(norm)
+    if when is not None and circumstance and when in circumstance.group(0):
         when = None
     if when is not None and handoff is not None:
         # "Saturday appointments are booked by the team, so I'll pass it over": the time
