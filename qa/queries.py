@@ -14,7 +14,6 @@ in as parameters.
 from __future__ import annotations
 
 import json
-import mimetypes
 import sqlite3
 import statistics
 from collections import defaultdict
@@ -25,12 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from qa import calibration, followup, store
+from qa.audio import AUDIO_MIME_TYPES
 from qa.auth import AGENT, COACH, LEAD, Viewer
 from qa.detectors import EVAL_LABELS
 
 STAFF = (LEAD, COACH)
-AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac",
-                            ".webm"})
 MAX_NOTE_LENGTH = 4000
 # An agent sees a team median only when at least this many other agents contribute to it, so
 # no colleague's own mean can be worked out from it (with two or three agents it could).
@@ -562,12 +560,10 @@ def call_audio(conn: sqlite3.Connection, viewer: Viewer, call_id: str
         return None
     path = Path(path_text)
     # Only recordings: a transcript-only call has a JSON source that is not for playing.
-    if path.suffix.lower() not in AUDIO_SUFFIXES or not path.is_file():
+    mime = AUDIO_MIME_TYPES.get(path.suffix.lower())
+    if mime is None or not path.is_file():
         return None
-    mime = {".flac": "audio/flac", ".ogg": "audio/ogg", ".oga": "audio/ogg",
-            ".opus": "audio/ogg", ".mp3": "audio/mpeg", ".wav": "audio/wav",
-            ".m4a": "audio/mp4"}.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
-    return path.read_bytes(), mime or "application/octet-stream"
+    return path.read_bytes(), mime
 
 
 def _staff_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> None:

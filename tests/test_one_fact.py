@@ -1,0 +1,39 @@
+"""Facts the code keeps in one place (issue 11): each consumer sees the same answer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa import queries, store
+from qa.audio import AUDIO_EXTENSIONS
+from qa.auth import COACH, Viewer
+from qa.rubric import load_rubric
+from qa.scoring import score_call
+from qa.transcript import Transcript
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_calls"
+
+
+@pytest.mark.parametrize("suffix", [".amr", ".wave", ".3gp"])
+def test_a_call_from_any_scorable_recording_is_offered_for_playing(
+        tmp_path: Path, suffix: str) -> None:
+    """A call scored from a file type the scorer accepts gets a player in the dashboard."""
+    assert suffix in AUDIO_EXTENSIONS
+    recording = tmp_path / f"rec{suffix}"
+    # Playing serves the stored bytes as they are; no decoding is involved.
+    shutil.copy(SAMPLES / "call02_card_double_charge.mp3", recording)
+    transcript = json.loads((SAMPLES / "call02_card_double_charge.json").read_text())
+    db_path = tmp_path / "qa.db"
+    db = store.open_db(db_path)
+    info = store.CallInfo("rec", str(recording), "hash", origin="audio")
+    store.save_scored_call(db, info, score_call(Transcript.from_dict(transcript),
+                                                load_rubric()), "default")
+    served = queries.call_audio(queries.connect(db_path), Viewer("coach", COACH), "rec")
+    assert served is not None
+    data, mime = served
+    assert data == recording.read_bytes() and mime.startswith("audio/")
