@@ -27,6 +27,7 @@ from qa import calibration, followup, store
 from qa.audio import AUDIO_MIME_TYPES
 from qa.auth import AGENT, COACH, LEAD, Viewer
 from qa.detectors import EVAL_LABELS
+from qa.scoring import weighted_mean
 
 STAFF = (LEAD, COACH)
 MAX_NOTE_LENGTH = 4000
@@ -504,7 +505,7 @@ def get_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> dict[str
         "o.created_at AS override_at, coalesce(o.score, s.score) AS score "
         "FROM scores s LEFT JOIN overrides o ON o.call_id = s.call_id "
         "AND o.criterion = s.criterion WHERE s.call_id = ? ORDER BY s.rowid", [call_id]))
-    call["effective_overall"] = _weighted(call["scores"])
+    call["effective_overall"] = weighted_mean((s["score"], s["weight"]) for s in call["scores"])
     call["findings"] = _rows(conn.execute(
         "SELECT id, criterion, label, utterance_idx, speaker, start, end, quote, polarity, "
         "message, suggestion FROM findings WHERE call_id = ? ORDER BY start, id", [call_id]))
@@ -534,13 +535,6 @@ def get_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> dict[str
         "SELECT earlier_id AS call_id, earlier_ts AS ts FROM callbacks WHERE later_id = ?",
         [call_id])) if staff else []
     return call
-
-
-def _weighted(scores: list[dict[str, Any]]) -> float | None:
-    """The overall score recomputed with overrides (weighted mean of applicable criteria)."""
-    used = [(s["score"], s["weight"] or 0) for s in scores if s["score"] is not None]
-    total = sum(w for _, w in used)
-    return round(sum(v * w for v, w in used) / total, 1) if total else None
 
 
 def call_audio(conn: sqlite3.Connection, viewer: Viewer, call_id: str

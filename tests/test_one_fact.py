@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from qa import queries, store
 from qa.audio import AUDIO_EXTENSIONS
 from qa.auth import COACH, Viewer
 from qa.rubric import load_rubric
-from qa.scoring import score_call
+from qa.scoring import overall_score, score_call
 from qa.transcript import Transcript
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,3 +38,25 @@ def test_a_call_from_any_scorable_recording_is_offered_for_playing(
     assert served is not None
     data, mime = served
     assert data == recording.read_bytes() and mime.startswith("audio/")
+
+
+def test_the_overall_with_coach_overrides_is_scorings_weighted_mean(tmp_path: Path) -> None:
+    """The dashboard's overall after overrides is the mean scoring would give those scores."""
+    transcript = json.loads((SAMPLES / "call02_card_double_charge.json").read_text())
+    scored = score_call(Transcript.from_dict(transcript), load_rubric())
+    db_path = tmp_path / "qa.db"
+    store.save_scored_call(store.open_db(db_path),
+                           store.CallInfo("rec", "rec.json", "hash"), scored, "default")
+    conn = queries.connect(db_path)
+    coach = Viewer("coach", COACH)
+    applicable = [s for s in scored.scores if s.score is not None]
+    assert len(applicable) >= 2
+    overridden = {applicable[0].criterion: 3.0, applicable[1].criterion: 97.0}
+    for criterion, value in overridden.items():
+        queries.set_override(conn, coach, "rec", criterion, value, "listened to the call")
+    call = queries.get_call(conn, coach, "rec")
+    assert call is not None
+    expected = overall_score([replace(s, score=overridden.get(s.criterion, s.score))
+                              for s in scored.scores])
+    assert expected is not None and expected != overall_score(scored.scores)
+    assert call["effective_overall"] == expected
