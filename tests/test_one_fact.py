@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -60,3 +63,21 @@ def test_the_overall_with_coach_overrides_is_scorings_weighted_mean(tmp_path: Pa
                               for s in scored.scores])
     assert expected is not None and expected != overall_score(scored.scores)
     assert call["effective_overall"] == expected
+
+
+def test_store_and_batch_page_agree_on_which_processes_are_alive() -> None:
+    """A running process is alive; an ended one is not, reaped or left a zombie."""
+    from qa.ui import batch as batch_page
+
+    assert store.process_alive(os.getpid()) and batch_page.running(os.getpid())
+    reaped = subprocess.Popen([sys.executable, "-c", "pass"])
+    reaped.wait()
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    # Wait for the child to exit without reaping it: it stays a zombie until waited on.
+    os.waitid(os.P_PID, zombie.pid, os.WEXITED | os.WNOWAIT)
+    try:
+        for pid in (reaped.pid, zombie.pid, 0):
+            assert not store.process_alive(pid), pid
+            assert not batch_page.running(pid), pid
+    finally:
+        zombie.wait()
