@@ -81,3 +81,28 @@ def test_store_and_batch_page_agree_on_which_processes_are_alive() -> None:
             assert not batch_page.running(pid), pid
     finally:
         zombie.wait()
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("forty two", {42}), ("forty-two", {42}), ("three hundred and five", {305}),
+    ("two thousand twenty four", {2024}), ("six thousand dollars", {6000}),
+    ("order 4111 for 59.99", {4111, 59.99}), ("four one one", {4, 1}),
+    ("call me twice", {2}), ("a hundred", {100}), ("oh well", set()),
+])
+def test_spoken_numbers_read_as_one_amount(said: str, expected: set[float]) -> None:
+    """Number words read as the amount a person means; digits stay as written."""
+    from qa.text import numbers
+
+    assert numbers(said) == expected
+
+
+def test_the_sample_script_normalises_numbers_with_the_same_reader() -> None:
+    """WER normalisation of the sample calls turns number words into the same amounts."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import make_sample_calls
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    words = make_sample_calls.normalize_words(
+        [(w, None) for w in "It was two thousand twenty four, then ninety nine dollars".split()])
+    assert [w for w, _ in words] == ["it", "was", "2024", "then", "99", "dollars"]
