@@ -103,6 +103,29 @@ def test_the_sample_script_normalises_numbers_with_the_same_reader() -> None:
         import make_sample_calls
     finally:
         sys.path.remove(str(ROOT / "scripts"))
-    words = make_sample_calls.normalize_words(
-        [(w, None) for w in "It was two thousand twenty four, then ninety nine dollars".split()])
+    said = "It was two thousand twenty four, then ninety nine dollars"
+    words = make_sample_calls.normalize_words([(w, None) for w in said.split(" ")])
     assert [w for w, _ in words] == ["it", "was", "2024", "then", "99", "dollars"]
+
+
+def test_role_cues_and_threshold_come_from_the_rubric(tmp_path: Path) -> None:
+    """A team's own greeting and role_confidence in its rubric decide who is the agent."""
+    from qa.roles import default_threshold, identify_agent
+
+    default = (ROOT / "rubrics" / "default.toml").read_text()
+    assert "role_confidence = 0.8" in default
+    custom = default.replace("role_confidence = 0.8", "role_confidence = 0.99").replace(
+        'greeting_phrases = ["thank you for calling"',
+        'greeting_phrases = ["greetings from gadget world", "thank you for calling"')
+    path = tmp_path / "team.toml"
+    path.write_text(custom)
+    team = load_rubric(path)
+    assert default_threshold() == load_rubric().shared["role_confidence"] == 0.8
+    assert default_threshold(team) == 0.99
+    voices = [["It rained all day."],
+              ["Greetings from Gadget World, Sam here."]]
+    assert identify_agent(voices).agent == 0  # no cue either way: the first voice
+    decision = identify_agent(voices, rubric=team)
+    assert decision.agent == 1 and any("greetings from gadget world" in c
+                                       for c in decision.cues[1])
+    assert decision.needs_review  # below the team's 0.99
