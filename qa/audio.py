@@ -18,10 +18,17 @@ import numpy as np
 
 SAMPLE_RATE = 16000
 
-AUDIO_EXTENSIONS: frozenset[str] = frozenset({
-    ".wav", ".wave", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac",
-    ".webm", ".wma", ".amr", ".aif", ".aiff", ".au", ".caf", ".mka", ".3gp", ".gsm", ".w64",
-})
+# Every recording suffix the tool reads, with the MIME type a browser is told when the
+# dashboard plays it: one table, so a file that can be scored can also be played.
+AUDIO_MIME_TYPES: dict[str, str] = {
+    ".wav": "audio/wav", ".wave": "audio/wav", ".mp3": "audio/mpeg", ".flac": "audio/flac",
+    ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg", ".m4a": "audio/mp4",
+    ".mp4": "audio/mp4", ".aac": "audio/aac", ".webm": "audio/webm", ".wma": "audio/x-ms-wma",
+    ".amr": "audio/amr", ".aif": "audio/aiff", ".aiff": "audio/aiff", ".au": "audio/basic",
+    ".caf": "audio/x-caf", ".mka": "audio/x-matroska", ".3gp": "audio/3gpp",
+    ".gsm": "audio/x-gsm", ".w64": "audio/x-w64",
+}
+AUDIO_EXTENSIONS: frozenset[str] = frozenset(AUDIO_MIME_TYPES)
 
 # A decoded stream more than this far short of the duration its header declares was cut off
 # (an interrupted copy or upload): max(1 s, 5 %), so encoder padding never trips it.

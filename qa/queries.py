@@ -14,7 +14,6 @@ in as parameters.
 from __future__ import annotations
 
 import json
-import mimetypes
 import sqlite3
 import statistics
 from collections import defaultdict
@@ -25,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from qa import calibration, followup, store
+from qa.audio import AUDIO_MIME_TYPES
 from qa.auth import AGENT, COACH, LEAD, Viewer
 from qa.detectors import EVAL_LABELS
+from qa.scoring import weighted_mean
 
 STAFF = (LEAD, COACH)
-AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac",
-                            ".webm"})
 MAX_NOTE_LENGTH = 4000
 # An agent sees a team median only when at least this many other agents contribute to it, so
 # no colleague's own mean can be worked out from it (with two or three agents it could).
@@ -506,7 +505,7 @@ def get_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> dict[str
         "o.created_at AS override_at, coalesce(o.score, s.score) AS score "
         "FROM scores s LEFT JOIN overrides o ON o.call_id = s.call_id "
         "AND o.criterion = s.criterion WHERE s.call_id = ? ORDER BY s.rowid", [call_id]))
-    call["effective_overall"] = _weighted(call["scores"])
+    call["effective_overall"] = weighted_mean((s["score"], s["weight"]) for s in call["scores"])
     call["findings"] = _rows(conn.execute(
         "SELECT id, criterion, label, utterance_idx, speaker, start, end, quote, polarity, "
         "message, suggestion FROM findings WHERE call_id = ? ORDER BY start, id", [call_id]))
@@ -538,13 +537,6 @@ def get_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> dict[str
     return call
 
 
-def _weighted(scores: list[dict[str, Any]]) -> float | None:
-    """The overall score recomputed with overrides (weighted mean of applicable criteria)."""
-    used = [(s["score"], s["weight"] or 0) for s in scores if s["score"] is not None]
-    total = sum(w for _, w in used)
-    return round(sum(v * w for v, w in used) / total, 1) if total else None
-
-
 def call_audio(conn: sqlite3.Connection, viewer: Viewer, call_id: str
                ) -> tuple[bytes, str] | None:
     """The recording's bytes and MIME type, for a call the viewer may read, if it has audio.
@@ -562,12 +554,10 @@ def call_audio(conn: sqlite3.Connection, viewer: Viewer, call_id: str
         return None
     path = Path(path_text)
     # Only recordings: a transcript-only call has a JSON source that is not for playing.
-    if path.suffix.lower() not in AUDIO_SUFFIXES or not path.is_file():
+    mime = AUDIO_MIME_TYPES.get(path.suffix.lower())
+    if mime is None or not path.is_file():
         return None
-    mime = {".flac": "audio/flac", ".ogg": "audio/ogg", ".oga": "audio/ogg",
-            ".opus": "audio/ogg", ".mp3": "audio/mpeg", ".wav": "audio/wav",
-            ".m4a": "audio/mp4"}.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
-    return path.read_bytes(), mime or "application/octet-stream"
+    return path.read_bytes(), mime
 
 
 def _staff_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> None:

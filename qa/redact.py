@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.text import TEENS, TENS, UNITS
 from qa.transcript import Transcript, Utterance, Word
 
 CARD = "CARD"
@@ -193,12 +194,6 @@ def _tokens(text: str) -> list[_Token]:
     return out
 
 
-UNITS = {"zero": 0, "oh": 0, "nought": 0, "one": 1, "two": 2, "three": 3, "four": 4,
-         "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
-TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
-TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-        "eighty": 80, "ninety": 90}
 REPEAT = {"double": 2, "triple": 3}
 FILLERS = {"uh", "um", "er", "erm", "uhm", "ah", "hmm"}
 DASHES = {"-", "–", "dash", "hyphen"}

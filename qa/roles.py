@@ -19,18 +19,17 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlite_utils
 
 from qa import store
-from qa.rubric import Rubric
+from qa.rubric import Rubric, load_rubric
 from qa.scoring import ScoredCall, score_call
 from qa.text import find_phrase
 from qa.transcript import AGENT, CUSTOMER, Transcript, Utterance
 
-# The rubric's default when it has no threshold of its own.
-DEFAULT_THRESHOLD = 0.8
 # Evidence points per unit of the logistic: one strong cue (3 points) alone gives ~0.82.
 _SCALE = 2.0
 # Only the opening matters for greetings and offers of help: later "how can I help" is rarer
@@ -39,20 +38,25 @@ _OPENING_WORDS = 60
 # Where a bare "this is NAME" / "NAME speaking" counts as the agent introducing themself.
 _FIRST_WORDS = 12
 
+# Salutations a customer says as readily as an agent: the rubric counts them as a greeting,
+# but they say nothing about who is the agent.
+_ANYONE_SAYS = frozenset({"hello", "hi", "hey there", "good morning", "good afternoon",
+                          "good evening"})
+# Agent openings the rubric's greeting_closing lists do not hold (not all are greetings a
+# criterion should credit: "thank you for holding").
+_MORE_GREETINGS = ("you have reached", "thank you for contacting", "thanks for contacting",
+                   "thank you for holding")
+_MORE_HELP_OFFERS = ("how can i direct your call",)
+
 # (kind, weight, phrases). Phrases match whole words, case-insensitively; "*" is any one word.
-AGENT_CUES: tuple[tuple[str, float, tuple[str, ...]], ...] = (
-    ("greeting", 3.0, ("thank you for calling", "thanks for calling", "welcome to",
-                       "you've reached", "you have reached", "thank you for contacting",
-                       "thanks for contacting", "thank you for holding")),
+# The greeting and offer-of-help phrases come from the rubric (agent_cues): these are the rest.
+_OTHER_AGENT_CUES: tuple[tuple[str, float, tuple[str, ...]], ...] = (
     ("own name", 2.0, ("this is * speaking", "this is * how can", "my name is * how",
                        "you're speaking with", "you are speaking with", "you're speaking to",
                        "you are speaking to", "this is * from", "* speaking how can")),
     # Only in a voice's first few words ("Card services, this is Dan."), where a customer's
     # "this is ridiculous" does not reach.
     ("introduction", 2.0, ("this is *", "* speaking", "my name is * and i")),
-    ("offer of help", 3.0, ("how can i help", "how may i help", "how can i assist",
-                            "how may i assist", "what can i do for you",
-                            "how can i direct your call", "how can we help")),
     ("verification", 2.0, ("can i have your", "could i have your", "may i have your",
                            "can i get your", "could i get your", "can you confirm your",
                            "could you confirm your", "can you verify", "could you verify",
@@ -98,6 +102,32 @@ CUSTOMER_CUES: tuple[tuple[str, float, tuple[str, ...]], ...] = (
                       "can i speak to", "you just told me", "i did not know",
                       "i didn't know")),
 )
+
+
+@lru_cache(maxsize=1)
+def _default_rubric() -> Rubric:
+    # Loaded when first needed, not at import: the rubric file is read once per process.
+    return load_rubric()
+
+
+def default_threshold(rubric: Rubric | None = None) -> float:
+    """The confidence below which a person must confirm the roles: the rubric's
+    ``[shared] role_confidence`` (the default rubric's when none is given)."""
+    return float((rubric or _default_rubric()).shared["role_confidence"])
+
+
+def agent_cues(rubric: Rubric | None = None) -> tuple[tuple[str, float, tuple[str, ...]], ...]:
+    """The agent cues (kind, weight, phrases), their greetings and offers of help taken from
+    the rubric's ``greeting_closing`` lists (the default rubric's when none is given or the
+    rubric has that criterion off)."""
+    rubric = rubric or _default_rubric()
+    config = rubric.criteria.get("greeting_closing") or \
+        _default_rubric().criteria["greeting_closing"]
+    greetings = tuple(p for p in config.params["greeting_phrases"] if p not in _ANYONE_SAYS)
+    offers = tuple(config.params["help_offer_phrases"])
+    return (("greeting", 3.0, greetings + _MORE_GREETINGS), _OTHER_AGENT_CUES[0],
+            _OTHER_AGENT_CUES[1], ("offer of help", 3.0, offers + _MORE_HELP_OFFERS),
+            *_OTHER_AGENT_CUES[2:])
 _FIRST_SPEAKER_POINTS = 0.5
 
 
@@ -133,7 +163,8 @@ class RoleDecision:
                    data.get("decided_by"))
 
 
-def find_cues(text: str, opening: str = "") -> tuple[float, float, list[str]]:
+def find_cues(text: str, opening: str = "", rubric: Rubric | None = None
+              ) -> tuple[float, float, list[str]]:
     """Agent points, customer points and the cues found in one voice's ``text``.
 
     ``opening``: the voice's first words, where greetings and offers of help are looked for.
@@ -141,7 +172,7 @@ def find_cues(text: str, opening: str = "") -> tuple[float, float, list[str]]:
     agent = customer = 0.0
     found: list[str] = []
     first_words = " ".join(opening.split()[:_FIRST_WORDS])
-    for kind, weight, phrases in AGENT_CUES:
+    for kind, weight, phrases in agent_cues(rubric):
         where = opening if kind in ("greeting", "offer of help", "own name") else text
         if kind == "introduction":
             if any(cue.startswith("own name:") for cue in found):
@@ -158,17 +189,21 @@ def find_cues(text: str, opening: str = "") -> tuple[float, float, list[str]]:
 
 
 def identify_agent(voices: Sequence[Sequence[str]], first: int | None = None,
-                   threshold: float = DEFAULT_THRESHOLD) -> RoleDecision:
+                   threshold: float | None = None, rubric: Rubric | None = None
+                   ) -> RoleDecision:
     """Decide which of two voices is the agent from their utterance texts (time order).
 
     ``first``: the voice heard first, if known (a small nudge toward the agent).
+    ``threshold`` and the cues come from ``rubric`` (the default rubric) unless given.
     """
+    if threshold is None:
+        threshold = default_threshold(rubric)
     evidence = []
     cues: list[list[str]] = []
     for i, texts in enumerate(voices[:2]):
         text = " ".join(texts)
         opening = " ".join(text.split()[:_OPENING_WORDS])
-        agent, customer, found = find_cues(text, opening)
+        agent, customer, found = find_cues(text, opening, rubric)
         if first == i:
             agent += _FIRST_SPEAKER_POINTS
             found.append("spoke first")
@@ -236,13 +271,14 @@ def describe(roles: dict[str, Any] | None) -> str | None:
 
 
 def settle_roles(utterances: list[Utterance], metadata: dict[str, Any],
-                 first: int | None = None, threshold: float = DEFAULT_THRESHOLD) -> None:
+                 first: int | None = None, threshold: float | None = None,
+                 rubric: Rubric | None = None) -> None:
     """Decide the agent for utterances whose speakers are provisional (voice or channel 0 as
     ``agent``, 1 as ``customer``): swap them in place if voice 1 sounds like the agent, and
     record the decision in ``metadata["roles"]``."""
     voices = [[u.text for u in utterances if u.speaker == AGENT],
               [u.text for u in utterances if u.speaker == CUSTOMER]]
-    decision = identify_agent(voices, first, threshold)
+    decision = identify_agent(voices, first, threshold, rubric)
     if decision.agent == 1:
         other = {AGENT: CUSTOMER, CUSTOMER: AGENT}
         for utt in utterances:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,13 +101,24 @@ def _no_timing_reason(call: Transcript) -> str:
             + ", so timing cannot be judged")
 
 
-def overall_score(scores: list[CriterionScore]) -> float | None:
-    """Weighted mean of the applicable criteria (None when none applies)."""
-    applicable = [(s.score, s.weight) for s in scores if s.score is not None and s.weight > 0]
+def weighted_mean(pairs: Iterable[tuple[float | None, float | None]]) -> float | None:
+    """The overall score of (score, weight) pairs: the weighted mean of the applicable ones
+    (score not None, weight above 0), to one decimal; None when none applies.
+
+    The one formula for a call's overall, used at scoring time and by the dashboard when a
+    coach's overrides replace some scores, so the two can never disagree.
+    """
+    applicable = [(score, weight) for score, weight in pairs
+                  if score is not None and weight is not None and weight > 0]
     total_weight = sum(weight for _, weight in applicable)
     if not total_weight:
         return None
     return round(sum(score * weight for score, weight in applicable) / total_weight, 1)
+
+
+def overall_score(scores: list[CriterionScore]) -> float | None:
+    """Weighted mean of the applicable criteria (None when none applies)."""
+    return weighted_mean((s.score, s.weight) for s in scores)
 
 
 def coaching_summary(findings: list[Finding], scores: list[CriterionScore],

@@ -1130,12 +1130,18 @@ def interrupt_run(db: sqlite_utils.Database, run_id: int) -> None:
 def run_died(pid: int | None, host: str | None) -> bool:
     """Whether a run recorded as ``running`` by process ``pid`` on ``host`` has in fact
     stopped: its process on this host is gone. (A run on another host is taken as alive.)"""
-    return host == socket.gethostname() and pid is not None and not _alive(pid)
+    return host == socket.gethostname() and pid is not None and not process_alive(pid)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Whether a process with this id exists and is not a zombie (signal 0 checks without
-    signalling; a killed child its parent has not reaped yet is a zombie)."""
+    signalling; a killed child its parent has not reaped yet is a zombie).
+
+    The one answer to "is this run's process still going", for the store's stale-run check
+    and the dashboard's batch page alike: a process of another user exists, so it counts.
+    """
+    if pid <= 0:  # 0 and negatives address process groups, not one process
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from nltk.stem import PorterStemmer
@@ -41,14 +41,52 @@ kind basically literally
 """.split()  # noqa: SIM905
 )
 
-_NUMBER_WORDS = {
-    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
-    "twice": 2, "double": 2, "once": 1,
-}
+# Spoken numbers: the one vocabulary and reader (qa/redact.py reads digit strings with the same
+# words; scripts/make_sample_calls.py normalises transcripts for WER with read_amount).
+UNITS = {"zero": 0, "oh": 0, "nought": 0, "one": 1, "two": 2, "three": 3, "four": 4,
+         "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+        "eighty": 80, "ninety": 90}
+SCALES = {"hundred": 100, "thousand": 1000}
+# Words that start an amount: "oh" is a zero only inside a digit string, never an amount.
+_AMOUNT_WORDS = {w: v for w, v in (UNITS | TEENS | TENS).items() if w != "oh"}
+_MULTIPLES = {"twice": 2, "double": 2, "once": 1}
+_NUMBER_WORDS = UNITS | TEENS | TENS | SCALES | _MULTIPLES
+
+
+def read_amount(words: Sequence[str], i: int = 0) -> tuple[int, int] | None:
+    """The amount spoken in lower-case ``words`` from index ``i``, and the index after it.
+
+    "forty two" is 42, "three hundred and five" 305, "two thousand twenty four" 2024; a run
+    of single digits ("four one one") is several numbers, so reading stops after "four".
+    None when ``words[i]`` does not start an amount.
+    """
+    if i >= len(words) or words[i] not in _AMOUNT_WORDS:
+        return None
+    total, current, j = 0, 0, i
+    while j < len(words):
+        w = words[j]
+        nxt = words[j + 1] if j + 1 < len(words) else ""
+        if w in _AMOUNT_WORDS:
+            value = _AMOUNT_WORDS[w]
+            # A unit may follow a round ten ("forty two"); anything else only a round hundred.
+            tens_open = current % 100 >= 20 and current % 10 == 0 and value < 10
+            if not (current % 100 == 0 or tens_open):
+                break
+            current += value
+        elif w == "hundred" and 0 < current < 100:
+            current *= 100
+        elif w == "thousand" and current > 0:
+            total, current = total + current * 1000, 0
+        elif w == "and" and nxt in _AMOUNT_WORDS and (current or total) \
+                and current % 100 == 0:
+            pass
+        else:
+            break
+        j += 1
+    return total + current, j
 
 # First-person -> second-person, so a customer's words can be echoed back to them.
 _SECOND_PERSON = {
@@ -141,15 +179,24 @@ _DECIMAL = re.compile(r"\d+(?:\.\d+)?")
 
 
 def numbers(text: str) -> set[int | float]:
-    """Numbers mentioned, as digits or (simple) words: "twice" and "2" both give 2."""
+    """Numbers mentioned, as digits or words: "twice" and "2" both give 2, "forty two" 42."""
     found: set[int | float] = set()
-    for t in tokens(text):
+    words = tokens(text)
+    i = 0
+    while i < len(words):
+        t = words[i]
         cleaned = t.replace(",", "")
+        amount = read_amount(words, i)
+        if amount is not None:
+            found.add(amount[0])
+            i = amount[1]
+            continue
         if _DECIMAL.fullmatch(cleaned):
             value = float(cleaned)
             found.add(int(value) if value.is_integer() else value)
-        elif t in _NUMBER_WORDS and t != "oh":
-            found.add(_NUMBER_WORDS[t])
+        elif t in SCALES or t in _MULTIPLES:  # "a hundred", "a thousand", "twice"
+            found.add((SCALES | _MULTIPLES)[t])
+        i += 1
     return found
 
 

@@ -46,6 +46,8 @@ from typing import Any
 
 import numpy as np
 
+from qa.text import read_amount
+
 SAMPLE_RATE = 16000
 """Output sample rate (Hz); Whisper's native rate, a wide-band telephone rate."""
 
@@ -882,13 +884,6 @@ def generate(out: Path, calls: Sequence[Call]) -> None:
 # Quality check
 
 
-_NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
-}
 _SPELLING = {"ok": "okay", "alright": "all right", "mhm": "mm hmm", "mmhmm": "mm hmm",
              "cancelled": "canceled", "neighbours": "neighbors", "apologise": "apologize",
              "dropoff": "drop off"}
@@ -930,36 +925,17 @@ def normalize_words(items: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
 
 def _join_numbers(tokens: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     """Merge runs of number words into one digit token ("four hundred" -> "400")."""
+    words = [word for word, _ in tokens]
     out: list[tuple[str, Any]] = []
     i = 0
     while i < len(tokens):
-        word, tag = tokens[i]
-        if word not in _NUMBER_WORDS:
-            out.append((word, tag))
+        amount = read_amount(words, i)
+        if amount is None:
+            out.append(tokens[i])
             i += 1
             continue
-        total, current, j = 0, 0, i
-        while j < len(tokens):
-            w = tokens[j][0]
-            nxt = tokens[j + 1][0] if j + 1 < len(tokens) else ""
-            if w in _NUMBER_WORDS:
-                value = _NUMBER_WORDS[w]
-                tens_open = current % 100 >= 20 and current % 10 == 0 and value < 10
-                if not (current % 100 == 0 or tens_open):
-                    break
-                current += value
-            elif w == "hundred" and 0 < current < 100:
-                current *= 100
-            elif w == "thousand" and current > 0:
-                total, current = total + current * 1000, 0
-            elif w == "and" and nxt in _NUMBER_WORDS and (current or total) \
-                    and current % 100 == 0:
-                pass
-            else:
-                break
-            j += 1
-        out.append((str(total + current), tag))
-        i = j
+        out.append((str(amount[0]), tokens[i][1]))
+        i = amount[1]
     return out
 
 

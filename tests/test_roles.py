@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from qa import store
 from qa.batch import Settings, run_batch
 from qa.cli import main
-from qa.roles import DEFAULT_THRESHOLD, identify_agent, settle_roles
+from qa.roles import default_threshold, identify_agent, settle_roles
 from qa.rubric import load_rubric
 from qa.transcript import AGENT, CUSTOMER, Transcript, Utterance
 
@@ -30,7 +30,7 @@ def test_agent_found_from_the_words_in_either_order(script: Path) -> None:
     first = identify_agent([agent, customer])
     second = identify_agent([customer, agent])
     assert first.agent == 0 and second.agent == 1
-    assert first.confidence >= DEFAULT_THRESHOLD and not first.needs_review
+    assert first.confidence >= default_threshold() and not first.needs_review
     assert any(c.startswith(("greeting", "offer of help", "own name", "introduction"))
                for c in first.cues[0])
 
@@ -146,6 +146,6 @@ def test_stereo_with_unknown_channel_mapping_finds_the_agent(transcriber) -> Non
     flipped = dataclasses.replace(audio, channels=audio.channels[::-1])  # agent on the right
     call = transcriber.transcribe_call(flipped, "flipped", agent_channel=None)
     assert call.metadata["agent_channel"] == 1
-    assert call.metadata["roles"]["confidence"] >= DEFAULT_THRESHOLD
+    assert call.metadata["roles"]["confidence"] >= default_threshold()
     assert call.by(AGENT)[0][1].text.lower().startswith(("thank", "thanks", "hello", "hi",
                                                          "good"))

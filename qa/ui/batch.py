@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from qa import queries
+from qa import queries, store
 from qa.auth import LEAD, Viewer
 from qa.batch import TRANSCRIPT_EXTENSIONS, ManifestError, plan_jobs
 from qa.ui import common
@@ -151,14 +151,7 @@ def running(pid: int | None) -> bool:
     proc = _processes().get(pid)
     if proc is not None:
         return proc.poll() is None
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    try:  # a zombie left by a previous server process is not running
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
+    return store.process_alive(pid)
 
 
 def render() -> None:
