@@ -161,7 +161,7 @@ def test_coach_reviews_a_call_in_the_browser(page: object, browser_db: Path,
     assert start - 2 <= position <= start + 5, (start, position)
 
     note = "Talk through this moment on Friday: let her finish first."
-    tab.get_by_role("textbox", name="Note").fill(note)
+    tab.get_by_role("textbox", name="Note", exact=True).fill(note)
     tab.get_by_role("button", name="Save note").click()
     tab.get_by_text(note).wait_for()
     conn = sqlite3.connect(browser_db)

@@ -40,11 +40,12 @@ EXAMPLES = {
 
 def findings(call: Transcript, timing: bool = True) -> list[tuple[str, str, str]]:
     """(criterion, label, utterance text) of every finding, optionally without the criteria
-    that need timing."""
+    that need timing (or separate channels: listening cues are not judged without times)."""
     scored = score_call(call, RUBRIC)
     return sorted((f.criterion, f.label, call.utterances[f.utterance].text)
                   for f in scored.findings
-                  if timing or not DETECTORS[f.criterion].NEEDS_TIMING)
+                  if timing or not (DETECTORS[f.criterion].NEEDS_TIMING or getattr(
+                      DETECTORS[f.criterion], "NEEDS_SEPARATE_CHANNELS", False)))
 
 
 NATIVE = load_any(DATA / "native.json")
