@@ -41,3 +41,4 @@ def scored_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                        str(SAMPLE_CALLS / "manifest.csv"), "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     return db_path
+
