@@ -11,6 +11,8 @@ PY=${1:-}
 if [ -z "$PY" ]; then
     if [ -x .venv/bin/python ]; then PY=$ROOT/.venv/bin/python; else PY=python3; fi
 fi
+# The script works in a temporary folder: a path relative to the checkout must not break there.
+case "$PY" in */*) PY=$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY") ;; esac
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/qa-wheel.XXXXXX")
 SERVER=""
