@@ -495,6 +495,32 @@ def test_more_blame_in_other_words(rubric: Rubric, text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "That's not up to us, I'm afraid.",
+    "How was I supposed to know that?",
+    "There's not much we can do once it's gone.",
+    "The system only lets me offer a voucher.",
+    "I'm not in a position to waive it.",
+    "That falls to the landlord, not to this office.",
+    "Well, it's all in the terms.",
+    "Honestly it's not really our job to chase the council.",
+    "You probably paid with the other card.",
+    "It'll be the airline holding it up.",
+])
+def test_refusals_and_handoffs_are_blame(rubric: Rubric, text: str) -> None:
+    # Forms seen in two outside hands' calls (hand6, hand7), written here in other words.
+    assert _label(text, rubric, "blame") == "blame"
+
+
+@pytest.mark.parametrize("text", [
+    "So you're saying you're the one getting the bill for it.",
+    "You'll find the form on the website under claims.",
+    "I'm in a position to refund it today.",
+])
+def test_restating_or_neutral_is_not_blame(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") is None
+
+
+@pytest.mark.parametrize("text", [
     "The engineer is meant to arrive between eight and ten.",
     "That was the team that fixed it for you last year.",
     "There's a charge on the fifth that you never agreed to.",  # the customer's complaint

@@ -36,8 +36,9 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """One strength finding per listening cue; a coaching point for a long turn met in silence."""
     findings = []
     for i, utt in call.by(AGENT):
-        opener = None if is_listening_cue(utt.text, cfg) else opening_cue(utt.text, cfg)
-        if opener is None and not is_listening_cue(utt.text, cfg):
+        whole = is_listening_cue(utt.text, cfg) or _echo_cue(call, i, cfg)
+        opener = None if whole else opening_cue(utt.text, cfg)
+        if opener is None and not whole:
             continue
         previous = last_customer_before(call, i)
         if previous is None:
@@ -71,6 +72,8 @@ _THANKS = ("thank you", "thanks", "cheers", "that's helpful", "that's really hel
 # Questions asked without a question mark: "so can you send another one", "... is that right".
 _TAG_QUESTIONS = ("is that right", "is that correct", "right?", "correct?", "yeah?", "okay?",
                   "isn't it", "can you", "could you", "will you", "would you", "please")
+_STATED_RIGHT = ("that's right", "that is right", "all right", "exactly right", "quite right",
+                 "that's correct", "that is correct")
 _LEAD_WORDS = {"so", "and", "but", "okay", "ok", "well", "um", "uh", "oh", "right", "then"}
 
 
@@ -84,8 +87,12 @@ def _asks(text: str, whole: bool = False) -> bool:
             words = words[1:]
         bare = " ".join(words)
         closed = sentence.rstrip().endswith((".", "!"))
-        if is_question(sentence) or (bare and not closed and is_question(bare)) \
-                or any(bare.endswith(t.rstrip("?")) for t in _TAG_QUESTIONS[:5]) \
+        # A tag ("..., right", "..., yeah") asks only when the sentence is left open: "Yes,
+        # that's right." states, "so you can send it right" asks.
+        tagged = any(bare.endswith(t) for t in _TAG_QUESTIONS[:2]) or (
+            not closed and any(bare.endswith(" " + t.rstrip("?")) for t in _TAG_QUESTIONS[2:5])
+            and not bare.endswith(_STATED_RIGHT))
+        if is_question(sentence) or (bare and not closed and is_question(bare)) or tagged \
                 or any(bare.startswith(t) for t in _TAG_QUESTIONS[7:]):
             return True
     return False
@@ -103,6 +110,30 @@ _ANSWERS = frozenset({"yes", "no", "yep", "nope"})
 _ANSWERING = frozenset({"yes", "yeah", "yep", "yup", "yea", "no", "nope", "sure", "right",
                         "okay", "ok", "alright", "absolutely", "definitely", "certainly", "of",
                         "course", "correct", "exactly", "indeed", "totally", "kay", "'kay"})
+
+
+_PLAIN_CUES = frozenset({"okay", "ok", "right", "understood", "gotcha", "yeah", "yep", "mm-hmm",
+                         "uh-huh", "mhm", "alright", "noted", "see", "got"})
+_NOT_ECHO = frozenset({"sorry", "thanks", "that's", "this", "that", "with", "have", "just"})
+
+
+def _echo_cue(call: Transcript, index: int, cfg: CriterionConfig) -> bool:
+    """True for a short cue that echoes the customer's last words ("fifty, okay", "lunch club,
+    okay, understood"): every word is a cue word or was just said by the customer."""
+    words = tokens(call.utterances[index].text)
+    if not words or len(words) > cfg["max_cue_words"]:
+        return False
+    previous = last_customer_before(call, index)
+    if previous is None:
+        return False
+    heard = set(tokens(previous[1].text))
+    echoed = [w for w in words if w in heard and len(w) > 3 and not is_listening_cue(w, cfg)
+              and w not in _NOT_ECHO]
+    rest = [w for w in words if w not in heard]
+    # The echo rides on a plain cue word: "Glenview Road, grand." confirms an address rather
+    # than keeping the customer talking.
+    return bool(echoed) and bool(rest) and is_listening_cue(" ".join(rest), cfg) \
+        and any(w in _PLAIN_CUES for w in rest)
 
 
 def _could_answer(cue: str) -> bool:
@@ -145,9 +176,9 @@ def _answers_customer(call: Transcript, index: int) -> bool:
             continue
         if utt.speaker == CUSTOMER:
             return True
-        if not (is_listening_cue(utt.text) and back > 0
-                and call.utterances[back - 1].speaker == CUSTOMER
-                and call.utterances[back - 1].end >= utt.end):
+        # Two cues inside one customer turn ("Mm-hmm." ... "Okay.") both sit in its span.
+        host = last_customer_before(call, back) if back > 0 else None
+        if not (is_listening_cue(utt.text) and host is not None and host[1].end >= utt.end):
             return False
     return False
 
