@@ -58,7 +58,8 @@ _CUE_PHRASES = (
     "very good", "very well", "quite so", "no problem", "no worries", "that's great",
     "that's fine", "that's good", "that's lovely", "that's perfect", "totally fair",
     "that's reasonable", "that's entirely reasonable", "that's totally fair", "fair dos",
-    "that's helpful", "that's very helpful", "oh my goodness", "oh my gosh", "oh my god", "my goodness", "goodness me", "oh gosh",
+    "that's helpful", "that's very helpful", "oh my goodness", "oh my gosh", "oh my god",
+    "my goodness", "goodness me", "oh gosh",
 )
 # Hesitation sounds alone ("um,", "uh") hold the floor; they acknowledge nothing.
 # Exclamations and intensifiers that ride along with approval ("Oh gosh.", "Very good.").
