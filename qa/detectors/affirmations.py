@@ -13,17 +13,27 @@ from qa.detectors.common import (
     last_customer_before,
     opening_cue,
 )
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score
 from qa.params import INTEGER, NUMBER, CriterionConfig
 from qa.text import find_phrase, is_question, normalize, sentences, tokens
 from qa.transcript import AGENT, CUSTOMER, Transcript
 
-CRITERION = "affirmations"
-NEEDS_TIMING = False
 # Listening cues are mostly said while the customer talks. With both parties on one channel
 # Whisper drops many of them (4 sample calls mixed to mono: 3 of the agent's 5 cues said over
 # the customer were not transcribed), so on a mono call they cannot be counted fairly.
-NEEDS_SEPARATE_CHANNELS = True
+CONTRACT = Criterion(
+    "affirmations", "Listening cues",
+    labels=(
+        Label("affirmation", STRENGTH,
+              "Listening cues that keep the customer talking", evaluated=True),
+        Label("affirmation:mechanical", PROBLEM, "The same listening cue over and over"),
+        Label("affirmation:missing", PROBLEM,
+              "Long stretches of the customer talking with no \"mm-hmm\" or \"I see\""),
+    ),
+    needs_separate_channels=True,
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "target_per_minute": NUMBER,
     "min_customer_seconds": NUMBER,
@@ -198,12 +208,12 @@ def _silent_long_turns(call: Transcript, cfg: CriterionConfig,
     return out
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """Rate of cues per minute of customer speech against the target, less for monotony."""
     customer_seconds = call.speech_seconds(CUSTOMER)
     if customer_seconds < cfg["min_customer_seconds"]:
-        return not_applicable(CRITERION, f"the customer spoke only {customer_seconds:.0f} s",
-                              cfg.weight)
+        return NotApplicable(f"the customer spoke only {customer_seconds:.0f} s")
     cues = [f for f in findings if f.label == "affirmation"]
     mechanical = sum(f.label == "affirmation:mechanical" for f in findings)
     rate = len(cues) / (customer_seconds / 60)

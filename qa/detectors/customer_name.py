@@ -7,13 +7,20 @@ from __future__ import annotations
 import re
 
 from qa.detectors.common import agent_finding
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding
 from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import tokens
 from qa.transcript import AGENT, CUSTOMER, Transcript
 
-CRITERION = "customer_name"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "customer_name", "Customer's name",
+    labels=(
+        Label("customer_name", STRENGTH, "Using the customer's name"),
+        Label("customer_name:unused", PROBLEM, "Not using the customer's name"),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "not_names": PHRASES,
     "unused_score": NUMBER,
@@ -67,10 +74,11 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     return findings
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """100 if the name was used; ``unused_score`` if known and never used."""
     if not findings:
-        return not_applicable(CRITERION, "the customer's name never came up", cfg.weight)
+        return NotApplicable("the customer's name never came up")
     uses = sum(f.label == "customer_name" for f in findings)
     if uses:
         return CriterionScore(CRITERION, 100.0, f"The customer's name was used {uses} time(s).",

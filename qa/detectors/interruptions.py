@@ -9,13 +9,23 @@ from __future__ import annotations
 import bisect
 
 from qa.detectors.common import agent_finding, customer_topic, is_listening_cue
-from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label
+from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score
 from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, tail, tokens
 from qa.transcript import AGENT, CUSTOMER, Transcript, Utterance
 
-CRITERION = "interruptions"
-NEEDS_TIMING = True
+CONTRACT = Criterion(
+    "interruptions", "Interruptions",
+    labels=(
+        Label("interruption", PROBLEM,
+              "Cutting in while the customer is still talking", evaluated=True),
+        Label("customer_interruption", INFO,
+              "The customer talking over the agent (not counted against the agent)"),
+    ),
+    needs_timing=True, needs_customer=True,
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "min_overlap_ms": INTEGER,
     "max_pause_ms": INTEGER,
@@ -236,11 +246,6 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
 
 def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
     """100 minus a fixed number of points per agent interruption."""
-    if not call.speaker_timing:
-        return not_applicable(CRITERION, "mono recording: who spoke when is unknown, so "
-                              "overlaps cannot be measured", cfg.weight)
-    if not call.by(AGENT) or not call.by(CUSTOMER):
-        return not_applicable(CRITERION, "only one party spoke", cfg.weight)
     interruptions = [f for f in findings if f.label == "interruption"]
     count = len(interruptions)
     if count == 0:
