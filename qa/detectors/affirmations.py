@@ -39,6 +39,10 @@ PARAMS = {
     "min_customer_seconds": NUMBER,
     "long_turn_seconds": NUMBER,
     "mechanical_run": INTEGER,
+    "mechanical_penalty": NUMBER,
+    "variety_share": NUMBER,
+    "full_variety": NUMBER,
+    "cue_window_seconds": NUMBER,
 }
 
 
@@ -195,7 +199,7 @@ def _silent_long_turns(call: Transcript, cfg: CriterionConfig,
     for i, utt in call.by(CUSTOMER):
         if utt.duration < cfg["long_turn_seconds"]:
             continue
-        if any(utt.start <= t <= utt.end + 2.0 for t in cue_times):
+        if any(utt.start <= t <= utt.end + cfg["cue_window_seconds"] for t in cue_times):
             continue
         topic = customer_topic(utt.text, cfg)
         show = (f"then show you heard it: \"Right, so {topic}.\"" if topic
@@ -219,9 +223,10 @@ def score(findings: list[Finding], call: Transcript,
     rate = len(cues) / (customer_seconds / 60)
     variety = len({f.detail.get("cue") for f in cues}) / len(cues) if cues else 0.0
     base = min(1.0, rate / cfg["target_per_minute"]) * 100
-    # A single repeated cue loses up to a quarter of the score.
-    value = base * (0.75 + 0.25 * min(1.0, variety * 2)) if cues else 0.0
-    value -= 10 * mechanical
+    # A single repeated cue loses up to ``variety_share`` of the score.
+    share = cfg["variety_share"]
+    value = base * (1 - share + share * min(1.0, variety / cfg["full_variety"])) if cues else 0.0
+    value -= cfg["mechanical_penalty"] * mechanical
     return CriterionScore(
         CRITERION, clamp_score(value),
         f"{len(cues)} listening cue(s), {rate:.1f} per minute of customer speech "

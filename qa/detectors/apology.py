@@ -52,6 +52,8 @@ PARAMS = {
     "late_after_seconds": NUMBER,
     "scripted_score": NUMBER,
     "missing_score": NUMBER,
+    "late_penalty": NUMBER,
+    "excessive_penalty": NUMBER,
 }
 
 
@@ -301,7 +303,8 @@ def score(findings: list[Finding], call: Transcript,
             "The customer raised a problem; no apology followed.",
             "no apology was owed: the customer raised no problem")
     value = (sincere * 100 + scripted * cfg["scripted_score"]) / (sincere + scripted)
-    value -= 10 * sum(f.label in ("apology:excessive", "apology:late") for f in findings)
+    value -= (cfg["excessive_penalty"] * sum(f.label == "apology:excessive" for f in findings)
+              + cfg["late_penalty"] * sum(f.label == "apology:late" for f in findings))
     return CriterionScore(CRITERION, clamp_score(value),
                           f"{sincere} sincere and {scripted} scripted apolog"
                           f"{'y' if sincere + scripted == 1 else 'ies'}.", cfg.weight)

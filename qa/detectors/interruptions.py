@@ -33,6 +33,8 @@ PARAMS = {
     "recovery_phrases": PHRASES,
     "cooperative_factor": NUMBER,
     "recovered_factor": NUMBER,
+    "kept_talking_seconds": NUMBER,
+    "recovery_seconds": NUMBER,
 }
 
 
@@ -67,7 +69,8 @@ def overlap_at(spans: list[tuple[float, float]], moment: float) -> float:
     return 0.0
 
 
-# Turns looked at after an interruption for the agent's "sorry, go ahead" (within 5 s, in
+# Turns looked at after an interruption for the agent's "sorry, go ahead" (within
+# ``recovery_seconds``, in
 # practice one or two); a bound, so a pile of turns at one moment cannot make it quadratic.
 RECOVERY_LOOKAHEAD = 50
 
@@ -128,12 +131,13 @@ def _talked_over(call: Transcript, speaker: str, other: str,
         remaining = overlap_at(spans, start)
         overlap = min(remaining, utt.end - start)
         if timed and start == utt.start and \
-                utt.duration <= _LONE_WORD_S and remaining > utt.duration + 0.3 and \
+                utt.duration <= _LONE_WORD_S and \
+                remaining > utt.duration + cfg["kept_talking_seconds"] and \
                 not _goes_on(turns, n, start + remaining):
             continue
         if overlap * 1000 >= cfg["min_overlap_ms"]:
             # The other party talking on past the end of this turn did not yield the floor.
-            kept_going = remaining > utt.end - start + 0.3
+            kept_going = remaining > utt.end - start + cfg["kept_talking_seconds"]
             found.append((i, utt, overlap, kept_going, start))
     return found
 
@@ -180,11 +184,12 @@ def _only_recovery(text: str, cfg: CriterionConfig) -> bool:
 
 
 def _recovered(call: Transcript, index: int, cfg: CriterionConfig) -> str | None:
-    """A recovery phrase in the interrupting turn or the agent's next turn within 5 s."""
+    """A recovery phrase in the interrupting turn or the agent's next turn within
+    ``recovery_seconds``."""
     utt = call.utterances[index]
-    # Utterances are in time order: past the first one starting over 5 s later, none is near.
+    # Utterances are in time order: past the first one starting too late, none is near.
     for other in call.utterances[index:index + RECOVERY_LOOKAHEAD]:
-        if other.start - utt.end > 5.0:
+        if other.start - utt.end > cfg["recovery_seconds"]:
             break
         if other.speaker == utt.speaker:
             phrase = find_phrase(other.text, cfg["recovery_phrases"])

@@ -24,6 +24,7 @@ PARAMS = {
     "max_wpm": NUMBER,
     "min_agent_seconds": NUMBER,
     "points_per_10_wpm": NUMBER,
+    "min_turn_seconds": NUMBER,
 }
 
 
@@ -36,7 +37,7 @@ def words_per_minute(utterances: list[Utterance]) -> float | None:
 
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """One finding with the agent's rate, anchored on its fastest sizeable turn."""
-    turns = [(i, u) for i, u in call.by(AGENT) if u.duration >= 2.0]
+    turns = [(i, u) for i, u in call.by(AGENT) if u.duration >= cfg["min_turn_seconds"]]
     if sum(u.duration for _, u in turns) < cfg["min_agent_seconds"]:
         return []
     wpm = words_per_minute([u for _, u in turns])
