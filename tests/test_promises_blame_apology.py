@@ -274,8 +274,9 @@ def test_no_suggestion_splices_a_quote_or_leaves_a_placeholder(rubric: Rubric) -
 
 REFUND = ("I was promised a refund two weeks ago and it still hasn't come through, I've called "
           "three times.")
-EVALUATED = {"expectation:specific", "expectation:vague", "apology:sincere", "apology:scripted",
-             "blame"}
+# The evaluated labels of the three criteria these calls exercise.
+EVALUATED = {label for label, criterion in EVAL_LABELS.items()
+             if criterion in ("expectations", "apology", "blame")}
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -56,3 +56,5 @@ LABELS: dict[str, tuple[str, Label]] = {
 EVAL_LABELS: dict[str, str] = {
     name: criterion for name, (criterion, spec) in LABELS.items() if spec.evaluated
 }
+# The labels that record a promise the agent made, kept as commitments to follow up.
+COMMITMENT_LABELS = frozenset(name for name, (_, spec) in LABELS.items() if spec.commitment)

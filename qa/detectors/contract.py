@@ -21,13 +21,15 @@ POLARITIES = (STRENGTH, PROBLEM, INFO)
 
 @dataclass(frozen=True)
 class Label:
-    """One finding label: its name, polarity, plain-language text, and whether ``qa eval``
-    measures it against labeled calls (docs/labels.md)."""
+    """One finding label: its name, polarity, plain-language text, whether ``qa eval``
+    measures it against labeled calls (docs/labels.md), and whether it is a promise the agent
+    made, kept as a commitment to follow up (``qa commitments``)."""
 
     name: str
     polarity: str
     plain: str
     evaluated: bool = False
+    commitment: bool = False
 
     def __post_init__(self) -> None:
         if self.polarity not in POLARITIES:

@@ -30,9 +30,11 @@ CONTRACT = Criterion(
     "expectations", "Next steps",
     labels=(
         Label("expectation:specific", STRENGTH,
-              "Clear next steps with a time and an owner", evaluated=True),
+              "Clear next steps with a time and an owner",
+              evaluated=True, commitment=True),
         Label("expectation:vague", PROBLEM,
-              "Vague next steps, with no time or owner", evaluated=True),
+              "Vague next steps, with no time or owner",
+              evaluated=True, commitment=True),
         Label("expectation:missing", PROBLEM, "Ending a problem call with no next step"),
     )
 )
