@@ -70,8 +70,8 @@ def overlap_at(spans: list[tuple[float, float]], moment: float) -> float:
 
 
 # Turns looked at after an interruption for the agent's "sorry, go ahead" (within
-# ``recovery_seconds``, in
-# practice one or two); a bound, so a pile of turns at one moment cannot make it quadratic.
+# ``recovery_seconds``, in practice one or two); a bound, so a pile of turns at one moment
+# cannot make it quadratic.
 RECOVERY_LOOKAHEAD = 50
 
 
