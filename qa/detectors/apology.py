@@ -13,13 +13,7 @@ from qa.detectors.common import (
     previous_customer,
     problem_phrase,
 )
-from qa.detectors.contract import (
-    PROBLEM,
-    Criterion,
-    Label,
-    NotApplicable,
-    missing_or_not_applicable,
-)
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable, missing_score_or_na
 from qa.detectors.phrasing import sayable_problem, through_clause
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score
 from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
@@ -298,7 +292,7 @@ def score(findings: list[Finding], call: Transcript,
     sincere = sum(f.label == "apology:sincere" for f in findings)
     scripted = sum(f.label == "apology:scripted" for f in findings)
     if sincere + scripted == 0:
-        return missing_or_not_applicable(
+        return missing_score_or_na(
             findings, "apology:missing", cfg,
             "The customer raised a problem; no apology followed.",
             "no apology was owed: the customer raised no problem")

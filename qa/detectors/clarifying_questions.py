@@ -5,13 +5,7 @@ happens when you...?") before solving, beyond verification questions.
 from __future__ import annotations
 
 from qa.detectors.common import agent_finding, agent_sentences, complaint_utterances, problem_phrase
-from qa.detectors.contract import (
-    PROBLEM,
-    Criterion,
-    Label,
-    NotApplicable,
-    missing_or_not_applicable,
-)
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable, missing_score_or_na
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding
 from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, is_question
@@ -63,6 +57,6 @@ def score(findings: list[Finding], call: Transcript,
     asked = sum(f.label == "clarifying_question" for f in findings)
     if asked:
         return CriterionScore(CRITERION, 100.0, f"{asked} clarifying question(s).", cfg.weight)
-    return missing_or_not_applicable(
+    return missing_score_or_na(
         findings, "clarifying_question:missing", cfg,
         "No question about the problem before solving it.", "the customer raised no problem")

@@ -71,8 +71,8 @@ class NotApplicable:
     reason: str
 
 
-def missing_or_not_applicable(findings: list[Finding], missing: str, cfg: CriterionConfig,
-                              reason: str, not_applicable: str) -> CriterionScore | NotApplicable:
+def missing_score_or_na(findings: list[Finding], missing: str, cfg: CriterionConfig,
+                        reason: str, not_applicable: str) -> CriterionScore | NotApplicable:
     """The shared ending of the "owed but never given" criteria (an apology, empathy, a
     restatement, a next step, a clarifying question): the rubric's ``missing_score``, with
     ``reason``, when the detector put the ``missing`` label on the call (a problem was raised

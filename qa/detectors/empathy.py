@@ -14,13 +14,7 @@ from qa.detectors.common import (
     is_listening_cue,
     problem_phrase,
 )
-from qa.detectors.contract import (
-    PROBLEM,
-    Criterion,
-    Label,
-    NotApplicable,
-    missing_or_not_applicable,
-)
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable, missing_score_or_na
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding
 from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, normalize, tokens
@@ -301,7 +295,7 @@ def score(findings: list[Finding], call: Transcript,
     shown = sum(f.label == "empathy" for f in findings)
     if shown:
         return CriterionScore(CRITERION, 100.0, f"{shown} empathy statement(s).", cfg.weight)
-    return missing_or_not_applicable(
+    return missing_score_or_na(
         findings, "empathy:missing", cfg,
         "A complaint was met with no acknowledgement of feelings.",
         "the customer raised no problem")

@@ -12,13 +12,7 @@ from qa.detectors.common import (
     agent_sentences,
     complaint_utterances,
 )
-from qa.detectors.contract import (
-    PROBLEM,
-    Criterion,
-    Label,
-    NotApplicable,
-    missing_or_not_applicable,
-)
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable, missing_score_or_na
 from qa.detectors.phrasing import through_clause
 from qa.detectors.time_expressions import find_time
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score
@@ -474,7 +468,7 @@ def score(findings: list[Finding], call: Transcript,
     specific = sum(f.label == "expectation:specific" for f in findings)
     vague = sum(f.label == "expectation:vague" for f in findings)
     if specific + vague == 0:
-        return missing_or_not_applicable(
+        return missing_score_or_na(
             findings, "expectation:missing", cfg,
             "No next step was set for the customer's problem.",
             "no next step was needed on this call")

@@ -17,13 +17,7 @@ from qa.detectors.common import (
     previous_customer,
     problem_phrase,
 )
-from qa.detectors.contract import (
-    PROBLEM,
-    Criterion,
-    Label,
-    NotApplicable,
-    missing_or_not_applicable,
-)
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable, missing_score_or_na
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding
 from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, numbers, sentences, stem, tokens
@@ -361,6 +355,6 @@ def score(findings: list[Finding], call: Transcript,
     if hits:
         return CriterionScore(CRITERION, 100.0,
                               f"{len(hits)} restatement(s) of what the customer said.", cfg.weight)
-    return missing_or_not_applicable(
+    return missing_score_or_na(
         findings, "paraphrase:missing", cfg, "The customer's problem was never restated.",
         "the customer raised no problem to restate")
