@@ -22,14 +22,17 @@ POLARITIES = (STRENGTH, PROBLEM, INFO)
 @dataclass(frozen=True)
 class Label:
     """One finding label: its name, polarity, plain-language text, whether ``qa eval``
-    measures it against labeled calls (docs/labels.md), and whether it is a promise the agent
-    made, kept as a commitment to follow up (``qa commitments``)."""
+    measures it against labeled calls (docs/labels.md), whether it is a promise the agent
+    made, kept as a commitment to follow up (``qa commitments``), and whether it marks the
+    moment a turn starts rather than what the turn says (an interruption: carried to the
+    piece of a split turn that starts nearest, when labels move to a machine transcript)."""
 
     name: str
     polarity: str
     plain: str
     evaluated: bool = False
     commitment: bool = False
+    turn_start: bool = False
 
     def __post_init__(self) -> None:
         if self.polarity not in POLARITIES:

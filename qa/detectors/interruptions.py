@@ -19,7 +19,8 @@ CONTRACT = Criterion(
     "interruptions", "Interruptions",
     labels=(
         Label("interruption", PROBLEM,
-              "Cutting in while the customer is still talking", evaluated=True),
+              "Cutting in while the customer is still talking",
+              evaluated=True, turn_start=True),
         Label("customer_interruption", INFO,
               "The customer talking over the agent (not counted against the agent)"),
     ),
