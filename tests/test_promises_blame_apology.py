@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.detectors import EVAL_LABELS
 from qa.evaluate import load_labeled
 from qa.findings import Finding
 from qa.rubric import Rubric, load_rubric
@@ -36,9 +37,7 @@ def _found(agent_text: str, rubric: Rubric, prefix: str) -> list[Finding]:
 
 def _label(agent_text: str, rubric: Rubric, prefix: str) -> str | None:
     """The one evaluated label starting with ``prefix`` on the agent's turn, or None."""
-    labels = {f.label for f in _found(agent_text, rubric, prefix)} & {
-        "expectation:specific", "expectation:vague", "apology:sincere", "apology:scripted",
-        "blame"}
+    labels = {f.label for f in _found(agent_text, rubric, prefix)} & set(EVAL_LABELS)
     assert len(labels) <= 1, labels
     return labels.pop() if labels else None
 
@@ -275,8 +274,9 @@ def test_no_suggestion_splices_a_quote_or_leaves_a_placeholder(rubric: Rubric) -
 
 REFUND = ("I was promised a refund two weeks ago and it still hasn't come through, I've called "
           "three times.")
-EVALUATED = {"expectation:specific", "expectation:vague", "apology:sincere", "apology:scripted",
-             "blame"}
+# The evaluated labels of the three criteria these calls exercise.
+EVALUATED = {label for label, criterion in EVAL_LABELS.items()
+             if criterion in ("expectations", "apology", "blame")}
 
 
 @pytest.mark.parametrize(("text", "expected"), [

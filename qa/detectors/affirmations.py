@@ -13,22 +13,36 @@ from qa.detectors.common import (
     last_customer_before,
     opening_cue,
 )
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score
 from qa.params import INTEGER, NUMBER, CriterionConfig
 from qa.text import find_phrase, is_question, normalize, sentences, tokens
 from qa.transcript import AGENT, CUSTOMER, Transcript
 
-CRITERION = "affirmations"
-NEEDS_TIMING = False
 # Listening cues are mostly said while the customer talks. With both parties on one channel
 # Whisper drops many of them (4 sample calls mixed to mono: 3 of the agent's 5 cues said over
 # the customer were not transcribed), so on a mono call they cannot be counted fairly.
-NEEDS_SEPARATE_CHANNELS = True
+CONTRACT = Criterion(
+    "affirmations", "Listening cues",
+    labels=(
+        Label("affirmation", STRENGTH,
+              "Listening cues that keep the customer talking", evaluated=True),
+        Label("affirmation:mechanical", PROBLEM, "The same listening cue over and over"),
+        Label("affirmation:missing", PROBLEM,
+              "Long stretches of the customer talking with no \"mm-hmm\" or \"I see\""),
+    ),
+    needs_separate_channels=True,
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "target_per_minute": NUMBER,
     "min_customer_seconds": NUMBER,
     "long_turn_seconds": NUMBER,
     "mechanical_run": INTEGER,
+    "mechanical_penalty": NUMBER,
+    "variety_share": NUMBER,
+    "full_variety": NUMBER,
+    "cue_window_seconds": NUMBER,
 }
 
 
@@ -216,7 +230,7 @@ def _silent_long_turns(call: Transcript, cfg: CriterionConfig,
     for i, utt in call.by(CUSTOMER):
         if utt.duration < cfg["long_turn_seconds"]:
             continue
-        if any(utt.start <= t <= utt.end + 2.0 for t in cue_times):
+        if any(utt.start <= t <= utt.end + cfg["cue_window_seconds"] for t in cue_times):
             continue
         topic = customer_topic(utt.text, cfg)
         show = (f"then show you heard it: \"Right, so {topic}.\"" if topic
@@ -229,20 +243,21 @@ def _silent_long_turns(call: Transcript, cfg: CriterionConfig,
     return out
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """Rate of cues per minute of customer speech against the target, less for monotony."""
     customer_seconds = call.speech_seconds(CUSTOMER)
     if customer_seconds < cfg["min_customer_seconds"]:
-        return not_applicable(CRITERION, f"the customer spoke only {customer_seconds:.0f} s",
-                              cfg.weight)
+        return NotApplicable(f"the customer spoke only {customer_seconds:.0f} s")
     cues = [f for f in findings if f.label == "affirmation"]
     mechanical = sum(f.label == "affirmation:mechanical" for f in findings)
     rate = len(cues) / (customer_seconds / 60)
     variety = len({f.detail.get("cue") for f in cues}) / len(cues) if cues else 0.0
     base = min(1.0, rate / cfg["target_per_minute"]) * 100
-    # A single repeated cue loses up to a quarter of the score.
-    value = base * (0.75 + 0.25 * min(1.0, variety * 2)) if cues else 0.0
-    value -= 10 * mechanical
+    # A single repeated cue loses up to ``variety_share`` of the score.
+    share = cfg["variety_share"]
+    value = base * (1 - share + share * min(1.0, variety / cfg["full_variety"])) if cues else 0.0
+    value -= cfg["mechanical_penalty"] * mechanical
     return CriterionScore(
         CRITERION, clamp_score(value),
         f"{len(cues)} listening cue(s), {rate:.1f} per minute of customer speech "

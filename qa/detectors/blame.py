@@ -16,14 +16,21 @@ from __future__ import annotations
 import re
 
 from qa.detectors.common import agent_finding, agent_sentences
+from qa.detectors.contract import PROBLEM, Criterion, Label
 from qa.detectors.phrasing import through_clause
-from qa.findings import COACHING, CriterionScore, Finding, clamp_score, not_applicable
+from qa.findings import COACHING, CriterionScore, Finding, clamp_score
 from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, normalize
-from qa.transcript import AGENT, Transcript
+from qa.transcript import Transcript
 
-CRITERION = "blame"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "blame", "No blame",
+    labels=(
+        Label("blame", PROBLEM,
+              "Putting the fault on the customer, a colleague or the system", evaluated=True),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "blame_phrases": PHRASES,
     "not_blame_phrases": PHRASES,
@@ -385,8 +392,6 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
 
 def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
     """100 less a fixed number of points per blaming sentence."""
-    if not call.by(AGENT):
-        return not_applicable(CRITERION, "the agent said nothing", cfg.weight)
     count = sum(f.label == "blame" for f in findings)
     if not count:
         return CriterionScore(CRITERION, 100.0, "No blaming or defensive language.", cfg.weight)
