@@ -405,3 +405,24 @@ def test_restatements_in_other_words(rubric: Rubric, text: str) -> None:
 def test_more_look_alikes_are_not_restatements(rubric: Rubric, text: str) -> None:
     call = make_call(REFUND, ("a", 9.5, 14.0, text))
     assert "paraphrase" not in labels_on(call, rubric, 1)
+
+
+@pytest.mark.parametrize("text", [
+    "It's only natural to feel anxious about it.",
+    "I can totally understand your annoyance.",
+    "Nobody wants to spend their Saturday on hold.",
+    "That's not a nice way to start the week.",
+    "That's a lot to take in.",
+])
+def test_empathy_in_more_everyday_words(rubric: Rubric, text: str) -> None:
+    # Forms from two more outside hands (hand6, hand7), written here in other words.
+    call = make_call(("c", 0.0, 5.0, "The boiler's gone again and I've got two kids at home."),
+                     ("a", 5.5, 9.0, text))
+    assert "empathy" in labels_on(call, rubric, 1)
+
+
+@pytest.mark.parametrize("text", ["I understand your question.", "It's normal to pay by card.",
+                                  "Nobody wants the old model any more."])
+def test_empathy_look_alikes(rubric: Rubric, text: str) -> None:
+    call = make_call(("c", 0.0, 5.0, "Which one should I buy?"), ("a", 5.5, 9.0, text))
+    assert "empathy" not in labels_on(call, rubric, 1)

@@ -575,3 +575,18 @@ def test_an_idiom_that_introduces_the_specifics_is_not_a_vague_promise(rubric: R
     found = {f.label for f in _found("Leave it with me. I'm booking the courier for tomorrow "
                                      "between nine and twelve.", rubric, "expectation")}
     assert found == {"expectation:specific"}
+
+
+# Forms from two more outside hands (hand6, hand7), written here in other words.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("It won't be too long, I promise.", "expectation:vague"),
+    ("Appeals like this are dealt with in due course.", "expectation:vague"),
+    ("Honestly, they get round to it when they get round to it.", "expectation:vague"),
+    ("Here's what I'll do.", None),
+    ("We will never ask you for your PIN over the phone.", None),
+    ("Let me check the reference on that transfer.", None),
+    ("I would note that the contract allows weekend work.", None),
+    ("I'll note that on your file and call you back at four.", "expectation:specific"),
+])
+def test_more_promises_and_look_alikes(rubric: Rubric, text: str, expected: str | None) -> None:
+    assert _label(text, rubric, "expectation") == expected
