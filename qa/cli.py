@@ -364,9 +364,11 @@ def _clock(seconds: float) -> str:
                    "findings), notes, reviews, acknowledgements, disputes, commitments, "
                    "transcript, audit; all: every table into --folder")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="only calls on or after this day (YYYY-MM-DD)")
+              metavar="YYYY-MM-DD",
+              help="only calls on or after this day")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="only calls on or before this day (YYYY-MM-DD)")
+              metavar="YYYY-MM-DD",
+              help="only calls on or before this day")
 @click.option("--agent", "agents", multiple=True, help="only this agent's calls (repeatable)")
 @click.option("--queue", default=None, help="only calls of this queue (the manifest's queue)")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
