@@ -132,6 +132,13 @@ def _selection(conn: sqlite3.Connection, flt: ExportFilter) -> tuple[str, str, l
     return "call_facts f JOIN calls c ON c.id = f.call_id", " AND ".join(cond), params
 
 
+def count_calls(conn: sqlite3.Connection, viewer: Viewer, flt: ExportFilter) -> int:
+    """How many calls ``flt`` chooses (leads only)."""
+    require_lead(viewer)
+    source, cond, params = _selection(conn, flt)
+    return int(conn.execute(f"SELECT count(*) FROM {source} WHERE {cond}", params).fetchone()[0])
+
+
 def _of_chosen(conn: sqlite3.Connection, flt: ExportFilter, alias: str
                ) -> tuple[str, list[Any]]:
     """A condition on ``{alias}.call_id`` that keeps the chosen calls' rows only."""

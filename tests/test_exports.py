@@ -305,6 +305,8 @@ def test_only_a_lead_can_export(db: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
     conn = queries.connect(db)
     agent = Viewer("agent", "agent", "t.brennan")
+    for who in (LEAD, COACH, agent):
+        add_user(conn, who.user, who.role, "correct horse battery", who.agent)
     for who in (COACH, agent):
         for name in exports.TABLES:
             with pytest.raises(queries.AccessDenied):
@@ -324,8 +326,6 @@ def test_only_a_lead_can_export(db: Path, monkeypatch: pytest.MonkeyPatch) -> No
         calls = pq.read_table(io.BytesIO(zf.read("calls.parquet"))).column("id").to_pylist()
     assert sorted(calls) == ["air_bag_020", "car_invoice_028"]
     # The page: a lead gets the button, a coach or an agent the refusal and nothing else.
-    for who in (LEAD, COACH, agent):
-        add_user(conn, who.user, who.role, "correct horse battery", who.agent)
     monkeypatch.setenv("QA_DB", str(db))
     page = str(ROOT / "qa" / "ui" / "exports.py")
     for who in (COACH, agent):
@@ -338,4 +338,10 @@ def test_only_a_lead_can_export(db: Path, monkeypatch: pytest.MonkeyPatch) -> No
     at.session_state["viewer"] = LEAD
     at.run()
     assert not at.exception and [t.value for t in at.title] == ["Exports"]
-    assert at.get("download_button")
+    [download] = at.get("download_button")
+    assert "of 4 calls" in download.proto.label
+    # A lead demoted after the page was drawn gets nothing from its button.
+    with conn:
+        conn.execute("UPDATE users SET role = 'coach' WHERE name = 'lead'")
+    with pytest.raises(queries.AccessDenied):
+        export_bytes(db, LEAD, "calls", "csv", exports.ExportFilter())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from qa import exports, queries
+from qa import auth, exports, queries
 from qa.auth import LEAD, Viewer
 from qa.ui import common
 
@@ -38,10 +38,16 @@ def export_bytes(db_path: str | Path, who: Viewer, what: str, fmt: str,
                  flt: exports.ExportFilter) -> bytes:
     """The download: table ``what`` (or ``all``: every table zipped) in ``fmt``, built on its
     own connection (the download runs on a thread of its own) through a temporary file, so
-    only the finished file is ever held. Leads only (``exports.table`` checks)."""
+    only the finished file is ever held. Leads only: the account is read again when the
+    button is clicked, so one disabled or demoted since the page was drawn gets nothing."""
     exports.require_lead(who)
     conn = queries.connect(db_path)
     try:
+        fresh = auth.current(conn, who)
+        if fresh is None:
+            raise queries.AccessDenied("this account can no longer export")
+        exports.require_lead(fresh)
+        who = fresh
         with tempfile.TemporaryDirectory(prefix="qa-export-") as tmp:
             folder = Path(tmp)
             if what == ALL:
@@ -94,13 +100,11 @@ def render() -> None:
                                      "parquet": "Parquet"}.get)
     st.caption(common.md(DESCRIPTIONS[what]))
     flt = exports.ExportFilter(period.start, period.end, chosen, queue)
-    totals = queries.overview_totals(conn, who, period, chosen)
+    calls = exports.count_calls(conn, who, flt)
     conn.close()
     suffix = ".zip" if what == ALL else exports.SUFFIXES[fmt]
     name = f"qa-{what}-{period.start}-{period.end}{suffix}"
-    scope = f"{totals['calls'] or 0:,} calls in the period" + ("" if queue is None else
-                                                                  f", queue {queue} only")
-    st.download_button(f"Export {what if what != ALL else 'all tables'} ({scope})",
+    st.download_button(f"Export {what if what != ALL else 'all tables'} of {calls:,} calls",
                        data=_download(common.settings().db, who, what, fmt, flt),
                        file_name=name, key="exports-download", icon=":material/download:",
                        mime="application/zip" if what == ALL else exports.MIME_TYPES[fmt],
