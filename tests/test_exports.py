@@ -345,3 +345,29 @@ def test_only_a_lead_can_export(db: Path, monkeypatch: pytest.MonkeyPatch) -> No
         conn.execute("UPDATE users SET role = 'coach' WHERE name = 'lead'")
     with pytest.raises(queries.AccessDenied):
         export_bytes(db, LEAD, "calls", "csv", exports.ExportFilter())
+
+
+def test_exports_page_is_in_the_leads_navigation_only(db: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = queries.connect(db)
+    for name, role in (("lead", "lead"), ("coach", "coach")):
+        add_user(conn, name, role, "correct horse battery")
+    conn.close()
+    monkeypatch.setenv("QA_DB", str(db))
+
+    def sign_in(name: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        at.text_input(key="signin_name").input(name)
+        at.text_input(key="signin_password").input("correct horse battery")
+        next(b for b in at.button if b.label == "Sign in").click()
+        return at.run()
+
+    lead = sign_in("lead")
+    lead.switch_page("qa/ui/exports.py").run()
+    assert not lead.exception and [t.value for t in lead.title] == ["Exports"]
+    coach = sign_in("coach")
+    with pytest.raises(ValueError):  # not in a coach's navigation
+        coach.switch_page("qa/ui/exports.py")
+    # Parquet is binary: the command asks for a file rather than write it to a terminal.
+    result = CliRunner().invoke(main, ["export", "--db", str(db), "--format", "parquet"])
+    assert result.exit_code == 2 and "give -o FILE" in result.output
