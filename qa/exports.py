@@ -210,10 +210,10 @@ def _call_rows(conn: sqlite3.Connection, chunk: list[sqlite3.Row], names: list[s
     """The calls table's rows for one chunk of calls (their scores and counts read at once)."""
     ids = [r["id"] for r in chunk]
     marks = ", ".join("?" * len(ids))
-    scores: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    scores: dict[str, list[sqlite3.Row]] = defaultdict(list)
     for s in _named(conn).execute(f"{FINAL_SCORES_SQL} WHERE s.call_id IN ({marks}) "
                           "ORDER BY s.call_id, s.rowid", ids):
-        scores[s["call_id"]].append(dict(s))
+        scores[s["call_id"]].append(s)
     counts: dict[str, dict[str, Any]] = defaultdict(dict)
     for name, sql in [
         ("acknowledged_at", "SELECT call_id, max(created_at) FROM acknowledgements"),

@@ -68,6 +68,27 @@ def export_bytes(db_path: str | Path, who: Viewer, what: str, fmt: str,
         conn.close()
 
 
+# Both read every call's row: cached until the data changes (``version``).
+@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
+def _queues(db_path: str, version: int, who: Viewer) -> list[str]:
+    """The queues the calls name."""
+    conn = queries.connect(db_path)
+    try:
+        return exports.queues(conn, who)
+    finally:
+        conn.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
+def _count(db_path: str, version: int, who: Viewer, flt: exports.ExportFilter) -> int:
+    """How many calls the filter chooses."""
+    conn = queries.connect(db_path)
+    try:
+        return exports.count_calls(conn, who, flt)
+    finally:
+        conn.close()
+
+
 def _download(db_path: Path, who: Viewer, what: str, fmt: str, flt: exports.ExportFilter
               ) -> Callable[[], bytes]:
     """The file, made only when the button is clicked."""
@@ -85,7 +106,9 @@ def render() -> None:
     period = common.period_input(conn, who, "exports-period", 90, cols[0])
     chosen = tuple(cols[1].multiselect("Agents", common.cached("agents", conn, who),
                                        key="exports-agents", placeholder="Whole team"))
-    queues = exports.queues(conn, who)
+    db_path, version = str(common.settings().db), queries.data_version(conn)
+    exports.require_lead(who)  # before any cached answer is looked up
+    queues = _queues(db_path, version, who)
     queue = None
     if queues:
         queue = cols[2].selectbox("Queue", [None, *queues], key="exports-queue",
@@ -100,12 +123,12 @@ def render() -> None:
                                      "parquet": "Parquet"}.get)
     st.caption(common.md(DESCRIPTIONS[what]))
     flt = exports.ExportFilter(period.start, period.end, chosen, queue)
-    calls = exports.count_calls(conn, who, flt)
+    calls = _count(db_path, version, who, flt)
     conn.close()
     suffix = ".zip" if what == ALL else exports.SUFFIXES[fmt]
     name = f"qa-{what}-{period.start}-{period.end}{suffix}"
     st.download_button(f"Export {what if what != ALL else 'all tables'} of {calls:,} calls",
-                       data=_download(common.settings().db, who, what, fmt, flt),
+                       data=_download(Path(db_path), who, what, fmt, flt),
                        file_name=name, key="exports-download", icon=":material/download:",
                        mime="application/zip" if what == ALL else exports.MIME_TYPES[fmt],
                        on_click="ignore")
