@@ -39,8 +39,11 @@ MIME_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson",
 # Column kinds: how each is typed in Parquet, and "json" columns (JSON text in the database)
 # are parsed into values in JSON Lines.
 TEXT, REAL, INT, JSON = "text", "real", "int", "json"
-# Rows per Parquet row group: what the writer holds in memory at once.
+# Rows per Parquet row group: what the writer holds in memory at once. At most ROW_GROUP
+# rows and about ROW_GROUP_CELLS cells, so a wide table (the calls, two columns per
+# criterion) holds no more than a narrow one.
 ROW_GROUP = 10_000
+ROW_GROUP_CELLS = 250_000
 # Calls per round trip when the calls table gathers each call's scores and counts.
 CALL_CHUNK = 500
 
@@ -448,13 +451,17 @@ def _arrow_value(kind: str, value: Any) -> Any:
         return None
 
 
-def write_parquet(tab: Table, out: str | Path | IO[bytes], row_group: int = ROW_GROUP
+def write_parquet(tab: Table, out: str | Path | IO[bytes], row_group: int | None = None
                   ) -> int:
     """``tab`` as Parquet to ``out`` (a path or a binary file), one row group per
-    ``row_group`` rows, so only that many rows are ever held; returns the rows written. Text
-    is stored as it is (a Parquet cell is never run as a formula)."""
+    ``row_group`` rows (default: ``ROW_GROUP``, fewer for a wide table, see
+    ``ROW_GROUP_CELLS``), so only that many rows are ever held; returns the rows written.
+    Text is stored as it is (a Parquet cell is never run as a formula)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+
+    if row_group is None:
+        row_group = max(1000, min(ROW_GROUP, ROW_GROUP_CELLS // max(1, len(tab.columns))))
 
     types = {TEXT: pa.string(), JSON: pa.string(), REAL: pa.float64(), INT: pa.int64()}
     schema = pa.schema([(name, types[kind]) for name, kind in tab.columns])
