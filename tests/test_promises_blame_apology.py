@@ -590,3 +590,35 @@ def test_an_idiom_that_introduces_the_specifics_is_not_a_vague_promise(rubric: R
 ])
 def test_more_promises_and_look_alikes(rubric: Rubric, text: str, expected: str | None) -> None:
     assert _label(text, rubric, "expectation") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "i cant do anything about the courier",
+    "thats your router settings not us",
+    "you should of kept the receipt",
+    "You probably switched it off at the wall yourself.",
+    "Most of the time people just don't read the email properly.",
+    "That side is run by another team, so I can't change it from here.",
+])
+def test_blame_in_bare_spelling_and_general_forms(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") == "blame"
+
+
+@pytest.mark.parametrize("text", [
+    "That one's on us, you should have had a reply within two days.",
+    "Refunds are checked by a separate team in Leeds, and they look at the photos too.",
+])
+def test_owned_fault_and_who_does_what_are_not_blame(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I'm sorry about that. Our team didn't cancel the old plan when you moved.",
+     "apology:sincere"),
+    ("It was our job to send the funds on Monday, and it didn't happen. I'm so sorry.",
+     "apology:sincere"),
+    ("I'm sorry someone got hold of your details.", None),
+])
+def test_apology_owned_in_the_sentences_around_it(rubric: Rubric, text: str,
+                                                  expected: str | None) -> None:
+    assert _label(text, rubric, "apology") == expected

@@ -89,6 +89,10 @@ def classify(call: Transcript, index: int, sentence: str, following: list[str],
     if preceding and _BACK_REFERENCE_RE.search(normalize(sentence)):
         # "The codes came from our old gateway. I apologise for that.": "that" is named before.
         scope = " ".join([preceding[-1], scope])
+    elif preceding and set(tokens(sentence)) <= _BARE_APOLOGY:
+        # "It's our job to send the funds, and it hasn't happened. I'm very sorry.": a bare
+        # sorry closes the sentences before it.
+        scope = " ".join([*preceding[-2:], scope])
     owned = find_phrase(scope, cfg["ownership_phrases"]) or (
         match.group(0) if (match := _OWNERSHIP_RE.search(normalize(scope))) else None)
     # "Sorry about that, that's not good enough on our part" owns it despite the stock words.
@@ -116,6 +120,9 @@ _NOT_APOLOGY_RE = re.compile(
     r"i\s+was\s+on\s+mute|(?:i'm|i\s+am)\s+(?:just\s+|still\s+)?(?:bringing|pulling|loading|looking|"
     r"checking|typing|reading|getting|searching)|what\s+was|say\s+again|(?:the\s+)?line|you\s+broke\s+up)|"
     r"sorry\s+to\s+(?:interrupt|cut\s+in|jump\s+in|hear|keep\s+asking|ask|bother)|"
+    # Sorry for what a stranger did ("I'm sorry someone got hold of your card") sympathises;
+    # there is nothing of ours to own.
+    r"sorry\s+(?:that\s+)?(?:someone|somebody)\s+(?:has|had|got|stole|took|used|tried|was)\b|"
     r"(?:can|could|would)\s+you\s+(?:please\s+)?(?:repeat|say\s+(?:that|it)\s+again|spell|"
     r"speak\s+up))")
 _APOLOGY_WORDS_RE = re.compile(r"\b(?:i'm|i\s+am|we're|we\s+are)?\s*(?:so\s+|very\s+|really\s+|"
@@ -160,7 +167,17 @@ _OWNERSHIP_RE = re.compile(
     r"failed\s+to|should\s+have|should've|forgot\s+to|never|haven't|hadn't|messed|screwed|"
     r"got\s+(?:it|that|this)\s+wrong|made\s+(?:a|an)\s+(?:\w+\s+)?(?:mistake|error)|dropped|"
     r"let\s+you\s+down|missed|lost|sent\s+(?:you\s+)?the\s+wrong|charged\s+you)|that\s+was\s+"
-    r"(?:us|me|our\s+\w+|my\s+\w+))")
+    r"(?:us|me|our\s+\w+|my\s+\w+)"
+    # Our own people or systems at fault: "our team didn't remove it at checkout".
+    r"|\bour\s+(?:\w+\s+)?(?:team|staff|engineer|engineers|technician|driver|system|agent|"
+    r"colleague|colleagues|people|office|department|store|branch|advisor|adviser|rep|cashiers|"
+    r"courier|website|app)\s+(?:didn't|did\s+not|failed\s+to|forgot\s+to|never|hasn't|haven't|"
+    r"has\s+not|messed|got\s+(?:it|that|this)\s+wrong|made\s+(?:a|an)|sent|charged|lost|missed|"
+    r"dropped|should\s+have|should've)\b"
+    r"|\bnobody\s+(?:here|on\s+our\s+side|from\s+(?:us|our\s+\w+))\s+(?:has|had|did|ever)\b)")
+_BARE_APOLOGY = frozenset({"i'm", "i", "am", "we're", "we", "are", "so", "very", "really",
+                           "truly", "terribly", "deeply", "sincerely", "genuinely", "sorry",
+                           "apologise", "apologize", "apologies", "again", "my", "our", "oh"})
 _BACK_REFERENCE_RE = re.compile(r"\b(?:for|about)\s+(?:that|this|it|all\s+that)\b")
 
 

@@ -107,7 +107,7 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"(?:\w+\s+)?(?:typed|entered|put|clicked|selected|picked|chosen|chose|ordered|booked|"
         r"misread|missed|forgotten|got|given|deleted|ignored|skipped|used|set|done|made|"
         r"misunderstood|mistyped|bought|paid|signed|logged|registered|installed|downloaded|"
-        r"subscribed)\b(?!\s+(?:a\s+)?(?:call|email|letter|text|message|"
+        r"subscribed|knocked|switched|turned|unplugged|pressed|changed|reset|left|dropped)\b(?!\s+(?:a\s+)?(?:call|email|letter|text|message|"
         r"notification)\b)"), None),
     ("the customer", re.compile(
         r"(?<!\bthat\s)(?<!\bwhich\s)"
@@ -149,6 +149,11 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"(?:were|was|is|are)\s+(?:clearly\s+|all\s+)?(?:displayed|shown|stated|listed|explained|"
         r"visible|disclosed|on\s+the\s+screen)\b"
         r"|\bcounts\s+as\s+(?:accepting|agreeing|consent|acceptance|confirming)\b"
+        # Customers in general as the cause: "most of the time people just haven't looked".
+        r"|\b(?:people|customers|most\s+people|a\s+lot\s+of\s+(?:people|customers)|folks)\s+"
+        r"(?:just\s+|always\s+|often\s+|usually\s+|normally\s+)?(?:don't|didn't|haven't|never|"
+        r"forget\s+to|fail\s+to|can't\s+be\s+bothered\s+to)\s+(?:\w+\s+)?(?:look|looked|read|check|"
+        r"checked|follow|followed|listen|bother)\b"
         # The record against the customer's word: "the meter doesn't lie".
         r"|\b(?:\w+)\s+(?:doesn't|don't|does\s+not|do\s+not|can't|cannot|never|won't)\s+lie\b"
         # What "we ask" customers to do, said as a reproach: "sorry, but we do ask patients to
@@ -244,8 +249,14 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"|\b(?:stuff|things|data|records|details|a\s+lot)\s+(?:\w+\s+){0,2}?(?:didn't|did\s+not|"
         r"never|wasn't|weren't)\s+(?:carry|carried|come|came|get|got|transfer|transferred|copy|"
         r"copied|move|moved)\s+(?:over|across|through)\b"
-        r"|\b(?:another|a\s+different|the\s+other|different|separate|a\s+separate)\s+"
-        r"(?:department|team)\b"
+        # Passing the matter to another team ("that's a different department"), not describing
+        # who does what ("claims are assessed by a separate team in Daventry").
+        r"|\b(?:that's|that\s+is|it's|it\s+is|that'd\s+be|that\s+would\s+be|that'll\s+be|"
+        r"that\s+will\s+be|you(?:'ll)?\s+(?:need|want|have\s+to\s+(?:call|ring|contact))|try|"
+        r"call|ring|contact)\s+(?:\w+\s+)?(?:another|a\s+different|the\s+other|different|"
+        r"separate|a\s+separate)\s+(?:department|team)\b|\b(?:another|a\s+different|the\s+other)\s+"
+        r"(?:department|team)'s\b|\b(?:another|a\s+different|the\s+other|different|separate|"
+        r"a\s+separate)\s+(?:department|team)\b[^.]*\b(?:i|we)\s+(?:can't|cannot|can\s+not)\b"
         r"|,?\s+not\s+(?:us|me|mine|ours|claims|reception|billing|sales)\s*[.!]?$"
         r"|\bnot\s+(?:by|from)\s+us\b|\b(?:it's|its|it\s+is)\s+them\b|\bwasn't\s+us\b"
         # "the system won't let me", not "the system sent you a text at nine"
@@ -320,6 +331,11 @@ _RESTATING = re.compile(
     r"what\s+i'm\s+hearing|if\s+i\s+(?:understand|heard|have\s+this|got\s+this))\b")
 
 
+_OWNING = re.compile(r"\b(?:(?:that's|that\s+is|that\s+one's|that\s+was|it's|this\s+is)\s+"
+                     r"(?:all\s+)?on\s+(?:us|me)|our\s+(?:fault|mistake|error)|my\s+(?:fault|mistake|error)|"
+                     r"we\s+(?:got\s+it\s+wrong|messed\s+up|dropped\s+the\s+ball))\b")
+
+
 def blame_of(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
     """(who is blamed, the words) when ``sentence`` puts fault elsewhere or is defensive."""
     norm = normalize(sentence).replace("’", "'")
@@ -328,11 +344,13 @@ def blame_of(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
     predicates = {_FAULT: _FAULT_RE.search(norm) is not None,
                   _DUTY: _DUTY_RE.search(norm) is not None}
     restating = _RESTATING.match(norm) is not None
+    # "That one's on us, you should have had a reply in two days" owns the fault.
+    owning = _OWNING.search(norm) is not None
     for target, pattern, needs in _RULES:
         # The fault-predicate rules are the slow ones: skip them when no predicate is said.
         if needs is not None and not predicates[needs]:
             continue
-        if restating and target == "the customer":
+        if (restating or owning) and target == "the customer":
             continue  # "so you're saying you're the one getting billed" reports, not blames
         for match in pattern.finditer(norm):
             said = " ".join(match.group(0).split()).strip(" ,.")
@@ -349,7 +367,7 @@ def blame_of(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
                 continue
             return target, quoted
     phrase = find_phrase(sentence, cfg["blame_phrases"])
-    if phrase and not (restating and phrase.startswith("you")):
+    if phrase and not ((restating or owning) and phrase.startswith("you")):
         at = norm.find(phrase)
         # A team's phrase said of ourselves owns the fault: "we messed up there".
         if at >= 0 and re.search(r"\b(?:we|i|we've|i've|we\s+have|i\s+have)\s+(?:\w+\s+)?$",

@@ -120,6 +120,9 @@ _FRAMES: tuple[tuple[str, str], ...] = (
      r"\bi (?:can |do |totally |completely |fully |really |certainly |quite )*(?:understand"
      r"|appreciate|get|see|hear) your (?:{F}|exasperation|annoyance|concerns?|upset|anger"
      r"|distress|fears?|worries|disappointment)\b"),
+    # Sympathy for what a stranger did: "I'm sorry someone got hold of your card details".
+    ("sympathised with what happened to the customer",
+     r"\bsorry (?:that )?(?:someone|somebody) (?:has|had|got|stole|took|used|tried|was)\b"),
     # What nobody wants: "nobody wants a four-thousand-dollar surprise".
     ("acknowledged how hard the situation is",
      r"\b(?:nobody|no one|no-one) (?:wants|likes|needs|expects|deserves|enjoys) (?:to |a |an "
