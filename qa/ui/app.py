@@ -49,14 +49,16 @@ def main() -> None:
                               url_path="calibration", icon=":material/balance:")
         themes = st.Page(PAGES / "themes.py", title="Themes", url_path="themes",
                          icon=":material/category:")
+        practice = st.Page(PAGES / "practice.py", title="Practice", url_path="practice",
+                           icon=":material/record_voice_over:")
         accounts = st.Page(PAGES / "accounts.py", title="Accounts", url_path="accounts",
                            icon=":material/manage_accounts:")
         disputes = st.Page(PAGES / "disputes.py", url_path="disputes", icon=":material/gavel:",
                            title=f"Disputes ({open_disputes})" if open_disputes else "Disputes")
-        pages = {LEAD: [overview, calls, review, disputes, coaching, themes, calibration, batch,
-                        accounts],
-                 COACH: [calls, review, disputes, coaching],
-                 AGENT: [feedback]}[who.role]
+        pages = {LEAD: [overview, calls, review, disputes, coaching, practice, themes,
+                        calibration, batch, accounts],
+                 COACH: [calls, review, disputes, coaching, practice],
+                 AGENT: [feedback, practice]}[who.role]
         page = st.navigation(pages)
         signin.sidebar(who)
 
