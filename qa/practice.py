@@ -456,7 +456,7 @@ def create_set(conn: sqlite3.Connection, viewer: Viewer, agent: str, title: str 
     title = " ".join((title or "").split())[:MAX_TITLE_CHARS] or f"Practice for {agent}"
     points = candidates(conn, viewer, agent, labels)
     items: list[dict[str, Any]] = []
-    seen: set[tuple[str, int]] = set()
+    seen: set[tuple[str, int | str]] = set()
     cache: dict[str, list[dict[str, Any]]] = {}
     for point in _spread(points, len(points)):
         if len(items) >= size:
@@ -470,9 +470,11 @@ def create_set(conn: sqlite3.Connection, viewer: Viewer, agent: str, title: str 
         if point["utterance_idx"] is None or point["utterance_idx"] >= len(utterances):
             continue
         moment = find_moment(utterances, int(point["utterance_idx"]), point["speaker"])
-        if moment is None or (call_id, moment.moment_idx) in seen:
+        # One item per moment, and one per customer turn (two agent turns in a row answer
+        # the same words).
+        if moment is None or {(call_id, moment.moment_idx), (call_id, moment.prompt)} & seen:
             continue
-        seen.add((call_id, moment.moment_idx))
+        seen |= {(call_id, moment.moment_idx), (call_id, moment.prompt)}
         criterion = PRACTICE_LABELS[point["label"]]
         original = (score_answer(moment.context, moment.original, criterion, rubric)
                     if moment.original else None)

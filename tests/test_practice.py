@@ -11,6 +11,7 @@ import sqlite3
 import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
@@ -237,3 +238,56 @@ def test_the_coach_assigns_a_set_and_sees_completion(db: Path) -> None:
     assert table["Answered"].tolist() == [1]
     assert table["Completion"].tolist() == [pytest.approx(1 / sets[0]["items"])]
     assert progress_table["Answered"].sum() == 1
+
+
+# --- audio from a recording --------------------------------------------------------------------
+
+SAMPLES = ROOT / "sample_calls"
+
+
+def test_a_redacted_recordings_moment_is_cut_from_the_customer_channel_of_its_redacted_copy(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "call02_card_double_charge.mp3", folder)
+    manifest = [line for line in (SAMPLES / "manifest.csv").read_text().splitlines()
+                if line.startswith(("file,", "call02"))]
+    (folder / "manifest.csv").write_text("\n".join(manifest) + "\n")
+    path, copies = tmp_path / "qa.db", tmp_path / "redacted"
+    result = CliRunner().invoke(main, ["score", str(folder), "--manifest",
+                                       str(folder / "manifest.csv"), "--db", str(path),
+                                       "--redact", "--redacted-audio", str(copies)])
+    assert result.exit_code == 0, result.output
+    conn = connect(path)
+    set_id = practice.create_set(conn, COACH, "dan.okafor", size=4)
+    items = practice.set_items(conn, COACH, set_id)
+    assert len(items) == 4
+    assert len({i["prompt"] for i in items}) == 4  # each a different customer turn
+    from qa.audio import load_call
+
+    copy = load_call(next(copies.glob("*.wav")))
+    assert copy.is_stereo
+    for item in items:
+        # Never the original recording of a redacted call: its redacted copy.
+        assert item["audio_source"] == "redacted recording"
+        clip = practice.item_audio(conn, COACH, item["id"])
+        assert clip is not None
+        with wave.open(io.BytesIO(clip)) as w:
+            assert w.getnchannels() == 1
+            rate = w.getframerate()
+            samples = np.frombuffer(w.readframes(w.getnframes()), "<i2") / 32767
+        # The customer's turns just before the moment, padded by a quarter second...
+        turns = []
+        for turn in reversed(item["context"]):
+            if turn["speaker"] != "customer":
+                break
+            turns.insert(0, turn)
+        begin = max(0.0, turns[0]["start"] - 0.25)
+        assert len(samples) / rate == pytest.approx(turns[-1]["end"] + 0.25 - begin, abs=0.01)
+        # ... cut from channel 1, the customer's (qa score maps stereo agent-first by
+        # default), not from the agent's channel 0.
+        at = int(begin * rate)
+        customer = copy.channels[1][at:at + len(samples)]
+        agent = copy.channels[0][at:at + len(samples)]
+        assert np.abs(samples - customer).max() < 1e-3
+        assert np.abs(samples - agent).max() > 0.05
