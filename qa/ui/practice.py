@@ -188,21 +188,21 @@ def _item(conn: sqlite3.Connection, who: Viewer, item: dict[str, Any]) -> None:
                 _answer(conn, who, item, words, "spoken")
             else:
                 st.warning("No words were heard in the recording.")
-    if item["attempts"] and not st.session_state.get(f"{key}-done"):
+    if item["attempts"]:
         _result(item["attempts"][-1]["result"], item["attempts"][-1]["answer"],
                 item, len(item["attempts"]))
-    st.session_state.pop(f"{key}-done", None)
 
 
 def _answer(conn: sqlite3.Connection, who: Viewer, item: dict[str, Any], text: str,
             mode: str) -> None:
     try:
-        result = practice.answer(conn, who, item["id"], text, mode)
+        practice.answer(conn, who, item["id"], text, mode)
     except practice.PracticeError as exc:
         st.warning(common.md(exc))
         return
-    st.session_state[f"practice-{item['id']}-done"] = True
-    _result(result, " ".join(text.split()), item, len(item["attempts"]) + 1)
+    # Again from the top, so the set's completion and the progress include this answer; the
+    # result shown is the latest answer as stored.
+    st.rerun()
 
 
 def _result(result: dict[str, Any], said: str, item: dict[str, Any], number: int) -> None:
