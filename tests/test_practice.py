@@ -291,3 +291,39 @@ def test_a_redacted_recordings_moment_is_cut_from_the_customer_channel_of_its_re
         agent = copy.channels[0][at:at + len(samples)]
         assert np.abs(samples - customer).max() < 1e-3
         assert np.abs(samples - agent).max() > 0.05
+
+
+def test_a_call_stored_again_redacted_takes_its_unredacted_practice_copies_with_it(
+        tmp_path: Path) -> None:
+    import json
+
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    call = json.loads((DEVSET / f"{MAREK_CALL}.json").read_text())
+    card = "4111 1111 1111 1111"
+    turn = next(u for u in call["utterances"] if u["text"] == "But I'm your customer, not theirs.")
+    turn["text"] = f"But I'm your customer, my card is {card}, not theirs."
+    (folder / f"{MAREK_CALL}.json").write_text(json.dumps(call))
+    path = tmp_path / "qa.db"
+    runner = CliRunner()
+    result = runner.invoke(main, ["score", str(folder), "--db", str(path), "--no-redact"])
+    assert result.exit_code == 0, result.output
+    conn = connect(path)
+    set_id = practice.create_set(conn, COACH, "m.kowalski", "", ["apology:scripted"], 1)
+    item = practice.set_items(conn, COACH, set_id)[0]
+    assert card in item["prompt"]
+    practice.answer(conn, MAREK, item["id"], SINCERE)
+    conn.close()
+
+    result = runner.invoke(main, ["score", str(folder), "--db", str(path), "--redact",
+                                  "--rescore"])
+    assert result.exit_code == 0, result.output
+    conn = connect(path)
+    dump = "\n".join(str(tuple(r)) for table in ("practice_items", "practice_attempts")
+                     for r in conn.execute(f"SELECT * FROM {table}"))
+    assert card not in dump and "1111" not in dump
+    assert practice.set_items(conn, COACH, set_id) == []
+    # A new set from the redacted call holds only the redacted words.
+    again = practice.set_items(conn, COACH, practice.create_set(
+        conn, COACH, "m.kowalski", "", ["apology:scripted"], 1))[0]
+    assert card not in again["prompt"] and "[CARD]" in again["prompt"]
