@@ -273,10 +273,10 @@ def customer_clip(path: str | Path, span: tuple[float, float],
     """The customer's words at ``span`` (seconds) cut from the recording at ``path`` as WAV:
     from the customer's channel of a stereo recording (the channel louder over ``span`` than
     over the agent's turns), from the one channel of a mono one. None when it cannot be read."""
-    from qa.audio import SAMPLE_RATE, AudioError, load_call
+    from qa.audio import SAMPLE_RATE, AudioError
 
     try:
-        audio = load_call(path)
+        audio = _load_audio(str(path))
     except AudioError:
         return None
     start = max(0.0, span[0] - _CLIP_PAD_S)
@@ -295,6 +295,15 @@ def customer_clip(path: str | Path, span: tuple[float, float],
         channel = audio.channels[int(np.argmax(contrast))]
     clip = channel[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
     return wav_bytes(clip, SAMPLE_RATE) if clip.size else None
+
+
+@lru_cache(maxsize=1)
+def _load_audio(path: str) -> Any:
+    """The decoded recording, kept while one set's moments are cut from it (create_set
+    clears it: a long stereo call decodes to tens of megabytes)."""
+    from qa.audio import load_call
+
+    return load_call(path)
 
 
 @lru_cache(maxsize=1)
@@ -458,6 +467,7 @@ def create_set(conn: sqlite3.Connection, viewer: Viewer, agent: str, title: str 
     items: list[dict[str, Any]] = []
     seen: set[tuple[str, int | str]] = set()
     cache: dict[str, list[dict[str, Any]]] = {}
+    sources: list[tuple[dict[str, Any], Moment]] = []
     for point in _spread(points, len(points)):
         if len(items) >= size:
             break
@@ -478,14 +488,22 @@ def create_set(conn: sqlite3.Connection, viewer: Viewer, agent: str, title: str 
         criterion = PRACTICE_LABELS[point["label"]]
         original = (score_answer(moment.context, moment.original, criterion, rubric)
                     if moment.original else None)
-        audio, source = _item_audio(point, moment, utterances)
         items.append({"agent": agent, "call_id": call_id, "finding_label": point["label"],
                       "criterion": criterion, "moment_idx": moment.moment_idx,
                       "prompt": moment.prompt, "context": json.dumps(moment.context),
                       "original": moment.original,
                       "original_result": json.dumps(original) if original else None,
                       "message": point["message"], "suggestion": point["suggestion"],
-                      "audio": audio, "audio_source": source})
+                      "audio": None, "audio_source": None})
+        sources.append((point, moment))
+    # The clips, a call at a time, so each recording is decoded once.
+    try:
+        for k in sorted(range(len(items)), key=lambda k: items[k]["call_id"]):
+            point, moment = sources[k]
+            items[k]["audio"], items[k]["audio_source"] = _item_audio(
+                point, moment, cache[items[k]["call_id"]])
+    finally:
+        _load_audio.cache_clear()
     if not items:
         raise PracticeError(f"{agent} has no coaching points to practise"
                             + (" on the calls shared with them" if viewer.role == AGENT else ""))
