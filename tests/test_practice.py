@@ -233,8 +233,9 @@ def test_the_coach_assigns_a_set_and_sees_completion(db: Path) -> None:
     item = practice.set_items(conn, COACH, sets[0]["id"])[0]
     practice.answer(conn, MAREK, item["id"], SINCERE)
     at.run()
-    sets_table, progress_table = at.dataframe[0].value, at.dataframe[1].value
-    table = sets_table
+    tables = {tuple(d.value.columns)[0]: d.value for d in at.dataframe}
+    table, progress_table, team = tables["Set"], tables["Criterion"], tables["Agent"]
+    assert team["Agent"].tolist() == ["m.kowalski"] and team["Answered"].tolist() == [1]
     assert table["Answered"].tolist() == [1]
     assert table["Completion"].tolist() == [pytest.approx(1 / sets[0]["items"])]
     assert progress_table["Answered"].sum() == 1

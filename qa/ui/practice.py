@@ -38,6 +38,7 @@ def _staff_view(conn: sqlite3.Connection, who: Viewer) -> None:
     if not agents:
         st.info("No calls with an agent yet.")
         return
+    _team(conn, who)
     agent = st.selectbox("Agent", agents, key="practice-agent")
     with st.form("practice-assign", border=True):
         st.markdown("**Assign a practice set** from this agent's coaching points")
@@ -86,6 +87,26 @@ def _staff_view(conn: sqlite3.Connection, who: Viewer) -> None:
                     components.text(attempt["answer"], muted=True)
                     st.caption(f"{common.day(attempt['created_at'])} · {attempt['mode']} · "
                                f"score {_fmt(attempt['score'])}")
+
+
+def _team(conn: sqlite3.Connection, who: Viewer) -> None:
+    """Completion per agent over all their sets."""
+    every = practice.list_sets(conn, who)
+    if not every:
+        return
+    per: dict[str, list[int]] = {}
+    for s in every:
+        row = per.setdefault(s["agent"], [0, 0, 0])
+        row[0] += 1
+        row[1] += s["items"]
+        row[2] += s["answered"]
+    with st.expander(f"All agents: {len(per)} with practice sets"):
+        st.dataframe(pd.DataFrame([{
+            "Agent": a, "Sets": n, "Moments": items, "Answered": done,
+            "Completion": done / items if items else 0.0}
+            for a, (n, items, done) in sorted(per.items())]), hide_index=True,
+            column_config={"Completion": st.column_config.ProgressColumn(
+                min_value=0.0, max_value=1.0, format="percent")})
 
 
 def _progress(conn: sqlite3.Connection, who: Viewer, agent: str, key: str) -> None:
