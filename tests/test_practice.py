@@ -209,6 +209,16 @@ def test_the_agents_page_shows_their_moments_and_never_another_agents(db: Path) 
     assert at.metric and at.metric[0].label == "Answer score"
     assert "What was good" in page_text(at)
 
+    # An answer is shown exactly as typed, never as HTML or Markdown.
+    evil = '<script>alert("x")</script> <img src=x onerror=alert(1)> **stars** :red[red]'
+    practice.answer(conn, MAREK, marek_items[0]["id"], evil)
+    at.run()
+    assert not at.exception
+    assert all("<script" not in m.value and "**stars**" not in m.value for m in at.markdown)
+    bodies = [h.proto.body for h in at.html]
+    assert not any("<script" in b or "<img" in b for b in bodies)
+    assert any("&lt;script&gt;" in b and "**stars**" in b for b in bodies)
+
     # Priya's page: her own set, none of Marek's words.
     at = run_page(PRIYA)
     shown = page_text(at)
@@ -233,7 +243,7 @@ def test_the_coach_assigns_a_set_and_sees_completion(db: Path) -> None:
     item = practice.set_items(conn, COACH, sets[0]["id"])[0]
     practice.answer(conn, MAREK, item["id"], SINCERE)
     at.run()
-    tables = {tuple(d.value.columns)[0]: d.value for d in at.dataframe}
+    tables = {d.value.columns[0]: d.value for d in at.dataframe}
     table, progress_table, team = tables["Set"], tables["Criterion"], tables["Agent"]
     assert team["Agent"].tolist() == ["m.kowalski"] and team["Answered"].tolist() == [1]
     assert table["Answered"].tolist() == [1]

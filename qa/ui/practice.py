@@ -55,7 +55,7 @@ def _staff_view(conn: sqlite3.Connection, who: Viewer) -> None:
                 with st.spinner("Cutting the customers' words from the calls"):
                     set_id = practice.create_set(conn, who, agent, title, labels or None,
                                                  int(size))
-                st.toast(f"Practice set {set_id} assigned to {agent}")
+                st.toast(f"Practice set {set_id} assigned to {common.md(agent)}")
             except practice.PracticeError as exc:
                 st.warning(common.md(exc))
     sets = practice.list_sets(conn, who, agent)
