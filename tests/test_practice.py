@@ -338,3 +338,23 @@ def test_a_call_stored_again_redacted_takes_its_unredacted_practice_copies_with_
     again = practice.set_items(conn, COACH, practice.create_set(
         conn, COACH, "m.kowalski", "", ["apology:scripted"], 1))[0]
     assert card not in again["prompt"] and "[CARD]" in again["prompt"]
+
+
+def test_the_offline_voice_speaks_with_no_network(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from test_offline import _no_network_prefix
+
+    if practice.tts_engine() is None:
+        pytest.skip("no offline voice installed (pip install '.[voice]')")
+    out = tmp_path / "said.wav"
+    script = ("import sys; from pathlib import Path; from qa import practice; "
+              "said = practice.speak('I was charged twice for the same order.'); "
+              "Path(sys.argv[1]).write_bytes(said[0]); print(said[1])")
+    done = subprocess.run([*_no_network_prefix(), sys.executable, "-c", script, str(out)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == practice.tts_engine()
+    with wave.open(str(out)) as w:
+        assert w.getnframes() / w.getframerate() > 1.0
