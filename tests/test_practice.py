@@ -198,8 +198,8 @@ def test_the_agents_page_shows_their_moments_and_never_another_agents(db: Path) 
         assert other not in shown
     for item in priya_items:
         assert item["prompt"] not in shown
-    assert at.selectbox(key="practice-set").options == ["Marek's set · 0 of "
-                                                        f"{len(marek_items)} answered"]
+    assert at.selectbox(key="practice-set").options == [f"Marek's set (set {marek_set})"]
+    assert f"0 of {len(marek_items)} moments answered" in shown
 
     # Answering by typing shows the score and the findings at once.
     at.text_area(key=f"practice-{marek_items[0]['id']}-text").input(SINCERE)
@@ -208,6 +208,7 @@ def test_the_agents_page_shows_their_moments_and_never_another_agents(db: Path) 
     assert not at.exception
     assert at.metric and at.metric[0].label == "Answer score"
     assert "What was good" in page_text(at)
+    assert f"1 of {len(marek_items)} moments answered" in page_text(at)
 
     # An answer is shown exactly as typed, never as HTML or Markdown.
     evil = '<script>alert("x")</script> <img src=x onerror=alert(1)> **stars** :red[red]'

@@ -146,18 +146,24 @@ def _agent_view(conn: sqlite3.Connection, who: Viewer) -> None:
                     "one from the calls shared with you.")
         return
     by_id = {s["id"]: s for s in sets}
-    set_id = top[0].selectbox(
-        "Practice set", list(by_id), key="practice-set",
-        format_func=lambda i: f"{by_id[i]['title']} · {by_id[i]['answered']} of "
-                              f"{by_id[i]['items']} answered")
+    # Option labels stay the same as answers come in: a changed label would make a new
+    # widget and lose the choice.
+    set_id = top[0].selectbox("Practice set", list(by_id), key="practice-set",
+                              format_func=lambda i: f"{by_id[i]['title']} (set {i})")
+    chosen = by_id[set_id]
+    st.caption(f"{chosen['answered']} of {chosen['items']} moments answered · assigned by "
+               f"{common.md(chosen['created_by'])} on {common.day(chosen['created_at'])}")
     items = practice.set_items(conn, who, int(set_id))
     if not items:
         return
     labels = {i["id"]: f"{i['position'] + 1}. {common.label_text(i['finding_label'])}"
-              + (" ✓" if i["attempts"] else "") for i in items}
+              for i in items}
     item_id = st.radio("Moment", list(labels), key=f"practice-item-{set_id}",
                        format_func=labels.__getitem__, horizontal=True)
     item = next(i for i in items if i["id"] == item_id)
+    if item["attempts"]:
+        st.caption(f"Answered {len(item['attempts'])} time(s); answer again as often as you "
+                   "like.")
     _item(conn, who, item)
     st.subheader("Your progress")
     _progress(conn, who, who.agent or "", "practice-my-progress")
