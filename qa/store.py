@@ -299,6 +299,16 @@ def _account_admin(db: sqlite_utils.Database) -> None:
     db.executescript(ACCOUNT_CHANGES_SCHEMA)
 
 
+@_step("0011_practice")
+def _practice(db: sqlite_utils.Database) -> None:
+    """Practice on real moments (qa/practice.py): sets made for an agent from their coaching
+    points, their items (the customer's words, the call up to that moment, an audio clip) and
+    the agent's scored answers."""
+    from qa.practice import SCHEMA
+
+    db.executescript(SCHEMA)
+
+
 # --- audit trail and disputes (issue 15) --------------------------------------------------
 # One self-contained block (no foreign keys), so it can move as is into a numbered migration.
 # ``audit_log``: one row per change a person made (who, when, what, which call or other
@@ -1027,6 +1037,12 @@ def _delete_call(db: sqlite_utils.Database, call_id: str, redacting: bool = Fals
         if db.execute("SELECT 1 FROM calls WHERE id = ? AND redacted IS NULL",
                       [call_id]).fetchone():
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('purge_pending', '1')")
+            # Practice items keep a copy of the customer's words and the call up to the
+            # moment: copies of an unredacted version go with it (their answers too).
+            if db["practice_items"].exists():
+                db.execute("DELETE FROM practice_attempts WHERE item_id IN (SELECT id FROM "
+                           "practice_items WHERE call_id = ?)", [call_id])
+                db.execute("DELETE FROM practice_items WHERE call_id = ?", [call_id])
     for table in ("findings", "scores", "utterances", "commitments"):
         db.execute(f"DELETE FROM [{table}] WHERE call_id = ?", [call_id])
     db.execute("DELETE FROM calls WHERE id = ?", [call_id])
