@@ -22,7 +22,7 @@ from qa.auth import LEAD, Viewer
 from qa.batch import ManifestError, run_batch
 from qa.csvsafe import SafeDictWriter
 from qa.jobs import Compute, Outcome, Settings
-from qa.rubric import Rubric, RubricError, load_rubric
+from qa.rubric import Rubric, RubricError, RubricSet, load_rubric, load_rubrics
 from qa.text import clock as call_clock
 from qa.transcribe import TranscriberConfig
 
@@ -35,6 +35,14 @@ CLI_VIEWER = Viewer("qa-cli", LEAD)
 def _rubric(path: str | None) -> Rubric:
     try:
         return load_rubric(path)
+    except RubricError as exc:
+        raise click.ClickException(f"rubric error: {exc}") from None
+
+
+def _rubrics(path: str | None) -> tuple[Rubric, RubricSet | None]:
+    """A rubric or a rubric mapping (rubrics/queues.toml), errors as one line naming the key."""
+    try:
+        return load_rubrics(path)
     except RubricError as exc:
         raise click.ClickException(f"rubric error: {exc}") from None
 
@@ -202,9 +210,10 @@ def transcribe(file: str, output: str | None, call_id: str | None, agent: str | 
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @_db_option
 @click.option("--rubric", "rubric_path", default=None, type=click.Path(exists=True),
-              help="rubric TOML [default: rubrics/default.toml]")
+              help="rubric TOML, or a rubric mapping picking one per queue "
+                   "(docs/forms.md) [default: rubrics/default.toml]")
 @click.option("--manifest", default=None, type=click.Path(exists=True, dir_okay=False),
-              help="CSV with columns file, call_id, agent, call_time, customer")
+              help="CSV with columns file, call_id, agent, call_time, customer, queue")
 @click.option("--filename-pattern", default=None, metavar="REGEX",
               help="regex with named groups (agent, call_id, call_time, customer) "
                    "matched against file names not in the manifest")
@@ -225,12 +234,12 @@ def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifes
     Calls already scored from the same content with the same rubric are skipped. The exit
     code is 1 if any file failed.
     """
-    rubric = _rubric(rubric_path)
+    rubric, rubrics = _rubrics(rubric_path)
     settings = Settings(rubric, TranscriberConfig(model=model, compute_type=compute_type,
                                                   beam_size=beam_size, batch_size=batch_size,
                                                   cpu_threads=cpu_threads),
                         agent_channel=CHANNELS[agent_channel], rescore=rescore,
-                        **_redaction_settings(redact, redacted_audio))
+                        **_redaction_settings(redact, redacted_audio), rubrics=rubrics)
     _check_redaction(settings)
     db = store.open_db(db_path)
     bar: Any = None
@@ -291,13 +300,20 @@ def show(call_id: str, db_path: str) -> None:
     if call is None:
         raise click.ClickException(f"no call {call_id!r} in {db_path}")
     overall = "not scored" if call["overall"] is None else f"{call['overall']:.1f}"
+    if call.get("auto_fail"):
+        overall += " (AUTO-FAIL)"
+    elif call.get("pending"):
+        overall += f" (pending: {call['pending']} question(s) to answer)"
     # A transcript without times (a chat, a script) has no length to show.
     length = ("no times (judged by words)" if call.get("timing") == "none"
               else f"{call['duration'] or 0:.0f} s")
     click.echo(f"Call {call['id']}  agent: {call['agent'] or '-'}  time: "
                f"{call['call_time'] or '-'}  duration: {length}  overall: {overall}")
     click.echo(f"source: {call['source_path']}  model: {call['model'] or '-'}  "
-               f"rubric: {call['rubric_version']}")
+               f"rubric: {call['rubric_name'] or '-'} {call['rubric_version']}"
+               + (f"  queue: {call['queue']}" if call.get("queue") else ""))
+    if call.get("auto_fail"):
+        click.echo(f"Overall 0: {call['auto_fail']}")
     if call.get("redacted") is not None:
         from qa.redact import describe_counts
 
@@ -319,8 +335,14 @@ def show(call_id: str, db_path: str) -> None:
         click.echo(line)
     click.echo("\nScores")
     for s in call["scores"]:
-        value = f"{s['score']:5.1f}" if s["applicable"] else "  n/a"
-        click.echo(f"  {s['criterion']:<14} {value}  (weight {s['weight']:g})  {s['reason']}")
+        value = (f"{s['score']:5.1f}" if s["applicable"] else
+                 "pending" if s.get("pending") else "  n/a")
+        gate = ""
+        if s.get("auto_fail_below") is not None:
+            missed = s["score"] is not None and s["score"] < s["auto_fail_below"]
+            gate = "  [AUTO-FAIL: missed]" if missed else "  [auto-fail item]"
+        click.echo(f"  {s['criterion']:<14} {value}  (weight {s['weight']:g})  {s['reason']}"
+                   f"{gate}")
     summary = call["summary"] or {}
     if summary.get("coaching"):
         click.echo("\nTop coaching points")
@@ -705,13 +727,13 @@ def watch(folder: str, db_path: str, rubric_path: str | None, filename_pattern: 
     """
     from qa.watch import watch as watch_folder
 
-    rubric = _rubric(rubric_path)
+    rubric, rubrics = _rubrics(rubric_path)
     settings = Settings(rubric,
                         TranscriberConfig(model=model, compute_type=compute_type,
                                           beam_size=beam_size, batch_size=batch_size,
                                           cpu_threads=cpu_threads),
                         agent_channel=CHANNELS[agent_channel],
-                        **_redaction_settings(redact, redacted_audio))
+                        **_redaction_settings(redact, redacted_audio), rubrics=rubrics)
     _check_redaction(settings)
     db = store.open_db(db_path)
 

@@ -23,11 +23,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from qa import calibration, followup, store
+from qa import calibration, followup, forms, store
 from qa.audio import AUDIO_MIME_TYPES
 from qa.auth import AGENT, COACH, LEAD, Viewer
 from qa.detectors import EVAL_LABELS
-from qa.scoring import weighted_mean
+from qa.scoring import final_overall
 
 STAFF = (LEAD, COACH)
 MAX_NOTE_LENGTH = 4000
@@ -501,11 +501,16 @@ def get_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> dict[str
     call["extra"] = json.loads(call["extra"]) if call.get("extra") else {}
     call["scores"] = _rows(conn.execute(
         "SELECT s.criterion, s.score AS machine_score, s.applicable, s.reason, s.weight, "
+        "s.kind, s.auto_fail_below, s.pending AND o.score IS NULL AS pending, s.question, "
         "o.score AS override_score, o.reason AS override_reason, o.author AS override_by, "
         "o.created_at AS override_at, coalesce(o.score, s.score) AS score "
         "FROM scores s LEFT JOIN overrides o ON o.call_id = s.call_id "
         "AND o.criterion = s.criterion WHERE s.call_id = ? ORDER BY s.rowid", [call_id]))
-    call["effective_overall"] = weighted_mean((s["score"], s["weight"]) for s in call["scores"])
+    # The same rule as at scoring time (auto-fail included), on the scores a coach's
+    # overrides replaced.
+    (call["effective_overall"], call["effective_auto_fail"],
+     call["effective_pending"]) = final_overall(call["scores"])
+    call["answers"] = store.stored_answers(conn, call_id)
     call["findings"] = _rows(conn.execute(
         "SELECT id, criterion, label, utterance_idx, speaker, start, end, quote, polarity, "
         "message, suggestion FROM findings WHERE call_id = ? ORDER BY start, id", [call_id]))
@@ -638,6 +643,45 @@ def _write_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str, crit
         after["dispute"] = dispute
     store.audit(conn, viewer.user, "override.change" if before else "override.set", call_id,
                 criterion, before=before, after=after)
+
+
+def answer_question(conn: sqlite3.Connection, viewer: Viewer, call_id: str, criterion: str,
+                    answer: str, comment: str | None = None) -> float | None:
+    """A coach answers a form's question on a call (``yes``, ``no`` or ``na``): the answer is
+    stored (it outlives re-scoring) and audit-logged, the question's score set (yes 100, no 0,
+    n.a. not applicable) and the call's overall worked out again (an auto-fail question
+    answered no makes it 0). Returns the new overall."""
+    _staff_call(conn, viewer, call_id)
+    if answer not in forms.ANSWERS:
+        raise ValueError(f"an answer is one of: {', '.join(forms.ANSWERS)}")
+    row = conn.execute("SELECT question FROM scores WHERE call_id = ? AND criterion = ?",
+                       [call_id, criterion]).fetchone()
+    if row is None or row["question"] is None:
+        raise LookupError(f"no question {criterion!r} on this call")
+    comment = (comment or "").strip() or None
+    with conn:
+        before = store.stored_answers(conn, call_id).get(criterion)
+        conn.execute(
+            "INSERT INTO form_answers (call_id, criterion, answer, comment, author, "
+            "answered_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, criterion) DO UPDATE "
+            "SET answer = excluded.answer, comment = excluded.comment, "
+            "author = excluded.author, answered_at = excluded.answered_at",
+            [call_id, criterion, answer, comment, viewer.user, store.now()])
+        value = forms.ANSWERS[answer]
+        conn.execute("UPDATE scores SET score = ?, applicable = ?, pending = 0, reason = ? "
+                     "WHERE call_id = ? AND criterion = ?",
+                     [value, int(value is not None),
+                      forms.answered_reason(row["question"], answer, viewer.user, comment),
+                      call_id, criterion])
+        scores = _rows(conn.execute("SELECT criterion, score, weight, reason, auto_fail_below, "
+                                    "pending FROM scores WHERE call_id = ?", [call_id]))
+        overall, failed, pending = final_overall(scores)
+        conn.execute("UPDATE calls SET overall = ?, auto_fail = ?, pending = ? WHERE id = ?",
+                     [overall, failed, pending, call_id])
+        store.audit(conn, viewer.user, "question.change" if before else "question.answer",
+                    call_id, criterion, before=before,
+                    after=store.stored_answers(conn, call_id).get(criterion))
+    return overall
 
 
 def remove_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from qa import forms
 from qa.detectors import DETECTORS
 from qa.detectors.common import one_scoring_run
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
@@ -26,6 +27,10 @@ class ScoredCall:
     overall: float | None
     rubric_label: str
     summary: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Why the overall is 0: an auto-fail criterion missed (None: no auto-fail).
+    auto_fail: str | None = None
+    # Questions a coach has yet to answer: the overall stands without them until then.
+    pending: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (as `qa export --format json` writes it)."""
@@ -34,6 +39,8 @@ class ScoredCall:
             "agent": self.transcript.agent,
             "overall": self.overall,
             "rubric": self.rubric_label,
+            "auto_fail": self.auto_fail,
+            "pending": self.pending,
             "scores": [s.to_dict() for s in self.scores],
             "findings": [f.to_dict() for f in self.findings],
             "summary": self.summary,
@@ -45,8 +52,18 @@ def score_call(call: Transcript, rubric: Rubric) -> ScoredCall:
     with one_scoring_run():
         findings, scores = _detect_all(call, rubric)
     findings.sort(key=lambda f: (f.start, f.criterion))
-    return ScoredCall(call, findings, scores, overall_score(scores), rubric.label,
-                      coaching_summary(findings, scores))
+    overall, failed, pending = final_overall(s.to_dict() for s in scores)
+    return ScoredCall(call, findings, scores, overall, rubric.label,
+                      coaching_summary(findings, scores), failed, pending)
+
+
+def rescored(scored: ScoredCall, scores: list[CriterionScore]) -> ScoredCall:
+    """``scored`` with some criterion scores replaced (a coach's answers to questions), its
+    overall, auto-fail and pending count worked out again."""
+    overall, failed, pending = final_overall(s.to_dict() for s in scores)
+    return ScoredCall(scored.transcript, scored.findings, scores, overall,
+                      scored.rubric_label, coaching_summary(scored.findings, scores), failed,
+                      pending)
 
 
 def _detect_all(call: Transcript, rubric: Rubric) -> tuple[list[Finding], list[CriterionScore]]:
@@ -54,10 +71,16 @@ def _detect_all(call: Transcript, rubric: Rubric) -> tuple[list[Finding], list[C
     scores: list[CriterionScore] = []
     timed = has_timing(call)
     for name, cfg in rubric.criteria.items():
-        detector = DETECTORS[name]
         if not call.by(AGENT):
-            scores.append(not_applicable(name, _no_agent_reason(call), cfg.weight))
+            scores.append(forms.mark(not_applicable(name, _no_agent_reason(call), cfg.weight),
+                                     cfg))
             continue
+        if cfg.kind != forms.DETECTOR:
+            found, form_score = forms.evaluate(call, cfg)
+            findings.extend(found)
+            scores.append(form_score)
+            continue
+        detector = DETECTORS[name]
         if not timed and (detector.NEEDS_TIMING
                           or getattr(detector, "NEEDS_SEPARATE_CHANNELS", False)):
             # Placeholder times would invent dead air, pace and overlaps.
@@ -73,7 +96,7 @@ def _detect_all(call: Transcript, rubric: Rubric) -> tuple[list[Finding], list[C
             continue
         found = detector.detect(call, cfg)
         findings.extend(found)
-        scores.append(detector.score(found, call, cfg))
+        scores.append(forms.mark(detector.score(found, call, cfg), cfg))
     return findings, scores
 
 
@@ -114,6 +137,26 @@ def weighted_mean(pairs: Iterable[tuple[float | None, float | None]]) -> float |
     if not total_weight:
         return None
     return round(sum(score * weight for score, weight in applicable) / total_weight, 1)
+
+
+def final_overall(scores: Iterable[Mapping[str, Any]]) -> tuple[float | None, str | None, int]:
+    """A call's overall from its criterion scores (dicts with ``criterion``, ``score``,
+    ``weight``, ``reason`` and, optionally, ``auto_fail_below`` and ``pending``, as
+    :meth:`CriterionScore.to_dict` or the ``scores`` table give them): (overall, why it is 0
+    when an auto-fail criterion scored below its pass mark, how many questions are pending).
+
+    The one rule for a call's overall, used at scoring time, when a coach answers a question
+    and by the dashboard with a coach's overrides applied, so they never disagree.
+    """
+    rows = list(scores)
+    overall = weighted_mean((r["score"], r["weight"]) for r in rows)
+    pending = sum(1 for r in rows if r.get("pending"))
+    for r in rows:
+        below = r.get("auto_fail_below")
+        if below is not None and r["score"] is not None and r["score"] < below:
+            return 0.0, (f"auto-fail: {r['criterion']} scored {r['score']:g} (pass mark "
+                         f"{below:g}): {r['reason']}"), pending
+    return overall, None, pending
 
 
 def overall_score(scores: list[CriterionScore]) -> float | None:

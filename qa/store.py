@@ -72,6 +72,10 @@ class CallInfo:
     # and the redacted copy of the recording, which the dashboard plays instead when set.
     redacted: dict[str, int] | None = None
     redacted_audio: str | None = None
+    # The queue the call came in on (manifest column ``queue``, or the rubric mapping's file
+    # patterns) and the rubric file it was scored with.
+    queue: str | None = None
+    rubric_file: str | None = None
 
 
 # How long a writer waits for another one to finish its transaction before giving up.
@@ -296,6 +300,69 @@ def _account_admin(db: sqlite_utils.Database) -> None:
     if "session_epoch" not in columns:
         db.execute("ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
     db.executescript(ACCOUNT_CHANGES_SCHEMA)
+
+
+@_step("0008_forms")
+def _forms(db: sqlite_utils.Database) -> None:
+    """Form items and rubrics per queue (qa/forms.py): each score's kind, auto-fail pass mark,
+    pending flag and question; each call's queue, rubric file, auto-fail reason and count of
+    unanswered questions; and the coaches' answers to questions."""
+    db.executescript(FORMS_SCHEMA)
+
+
+# --- form items and rubrics per queue (issue 15 item 4) ----------------------------------
+# ``scores``: ``kind`` ("detector" or a form kind), ``auto_fail_below`` (an auto-fail
+# criterion's pass mark; NULL: not auto-fail), ``pending`` (1: a question not answered yet),
+# ``question`` (a question item's text). ``calls``: ``queue`` (manifest column, or the
+# rubric mapping's file patterns), ``rubric_file`` (the rubric it was scored with),
+# ``auto_fail`` (why the overall is 0, NULL if it is not an auto-fail), ``pending`` (questions
+# unanswered). ``form_answers``: a coach's answer (yes, no, na) to a question on a call; no
+# foreign key, so it outlives re-scoring and is applied again to the new scores. Every
+# change to it is in the audit trail (action ``question.answer``).
+FORMS_SCHEMA = """
+    ALTER TABLE scores ADD COLUMN kind TEXT;
+    ALTER TABLE scores ADD COLUMN auto_fail_below REAL;
+    ALTER TABLE scores ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE scores ADD COLUMN question TEXT;
+    ALTER TABLE calls ADD COLUMN queue TEXT;
+    ALTER TABLE calls ADD COLUMN rubric_file TEXT;
+    ALTER TABLE calls ADD COLUMN auto_fail TEXT;
+    ALTER TABLE calls ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX IF NOT EXISTS idx_calls_queue ON calls (queue, rubric_name);
+    CREATE TABLE IF NOT EXISTS form_answers (
+        call_id TEXT NOT NULL,
+        criterion TEXT NOT NULL,
+        answer TEXT NOT NULL CHECK (answer IN ('yes', 'no', 'na')),
+        comment TEXT,
+        author TEXT NOT NULL,
+        answered_at TEXT NOT NULL,
+        PRIMARY KEY (call_id, criterion)
+    );
+"""
+
+
+def stored_answers(db: sqlite_utils.Database | sqlite3.Connection, call_id: str
+                   ) -> dict[str, dict[str, Any]]:
+    """A call's answered questions: criterion -> {answer, comment, author, answered_at}."""
+    raw = getattr(db, "conn", db)
+    return {row[0]: {"answer": row[1], "comment": row[2], "author": row[3],
+                     "answered_at": row[4]}
+            for row in raw.execute("SELECT criterion, answer, comment, author, answered_at "
+                                   "FROM form_answers WHERE call_id = ?", [call_id])}
+
+
+def with_answers(scored: ScoredCall, answers: dict[str, dict[str, Any]]) -> ScoredCall:
+    """``scored`` with the coaches' stored answers applied to its questions."""
+    from qa import forms
+    from qa.scoring import rescored
+
+    if not answers or not any(s.question is not None for s in scored.scores):
+        return scored
+    scores = [forms.answer_score(s, s.question, answers[s.criterion]["answer"],
+                                 answers[s.criterion]["author"], answers[s.criterion]["comment"])
+              if s.question is not None and s.criterion in answers else s
+              for s in scored.scores]
+    return rescored(scored, scores)
 
 
 # --- audit trail and disputes (issue 15) --------------------------------------------------
@@ -814,9 +881,12 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
                                   "updated_by FROM commitments WHERE call_id = ?",
                                   [info.call_id])}
         customers = followup.customers_of(db, info.call_id, info.content_hash)
+        # A coach's answers to the form's questions outlive re-scoring too.
+        scored = with_answers(scored, stored_answers(db, info.call_id))
         _replace_call(db, info)
         db.table("calls").insert(_call_row(info, call, rubric_name, scored.rubric_label, {
-            "scorable": 1, "overall": scored.overall,
+            "scorable": 1, "overall": scored.overall, "auto_fail": scored.auto_fail,
+            "pending": scored.pending,
             "summary": json.dumps(scored.summary, ensure_ascii=False)}))
         db.table("utterances").insert_all(
             ({"call_id": info.call_id, "idx": i, "speaker": u.speaker, "start": u.start,
@@ -832,7 +902,9 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
              for f in scored.findings), batch_size=500)
         db.table("scores").insert_all(
             ({"call_id": info.call_id, "criterion": s.criterion, "score": s.score,
-              "applicable": int(s.applicable), "reason": s.reason, "weight": s.weight}
+              "applicable": int(s.applicable), "reason": s.reason, "weight": s.weight,
+              "kind": s.kind, "auto_fail_below": s.auto_fail_below, "pending": int(s.pending),
+              "question": s.question}
              for s in scored.scores), pk=("call_id", "criterion"))
         db.table("commitments").insert_all(
             (_commitment_row(info.call_id, f, kept, info.call_time) for f in scored.findings
@@ -881,6 +953,7 @@ def _call_row(info: CallInfo, call: Transcript, rubric_name: str, rubric_version
         "extra": json.dumps(info.extra or {}, ensure_ascii=False), "scored_at": now(),
         "redacted": None if info.redacted is None else json.dumps(info.redacted),
         "redacted_audio": info.redacted_audio,
+        "queue": info.queue, "rubric_file": info.rubric_file, "auto_fail": None, "pending": 0,
         **_roles_fields(call),
         "diarization": _diarization_field(call),
         "timing": None if has_timing(call) else NO_TIMING,
@@ -951,7 +1024,8 @@ def call_info(db: sqlite_utils.Database, call_id: str) -> CallInfo | None:
         channels=row["channels"], model=row["model"], origin=row["origin"] or "audio",
         extra=json.loads(row["extra"] or "{}"),
         redacted=json.loads(row["redacted"]) if row.get("redacted") else None,
-        redacted_audio=row.get("redacted_audio"))
+        redacted_audio=row.get("redacted_audio"), queue=row.get("queue"),
+        rubric_file=row.get("rubric_file"))
 
 
 def _commitment_row(call_id: str, finding: Any,
@@ -1182,8 +1256,8 @@ def get_call(db: sqlite_utils.Database, call_id: str) -> dict[str, Any] | None:
         return None
     call = rows[0]
     call["scores"] = list(db.query(
-        "SELECT criterion, score, applicable, reason, weight FROM scores WHERE call_id = ? "
-        "ORDER BY rowid", [call_id]))
+        "SELECT criterion, score, applicable, reason, weight, kind, auto_fail_below, pending, "
+        "question FROM scores WHERE call_id = ? ORDER BY rowid", [call_id]))
     call["findings"] = list(db.query(
         "SELECT * FROM findings WHERE call_id = ? ORDER BY start, id", [call_id]))
     call["utterances"] = list(db.query(
