@@ -177,10 +177,15 @@ def coaching_summary(findings: list[Finding], scores: list[CriterionScore],
         if f.polarity == COACHING:
             per_criterion[f.criterion] = per_criterion.get(f.criterion, 0) + 1
 
+    # A missed auto-fail item cost the whole overall: it comes first.
+    whole = 100 * sum(s.weight for s in scores if s.score is not None)
+
     def impact(f: Finding) -> float:
         s = by_name.get(f.criterion)
         if s is None or s.score is None:
             return 0.0
+        if s.auto_fail_below is not None and s.score < s.auto_fail_below:
+            return whole / per_criterion[f.criterion]
         return (100 - s.score) * s.weight / per_criterion[f.criterion]
 
     def item(f: Finding, weight: float) -> dict[str, Any]:

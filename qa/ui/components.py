@@ -147,6 +147,7 @@ def scores_table(call: dict[str, Any]) -> None:
             "Why (machine)": s["reason"],
             "Why (coach)": (f"{s['override_reason']} ({s['override_by']})"
                             if override is not None else None),
+            "Form": _form_note(s),
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                  height=38 + 35 * len(rows), column_config={
@@ -156,6 +157,30 @@ def scores_table(call: dict[str, Any]) -> None:
         "Weight": st.column_config.NumberColumn(format="%.2g"),
         "Why (machine)": st.column_config.TextColumn(width="large"),
     })
+
+
+def _form_note(s: dict[str, Any]) -> str | None:
+    """A score's form status: a question waiting for a coach, an auto-fail item (missed or
+    not), or None."""
+    if s.get("pending"):
+        return "question: pending"
+    below = s.get("auto_fail_below")
+    if below is not None:
+        missed = s["score"] is not None and s["score"] < below
+        return "AUTO-FAIL: missed, overall 0" if missed else "auto-fail item: passed"
+    return "question: answered" if s.get("question") else None
+
+
+def overall_banner(call: dict[str, Any]) -> None:
+    """Say why the overall is 0 (an auto-fail item missed), or that questions are pending,
+    with the coach's overrides applied, as the overall shown beside it."""
+    failed = call.get("effective_auto_fail")
+    if failed:
+        st.error(f"Overall 0, {common.md(failed)}", icon="⛔")
+    pending = call.get("effective_pending")
+    if pending:
+        st.info(f"Score pending: {pending} question(s) for a coach to answer. The overall "
+                "stands without them until then.", icon="⏳")
 
 
 def summary(call: dict[str, Any]) -> None:
