@@ -79,6 +79,7 @@ class CallQuery:
     descending: bool = True
     page: int = 1
     page_size: int = 50
+    queue: str | None = None  # None: every queue; NO_QUEUE: calls of none
 
 
 @dataclass
@@ -194,21 +195,55 @@ def date_range(conn: sqlite3.Connection, viewer: Viewer) -> tuple[date, date] | 
 
 # --- lead: team overview ----------------------------------------------------------------------
 
-def _call_filter(period: Period, agent_ids: Sequence[str], alias: str = "f"
-                 ) -> tuple[str, list[Any]]:
+def _call_filter(period: Period, agent_ids: Sequence[str], alias: str = "f",
+                 queue: str | None = None) -> tuple[str, list[Any]]:
     start, end = period.bounds()
     sql, params = f"{alias}.ts >= ? AND {alias}.ts < ?", [start, end]
     if agent_ids:
         sql += f" AND {alias}.agent IN ({_in(agent_ids)})"
         params += list(agent_ids)
+    if queue is not None:
+        # The queue (manifest column or the rubric mapping's patterns) lives on calls; ""
+        # stands for the calls of no queue.
+        sql += (f" AND {alias}.call_id IN (SELECT id FROM calls WHERE "
+                f"coalesce(queue, '') = ?)")
+        params.append(queue)
     return sql, params
 
 
+NO_QUEUE = ""  # the queue filter's value for calls that came with no queue
+
+
+def queues(conn: sqlite3.Connection, viewer: Viewer) -> list[str]:
+    """The queues the calls came in on (``NO_QUEUE`` for calls of none), empty when no call
+    has a queue."""
+    _require(viewer, LEAD, COACH)
+    found = [r[0] for r in conn.execute("SELECT DISTINCT coalesce(queue, '') FROM calls "
+                                        "ORDER BY 1")]
+    return found if any(found) else []
+
+
+def rubric_mix(conn: sqlite3.Connection, viewer: Viewer, period: Period,
+               agent_ids: tuple[str, ...] = (), queue: str | None = None
+               ) -> list[dict[str, Any]]:
+    """The rubrics the scored calls of the period (agents, queue) were scored with, most
+    calls first: more than one means their averages mix different forms, and the page must
+    say so."""
+    _require(viewer, LEAD, COACH)
+    cond, params = _call_filter(period, agent_ids, queue=queue)
+    return _rows(conn.execute(
+        f"SELECT coalesce(c.rubric_name, '?') AS rubric, c.rubric_version AS version, "
+        f"count(*) AS calls, group_concat(DISTINCT coalesce(c.queue, '')) AS queues "
+        f"FROM call_facts f JOIN calls c ON c.id = f.call_id "
+        f"WHERE f.scorable = 1 AND {cond} GROUP BY 1, 2 ORDER BY 3 DESC", params))
+
+
 def overview_totals(conn: sqlite3.Connection, viewer: Viewer, period: Period,
-                    agent_ids: tuple[str, ...] = ()) -> dict[str, Any]:
+                    agent_ids: tuple[str, ...] = (), queue: str | None = None
+                    ) -> dict[str, Any]:
     """Calls in the period: how many, how many scored, mean overall, reviewed and shared."""
     _require(viewer, LEAD)
-    cond, params = _call_filter(period, agent_ids)
+    cond, params = _call_filter(period, agent_ids, queue=queue)
     row = conn.execute(
         f"SELECT count(*) AS calls, sum(scorable = 1) AS scored, sum(scorable = 0) AS "
         f"unscorable, avg(overall) AS overall, count(DISTINCT agent) AS agents "
@@ -220,10 +255,11 @@ def overview_totals(conn: sqlite3.Connection, viewer: Viewer, period: Period,
 
 
 def criterion_averages(conn: sqlite3.Connection, viewer: Viewer, period: Period,
-                       agent_ids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+                       agent_ids: tuple[str, ...] = (), queue: str | None = None
+                       ) -> list[dict[str, Any]]:
     """Mean score per criterion (coach overrides applied) and how many calls it applied to."""
     _require(viewer, LEAD, COACH)
-    cond, params = _call_filter(period, agent_ids, "s")
+    cond, params = _call_filter(period, agent_ids, "s", queue)
     return _rows(conn.execute(
         f"SELECT s.criterion, avg(s.score) AS average, count(s.score) AS calls "
         f"FROM score_facts s WHERE {cond} GROUP BY s.criterion", params))
@@ -235,8 +271,8 @@ def trend_bucket(period: Period) -> str:
 
 
 def overall_trend(conn: sqlite3.Connection, viewer: Viewer, period: Period,
-                  agent_ids: tuple[str, ...] = (), criterion: str | None = None
-                  ) -> list[dict[str, Any]]:
+                  agent_ids: tuple[str, ...] = (), criterion: str | None = None,
+                  queue: str | None = None) -> list[dict[str, Any]]:
     """Mean score (overall, or one criterion's) per day or week (see ``trend_bucket``), for
     the whole team and per chosen agent.
 
@@ -246,7 +282,7 @@ def overall_trend(conn: sqlite3.Connection, viewer: Viewer, period: Period,
     _require(viewer, LEAD, COACH)
     daily = trend_bucket(period) == "day"
     out: list[dict[str, Any]] = []
-    if criterion and not daily:
+    if criterion and not daily and queue is None:  # the weekly sums know no queue
         first, last = period.weeks()
         team = conn.execute(
             "SELECT week, sum(total) / sum(n) AS average, sum(n) AS calls FROM agent_week "
@@ -264,13 +300,13 @@ def overall_trend(conn: sqlite3.Connection, viewer: Viewer, period: Period,
     bucket = "substr(f.ts, 1, 10)" if daily else "f.week"
     table, value = ("score_facts", "f.score") if criterion else ("call_facts", "f.overall")
     extra, extra_params = ("AND f.criterion = ?", [criterion]) if criterion else ("", [])
-    cond, params = _call_filter(period, ())
+    cond, params = _call_filter(period, (), queue=queue)
     out += [{"series": "Team", **dict(r)} for r in conn.execute(
         f"SELECT {bucket} AS week, avg({value}) AS average, count({value}) AS calls "
         f"FROM {table} f WHERE {cond} {extra} GROUP BY 1 ORDER BY 1",
         [*params, *extra_params])]
     if agent_ids:
-        cond, params = _call_filter(period, agent_ids)
+        cond, params = _call_filter(period, agent_ids, queue=queue)
         out += _rows(conn.execute(
             f"SELECT {bucket} AS week, f.agent AS series, avg({value}) AS average, "
             f"count({value}) AS calls FROM {table} f WHERE {cond} {extra} "
@@ -280,17 +316,17 @@ def overall_trend(conn: sqlite3.Connection, viewer: Viewer, period: Period,
 
 def score_distribution(conn: sqlite3.Connection, viewer: Viewer, period: Period,
                        agent_ids: tuple[str, ...] = (), criterion: str | None = None,
-                       width: int = 5) -> list[dict[str, Any]]:
+                       width: int = 5, queue: str | None = None) -> list[dict[str, Any]]:
     """How many calls fall in each ``width``-point band of the overall (or one criterion's) score.
     """
     _require(viewer, LEAD, COACH)
     if criterion:
-        cond, params = _call_filter(period, agent_ids, "s")
+        cond, params = _call_filter(period, agent_ids, "s", queue)
         sql = (f"SELECT min(CAST(s.score / ? AS INTEGER) * ?, {100 - width}) AS band, "
                f"count(*) AS calls FROM score_facts s WHERE s.criterion = ? AND "
                f"s.score IS NOT NULL AND {cond} GROUP BY band ORDER BY band")
         return _rows(conn.execute(sql, [width, width, criterion, *params]))
-    cond, params = _call_filter(period, agent_ids)
+    cond, params = _call_filter(period, agent_ids, queue=queue)
     sql = (f"SELECT min(CAST(f.overall / ? AS INTEGER) * ?, {100 - width}) AS band, "
            f"count(*) AS calls FROM call_facts f WHERE f.overall IS NOT NULL AND {cond} "
            f"GROUP BY band ORDER BY band")
@@ -298,10 +334,11 @@ def score_distribution(conn: sqlite3.Connection, viewer: Viewer, period: Period,
 
 
 def agent_criterion_matrix(conn: sqlite3.Connection, viewer: Viewer, period: Period,
-                           agent_ids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+                           agent_ids: tuple[str, ...] = (), queue: str | None = None
+                           ) -> list[dict[str, Any]]:
     """Mean score of every agent on every criterion (the heatmap), with call counts."""
     _require(viewer, LEAD, COACH)
-    cond, params = _call_filter(period, agent_ids, "s")
+    cond, params = _call_filter(period, agent_ids, "s", queue)
     return _rows(conn.execute(
         f"SELECT s.agent, s.criterion, avg(s.score) AS average, count(s.score) AS calls "
         f"FROM score_facts s INDEXED BY idx_score_facts_agent WHERE {cond} "
@@ -430,7 +467,7 @@ _SORTS = {"time": "f.ts", "overall": "f.overall", "agent": "f.agent", "criterion
 def list_calls(conn: sqlite3.Connection, viewer: Viewer, q: CallQuery) -> CallPage:
     """One page of calls matching the filters, with the total count, sorted as asked."""
     _require(viewer, LEAD, COACH)
-    cond, params = _call_filter(q.period, q.agents)
+    cond, params = _call_filter(q.period, q.agents, queue=q.queue)
     joins, join_params = "", []
     if q.criterion:
         joins = "JOIN score_facts sc ON sc.call_id = f.call_id AND sc.criterion = ?"
@@ -467,7 +504,8 @@ def list_calls(conn: sqlite3.Connection, viewer: Viewer, q: CallQuery) -> CallPa
     ids = [r["call_id"] for r in rows]
     if ids:
         details = {r["id"]: dict(r) for r in conn.execute(
-            f"SELECT c.id, c.customer, c.duration, c.origin, c.unscorable_reason, "
+            f"SELECT c.id, c.customer, c.duration, c.origin, c.unscorable_reason, c.queue, "
+            f"c.rubric_name, c.auto_fail, c.pending, "
             f"r.reviewed_at, r.shared_at FROM calls c LEFT JOIN reviews r ON r.call_id = c.id "
             f"WHERE c.id IN ({_in(ids)})", ids)}
         matches: dict[str, str] = {}

@@ -313,7 +313,7 @@ def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
     for name_, table in criteria_raw.items():
         if name_ not in DETECTORS and not (isinstance(table, dict) and "kind" in table):
             raise RubricError(
-                f"criteria.{name_}: unknown criterion (a built-in one is one of: "
+                f"criteria.{name_}: unknown key (a built-in criterion is one of: "
                 f"{', '.join(sorted(DETECTORS))}; a form item needs kind = "
                 f"{' | '.join(FORM_KINDS)})")
     criteria: dict[str, CriterionConfig] = {}

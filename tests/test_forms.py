@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -273,7 +274,7 @@ BAD_ENTRIES = [
     ('kind = "required_phrase"\nphrases = []\nweight = 1',
      "criteria.item.phrases: needs at least one phrase"),
     ('kind = "question"\nweight = 1', "criteria.item.question: missing"),
-    ('phrases = ["x"]\nweight = 1', "criteria.item: unknown criterion"),
+    ('phrases = ["x"]\nweight = 1', "criteria.item: unknown key (a built-in criterion"),
     ('kind = "required_phrase"\nphrases = ["x"]', "criteria.item.weight: missing"),
     ('kind = "required_phrase"\nphrases = ["x"]\nweight = 1\npass_mark = 60',
      "criteria.item.pass_mark: only used with auto_fail = true"),
@@ -309,7 +310,8 @@ def test_a_bad_queue_mapping_names_its_key(tmp_path: Path) -> None:
     assert code != 0 and "queues.billing.files: expected a phrase list" in out
 
 
-def test_a_batch_scores_each_call_with_its_queues_rubric(tmp_path: Path) -> None:
+def score_queues(tmp_path: Path) -> tuple[Path, Path]:
+    """Four calls of two queues (and none) scored with rubrics/queues.toml: (folder, db)."""
     folder = tmp_path / "calls"
     folder.mkdir()
     write_call(folder / "a.json", GOOD)
@@ -327,6 +329,11 @@ def test_a_batch_scores_each_call_with_its_queues_rubric(tmp_path: Path) -> None
                     str(folder / "manifest.csv"), "--rubric", str(QUEUES))
     assert code == 0, out
     assert "4 scored" in out
+    return folder, db_path
+
+
+def test_a_batch_scores_each_call_with_its_queues_rubric(tmp_path: Path) -> None:
+    folder, db_path = score_queues(tmp_path)
     db = sqlite_utils.Database(db_path)
     calls = {r["id"]: r for r in db.query("SELECT id, queue, rubric_name, rubric_file, "
                                          "rubric_version FROM calls")}
@@ -360,21 +367,27 @@ def test_the_schema_step_is_numbered_0008_forms(tmp_path: Path) -> None:
 PASSWORD = "correct horse battery"
 
 
-def dashboard_at(scored: Path, monkeypatch: pytest.MonkeyPatch, call_id: str) -> Any:
-    """The review page of ``call_id``, signed in as a coach, through Streamlit's AppTest."""
+def signed_in(db_path: Path, monkeypatch: pytest.MonkeyPatch, role: str) -> Any:
+    """The dashboard through Streamlit's AppTest, signed in with a new account of ``role``
+    (named after it)."""
     from streamlit.testing.v1 import AppTest
 
     from qa.auth import add_user
 
-    conn = queries.connect(scored)
-    add_user(conn, "coach", "coach", PASSWORD)
+    conn = queries.connect(db_path)
+    add_user(conn, role, role, PASSWORD)
     conn.close()
-    monkeypatch.setenv("QA_DB", str(scored))
+    monkeypatch.setenv("QA_DB", str(db_path))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.text_input(key="signin_name").input("coach")
+    at.text_input(key="signin_name").input(role)
     at.text_input(key="signin_password").input(PASSWORD)
     next(b for b in at.button if b.label == "Sign in").click()
-    at.run()
+    return at.run()
+
+
+def dashboard_at(scored: Path, monkeypatch: pytest.MonkeyPatch, call_id: str) -> Any:
+    """The review page of ``call_id``, signed in as a coach."""
+    at = signed_in(scored, monkeypatch, "coach")
     at.query_params["call"] = call_id
     return at.switch_page("qa/ui/review.py").run()
 
@@ -425,3 +438,30 @@ def test_the_review_page_says_why_the_overall_is_0(scored: Path,
     table = at.dataframe[0].value
     row = table[table["Criterion"] == "Recording disclosure"].iloc[0]
     assert row["Form"] == "AUTO-FAIL: missed, overall 0"
+
+
+def test_the_overview_filters_by_queue_and_says_when_rubrics_are_mixed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, db_path = score_queues(tmp_path)
+    lead = Viewer("lead", "lead")
+    conn = queries.connect(db_path)
+    assert queries.queues(conn, lead) == ["", "billing", "general"]
+    at = signed_in(db_path, monkeypatch, "lead").switch_page("qa/ui/overview.py").run()
+    assert not at.exception
+    warning = "\n".join(str(w.value) for w in at.warning).replace("\\", "")
+    assert "These figures average calls scored with 2 different rubrics" in warning
+    assert re.search(r"Billing queue 1\.0\+\w{8}: 2 calls \(queue billing\)", warning)
+    assert "(queue general, (none))" in warning
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Calls"] == "4" and "Mean overall (mixed rubrics)" in metrics
+    at.selectbox(key="overview-queue").select("billing").run()
+    assert not at.exception and not at.warning
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Calls"] == "2" and "Mean overall" in metrics
+    # The call list filters by queue too, and says which rubric scored each call.
+    period = queries.Period(*queries.date_range(conn, lead))
+    page = queries.list_calls(conn, lead, queries.CallQuery(period, queue="general"))
+    assert [(r["call_id"], r["rubric_name"]) for r in page.rows] == [
+        ("b", "Complaint handling (default)")]
+    page = queries.list_calls(conn, lead, queries.CallQuery(period, queue=queries.NO_QUEUE))
+    assert [r["call_id"] for r in page.rows] == ["d"]
