@@ -22,7 +22,14 @@ from qa.auth import LEAD, Viewer
 from qa.batch import ManifestError, run_batch
 from qa.csvsafe import SafeDictWriter
 from qa.jobs import Compute, Outcome, Settings
-from qa.rubric import Rubric, RubricError, RubricSet, load_rubric, load_rubrics
+from qa.rubric import (
+    Rubric,
+    RubricError,
+    RubricSet,
+    load_rubric,
+    load_rubrics,
+    rubric_of_call,
+)
 from qa.text import clock as call_clock
 from qa.transcribe import TranscriberConfig
 
@@ -960,10 +967,16 @@ def _decide_roles(call_id: str, db_path: str, rubric_path: str | None, by: str |
     from qa.roles import decide_call
 
     db = _existing_db(db_path)
-    row = db.execute("SELECT rubric_version FROM calls WHERE id = ?", [call_id]).fetchone()
+    row = db.execute("SELECT rubric_version, rubric_file FROM calls WHERE id = ?",
+                     [call_id]).fetchone()
     if row is None:
         raise click.ClickException(f"no call {call_id!r} in {db_path}")
-    rubric = _rubric(rubric_path)
+    try:
+        # Without --rubric: the rubric file the call was scored with, if it is unchanged.
+        rubric = rubric_of_call(row[1], row[0]) if rubric_path is None else \
+            load_rubric(rubric_path)
+    except RubricError as exc:
+        raise click.ClickException(f"rubric error: {exc}") from None
     if row[0] != rubric.label:
         # Re-scoring with another rubric would silently change every score, not just roles.
         raise click.ClickException(f"call {call_id!r} was scored with rubric {row[0]}, not "
@@ -980,7 +993,8 @@ def _decide_roles(call_id: str, db_path: str, rubric_path: str | None, by: str |
 def _roles_options(func: Any) -> Any:
     func = click.option("--by", default=None, help="who decided (stored with the decision)")(func)
     func = click.option("--rubric", "rubric_path", default=None, type=click.Path(exists=True),
-                        help="the call's rubric TOML [default: rubrics/default.toml]")(func)
+                        help="the call's rubric TOML [default: the rubric file the call was "
+                             "scored with, else rubrics/default.toml]")(func)
     return _db_option(click.argument("call_id")(func))
 
 

@@ -761,20 +761,22 @@ def _review_state(conn: sqlite3.Connection, call_id: str) -> dict[str, Any] | No
 def decide_roles(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
                  swap: bool) -> float | None:
     """A coach or lead confirms who is the agent on a call (``swap`` False) or swaps agent and
-    customer (True), as ``qa roles confirm|swap`` does: the call is re-scored with the default
-    rubric, stored with the decision in one transaction, and the decision is applied again
-    when the recording is re-run. Returns the new overall score. Notes, overrides and the
-    review stay. ValueError if the call was scored with another rubric or cannot be re-scored.
+    customer (True), as ``qa roles confirm|swap`` does: the call is re-scored with the rubric
+    it was scored with (its stored rubric file, else the default rubric), stored with the
+    decision in one transaction, and the decision is applied again when the recording is
+    re-run. Returns the new overall score. Notes, overrides, answers and the review stay.
+    ValueError if the call was scored with another rubric or cannot be re-scored.
     """
     import sqlite_utils
 
     from qa.roles import decide_call
-    from qa.rubric import load_rubric
+    from qa.rubric import rubric_of_call
 
     _staff_call(conn, viewer, call_id)
-    rubric = load_rubric()
-    version = conn.execute("SELECT rubric_version FROM calls WHERE id = ?",
-                           [call_id]).fetchone()[0]
+    version, rubric_file = conn.execute("SELECT rubric_version, rubric_file FROM calls "
+                                        "WHERE id = ?", [call_id]).fetchone()
+    # A call scored with its queue's rubric (rubrics/queues.toml) is re-scored with it.
+    rubric = rubric_of_call(rubric_file, version)
     if version != rubric.label:
         # Re-scoring with another rubric would change every score, not just the roles.
         raise ValueError(f"this call was scored with rubric {version}, not the dashboard's "

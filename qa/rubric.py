@@ -274,6 +274,20 @@ def load_rubric_set(path: str | Path | None = None) -> RubricSet:
     return RubricSet(str(path), default, queues, tuple(patterns))
 
 
+def rubric_of_call(rubric_file: str | None, label: str | None) -> Rubric:
+    """The rubric a stored call was scored with: its rubric file (``calls.rubric_file``) when
+    that still reads to the same label, else the default rubric (the caller compares labels
+    and says so when they differ)."""
+    if rubric_file:
+        try:
+            rubric = load_rubric(rubric_file)
+        except RubricError:
+            rubric = None
+        if rubric is not None and rubric.label == label:
+            return rubric
+    return load_rubric()
+
+
 def load_rubrics(path: str | Path | None = None) -> tuple[Rubric, RubricSet | None]:
     """A rubric file or a rubric mapping: (the rubric, or the mapping's default one; the
     mapping, or None for a single rubric)."""

@@ -465,3 +465,19 @@ def test_the_overview_filters_by_queue_and_says_when_rubrics_are_mixed(
         ("b", "Complaint handling (default)")]
     page = queries.list_calls(conn, lead, queries.CallQuery(period, queue=queries.NO_QUEUE))
     assert [r["call_id"] for r in page.rows] == ["d"]
+
+
+def test_a_role_decision_rescores_with_the_calls_own_rubric_and_keeps_its_answers(
+        scored: Path) -> None:
+    conn = queries.connect(scored)
+    queries.answer_question(conn, COACH_ANN, "good", "refund_policy", "yes")
+    label = call_row(scored, "good")["rubric_version"]
+    code, out = run("roles", "confirm", "good", "--db", str(scored), "--by", "ann")
+    assert code == 0, out
+    call = call_row(scored, "good")
+    assert call["rubric_version"] == label and call["rubric_name"] == "Billing queue"
+    assert scores_of(scored, "good")["refund_policy"]["score"] == 100
+    assert call["pending"] == 0
+    # The dashboard's swap does the same, with no rubric given.
+    queries.decide_roles(conn, COACH_ANN, "good", swap=False)
+    assert call_row(scored, "good")["rubric_version"] == label
