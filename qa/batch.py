@@ -417,8 +417,9 @@ def commit(result: Result, settings: Settings, db: sqlite_utils.Database) -> Out
             # A person's earlier decision on who is the agent outlives re-runs (cheap:
             # re-scoring a transcript takes milliseconds, and compute() has no database).
             scored = roles.apply_stored_decision(db, result.scored, rubric)
-            store.save_scored_call(db, info, scored, rubric.name,
-                                   repeat_days=rubric.shared["repeat_contact_days"])
+            stored = store.save_scored_call(db, info, scored, rubric.name,
+                                            repeat_days=rubric.shared["repeat_contact_days"])
+            result.outcome.overall = stored.overall  # a coach's earlier answers applied
         elif result.reason is not None:
             store.save_unscorable_call(db, info, result.reason, rubric.name, rubric.label,
                                        result.duration, result.transcript,

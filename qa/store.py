@@ -864,10 +864,11 @@ def redaction_of(db: sqlite_utils.Database, call_id: str) -> tuple[dict[str, int
 
 
 def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCall,
-                     rubric_name: str, repeat_days: float | None = None) -> None:
+                     rubric_name: str, repeat_days: float | None = None) -> ScoredCall:
     """Store a scored call with its utterances, findings and scores, all or nothing, and
     link it to the same customer's calls around it (``repeat_days``: the rubric's
-    ``repeat_contact_days``; None: the last value a batch used, else 7)."""
+    ``repeat_contact_days``; None: the last value a batch used, else 7). Returns the call as
+    stored: with the coaches' earlier answers to its questions applied."""
     call = scored.transcript
     # One transaction, not `with db.conn`: sqlite-utils commits each statement of its own when
     # no transaction is open (a kill -9 between two left a call with no utterances); in one,
@@ -910,6 +911,7 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
             (_commitment_row(info.call_id, f, kept, info.call_time) for f in scored.findings
              if f.label in ("expectation:specific", "expectation:vague")), batch_size=500)
         _link_repeats(db, [*customers, info.customer], repeat_days)
+    return scored
 
 
 def _link_repeats(db: sqlite_utils.Database, customers: list[str | None],
@@ -997,9 +999,10 @@ def role_decision(db: sqlite_utils.Database, call_id: str) -> dict[str, Any] | N
 
 
 def save_role_decision(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCall,
-                       rubric_name: str, swapped: bool, decided_by: str | None) -> None:
+                       rubric_name: str, swapped: bool, decided_by: str | None
+                       ) -> ScoredCall:
     """Remember a person's decision on the roles and store the re-scored call, in one
-    transaction: both are stored, or neither."""
+    transaction: both are stored, or neither. Returns the call as stored."""
     with transaction(db):
         previous = db.execute("SELECT swapped FROM role_decisions WHERE call_id = ?",
                               [info.call_id]).fetchone()
@@ -1007,9 +1010,10 @@ def save_role_decision(db: sqlite_utils.Database, info: CallInfo, scored: Scored
         db.execute("INSERT OR REPLACE INTO role_decisions (call_id, swapped, decided_by, "
                    "decided_at) VALUES (?, ?, ?, ?)",
                    [info.call_id, int(swapped), decided_by, now()])
-        save_scored_call(db, info, scored, rubric_name)
+        stored = save_scored_call(db, info, scored, rubric_name)
         audit(db, decided_by or "qa roles", "roles.swap" if swapped != was else "roles.confirm",
               info.call_id, before={"swapped": was}, after={"swapped": swapped})
+    return stored
 
 
 def call_info(db: sqlite_utils.Database, call_id: str) -> CallInfo | None:

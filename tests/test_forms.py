@@ -224,6 +224,8 @@ def test_a_coach_answers_the_question_it_is_stored_audited_and_survives_rescorin
     code, out = run("score", str(tmp_path / "calls" / "good.json"), "--db", str(scored),
                     "--rubric", str(BILLING), "--rescore")
     assert code == 0, out
+    # The summary line shows the overall as stored, the answer counted.
+    assert f"{call_row(scored, 'good')['overall']:.1f}" in out.splitlines()[-3]
     row = scores_of(scored, "good")["refund_policy"]
     assert row["score"] == 100 and row["pending"] == 0
     assert call_row(scored, "good")["pending"] == 0
