@@ -222,7 +222,7 @@ def transcribe(file: str, output: str | None, call_id: str | None, agent: str | 
 @click.option("--manifest", default=None, type=click.Path(exists=True, dir_okay=False),
               help="CSV with columns file, call_id, agent, call_time, customer, queue")
 @click.option("--filename-pattern", default=None, metavar="REGEX",
-              help="regex with named groups (agent, call_id, call_time, customer) "
+              help="regex with named groups (agent, call_id, call_time, customer, queue) "
                    "matched against file names not in the manifest")
 @click.option("--rescore", is_flag=True, help="score again even if already scored")
 @click.option("--remove-after", is_flag=True,
@@ -708,9 +708,10 @@ def runs(db_path: str, limit: int) -> None:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @_db_option
 @click.option("--rubric", "rubric_path", default=None, type=click.Path(exists=True),
-              help="rubric TOML [default: rubrics/default.toml]")
+              help="rubric TOML, or a rubric mapping picking one per queue "
+                   "(docs/forms.md) [default: rubrics/default.toml]")
 @click.option("--filename-pattern", default=None, metavar="REGEX",
-              help="regex with named groups (agent, call_id, call_time, customer) "
+              help="regex with named groups (agent, call_id, call_time, customer, queue) "
                    "matched against file names")
 @click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.05),
               help="seconds between looks at the folder")

@@ -483,3 +483,35 @@ def test_a_role_decision_rescores_with_the_calls_own_rubric_and_keeps_its_answer
     # The dashboard's swap does the same, with no rubric given.
     queries.decide_roles(conn, COACH_ANN, "good", swap=False)
     assert call_row(scored, "good")["rubric_version"] == label
+
+
+def test_a_chat_without_times_is_judged_by_its_words_and_the_reason_says_so(
+        tmp_path: Path) -> None:
+    """A plain-text chat: the disclosure said in the third agent turn still counts (there is
+    no clock to hold it to), and the reason says the time limit was not checked."""
+    chat = tmp_path / "chat.txt"
+    lines = [f"{'Agent' if s == 'agent' else 'Customer'}: {t}" for s, _, _, t in BAD]
+    chat.write_text("\n".join(lines) + "\n")
+    db_path = tmp_path / "qa.db"
+    code, out = run("score", str(chat), "--db", str(db_path), "--rubric", str(BILLING))
+    assert code == 0, out
+    call_id = next(sqlite_utils.Database(db_path).query("SELECT id FROM calls"))["id"]
+    disclosure = scores_of(db_path, call_id)["recording_disclosure"]
+    assert disclosure["score"] == 100
+    assert "the 15 s limit was not checked" in disclosure["reason"]
+    # Order is still judged by the words: the balance came before the identity check.
+    assert scores_of(db_path, call_id)["identity_check"]["score"] == 0
+
+
+def test_a_filename_pattern_group_names_the_queue(tmp_path: Path) -> None:
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    write_call(folder / "billing-101.json", GOOD)
+    write_call(folder / "general-102.json", GOOD)
+    db_path = tmp_path / "qa.db"
+    code, out = run("score", str(folder), "--db", str(db_path), "--rubric", str(QUEUES),
+                    "--filename-pattern", r"(?P<queue>[a-z]+)-(?P<call_id>\d+)")
+    assert code == 0, out
+    rows = sqlite_utils.Database(db_path).query("SELECT id, queue, rubric_name FROM calls")
+    assert {(r["id"], r["queue"], r["rubric_name"]) for r in rows} == {
+        ("101", "billing", "Billing queue"), ("102", "general", "Complaint handling (default)")}
