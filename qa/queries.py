@@ -205,9 +205,11 @@ def _call_filter(period: Period, agent_ids: Sequence[str], alias: str = "f",
     if queue is not None:
         # The queue (manifest column or the rubric mapping's patterns) lives on calls; ""
         # stands for the calls of no queue.
-        sql += (f" AND {alias}.call_id IN (SELECT id FROM calls WHERE "
-                f"coalesce(queue, '') = ?)")
-        params.append(queue)
+        if queue == NO_QUEUE:
+            sql += f" AND {alias}.call_id IN (SELECT id FROM calls WHERE queue IS NULL)"
+        else:
+            sql += f" AND {alias}.call_id IN (SELECT id FROM calls WHERE queue = ?)"
+            params.append(queue)
     return sql, params
 
 
@@ -230,12 +232,22 @@ def rubric_mix(conn: sqlite3.Connection, viewer: Viewer, period: Period,
     calls first: more than one means their averages mix different forms, and the page must
     say so."""
     _require(viewer, LEAD, COACH)
-    cond, params = _call_filter(period, agent_ids, queue=queue)
+    # Read from calls' covering index (idx_calls_queue), not the wide rows.
+    start, end = period.bounds()
+    ts = store.CALL_TIME_SQL.format(p="")
+    sql = f"scorable = 1 AND {ts} >= ? AND {ts} < ?"
+    params: list[Any] = [start, end]
+    if agent_ids:
+        sql += f" AND agent IN ({_in(agent_ids)})"
+        params += list(agent_ids)
+    if queue is not None:
+        sql += " AND queue IS NULL" if queue == NO_QUEUE else " AND queue = ?"
+        params += [] if queue == NO_QUEUE else [queue]
     return _rows(conn.execute(
-        f"SELECT coalesce(c.rubric_name, '?') AS rubric, c.rubric_version AS version, "
-        f"count(*) AS calls, group_concat(DISTINCT coalesce(c.queue, '')) AS queues "
-        f"FROM call_facts f JOIN calls c ON c.id = f.call_id "
-        f"WHERE f.scorable = 1 AND {cond} GROUP BY 1, 2 ORDER BY 3 DESC", params))
+        f"SELECT coalesce(rubric_name, '?') AS rubric, rubric_version AS version, "
+        f"count(*) AS calls, group_concat(DISTINCT coalesce(queue, '')) AS queues "
+        f"FROM calls INDEXED BY idx_calls_queue WHERE {sql} GROUP BY 1, 2 ORDER BY 3 DESC",
+        params))
 
 
 def overview_totals(conn: sqlite3.Connection, viewer: Viewer, period: Period,

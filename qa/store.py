@@ -315,6 +315,7 @@ def _forms(db: sqlite_utils.Database) -> None:
 # criterion's pass mark; NULL: not auto-fail), ``pending`` (1: a question not answered yet),
 # ``question`` (a question item's text). ``calls``: ``queue`` (manifest column, or the
 # rubric mapping's file patterns), ``rubric_file`` (the rubric it was scored with),
+# (the index covers the dashboard's queue filter and its count of calls per rubric)
 # ``auto_fail`` (why the overall is 0, NULL if it is not an auto-fail), ``pending`` (questions
 # unanswered). ``form_answers``: a coach's answer (yes, no, na) to a question on a call; no
 # foreign key, so it outlives re-scoring and is applied again to the new scores. Every
@@ -328,7 +329,8 @@ FORMS_SCHEMA = """
     ALTER TABLE calls ADD COLUMN rubric_file TEXT;
     ALTER TABLE calls ADD COLUMN auto_fail TEXT;
     ALTER TABLE calls ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
-    CREATE INDEX IF NOT EXISTS idx_calls_queue ON calls (queue, rubric_name);
+    CREATE INDEX IF NOT EXISTS idx_calls_queue
+        ON calls (queue, rubric_name, rubric_version, scorable, call_time, scored_at, agent, id);
     CREATE TABLE IF NOT EXISTS form_answers (
         call_id TEXT NOT NULL,
         criterion TEXT NOT NULL,
