@@ -115,12 +115,18 @@ def _rubric_note(conn: sqlite3.Connection, who: Viewer, period: queries.Period,
         return False
     parts = "; ".join(
         f"{common.md(r['rubric'])} {common.md(r['version'])}: {r['calls']:,} calls"
-        + (f" (queue {common.md(', '.join(q or '(none)' for q in r['queues'].split(',')))})"
-           if r["queues"] else "") for r in mix)
+        + (f" (queue {common.md(_queue_list(r['queues']))})" if r["queues"] else "")
+        for r in mix)
     st.warning(f"These figures average calls scored with {len(mix)} different rubrics "
                f"({parts}). Their criteria and forms differ: pick a queue to compare like "
                "with like.", icon="⚠️")
     return True
+
+
+def _queue_list(joined: str) -> str:
+    """"billing, general, (none)" from the query's comma-joined queues ("" for none)."""
+    found = sorted(set(joined.split(",")), key=lambda q: (q == "", q))
+    return ", ".join(q or "(none)" for q in found)
 
 
 def _follow_through(conn: sqlite3.Connection, who: Viewer, period: queries.Period,
