@@ -23,6 +23,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from qa import followup
+from qa.detectors import COMMITMENT_LABELS
 from qa.scoring import ScoredCall
 from qa.transcript import NO_TIMING, Transcript, Utterance, Word, has_timing
 
@@ -911,7 +912,7 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
              for s in scored.scores), pk=("call_id", "criterion"))
         db.table("commitments").insert_all(
             (_commitment_row(info.call_id, f, kept, info.call_time) for f in scored.findings
-             if f.label in ("expectation:specific", "expectation:vague")), batch_size=500)
+             if f.label in COMMITMENT_LABELS), batch_size=500)
         _link_repeats(db, [*customers, info.customer], repeat_days)
     return scored
 

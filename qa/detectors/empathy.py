@@ -14,13 +14,20 @@ from qa.detectors.common import (
     is_listening_cue,
     problem_phrase,
 )
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable, missing_score_or_na
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding
 from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, normalize, tokens
 from qa.transcript import CUSTOMER, Transcript
 
-CRITERION = "empathy"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "empathy", "Empathy",
+    labels=(
+        Label("empathy", STRENGTH, "Acknowledging how the customer feels", evaluated=True),
+        Label("empathy:missing", PROBLEM, "Not acknowledging how the customer feels"),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "empathy_phrases": PHRASES,
     "feeling_openers": PHRASES,
@@ -282,13 +289,13 @@ def missing_suggestion(call: Transcript, complaint: int, cfg: CriterionConfig) -
     return f"\"I'm sorry to hear that; that sounds really {adjective}.\""
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """100 when the agent acknowledged the customer's feelings, low when a complaint got none."""
     shown = sum(f.label == "empathy" for f in findings)
     if shown:
         return CriterionScore(CRITERION, 100.0, f"{shown} empathy statement(s).", cfg.weight)
-    if any(f.label == "empathy:missing" for f in findings):
-        return CriterionScore(CRITERION, float(cfg["missing_score"]),
-                              "A complaint was met with no acknowledgement of feelings.",
-                              cfg.weight)
-    return not_applicable(CRITERION, "the customer raised no problem", cfg.weight)
+    return missing_score_or_na(
+        findings, "empathy:missing", cfg,
+        "A complaint was met with no acknowledgement of feelings.",
+        "the customer raised no problem")

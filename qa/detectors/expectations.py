@@ -12,15 +12,27 @@ from qa.detectors.common import (
     agent_sentences,
     complaint_utterances,
 )
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable, missing_score_or_na
 from qa.detectors.phrasing import through_clause
 from qa.detectors.time_expressions import find_time
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score
 from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, is_question, normalize, stem, tokens
 from qa.transcript import AGENT, Transcript
 
-CRITERION = "expectations"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "expectations", "Next steps",
+    labels=(
+        Label("expectation:specific", STRENGTH,
+              "Clear next steps with a time and an owner",
+              evaluated=True, commitment=True),
+        Label("expectation:vague", PROBLEM,
+              "Vague next steps, with no time or owner",
+              evaluated=True, commitment=True),
+        Label("expectation:missing", PROBLEM, "Ending a problem call with no next step"),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "commitment_phrases": PHRASES,
     "not_commitment_phrases": PHRASES,
@@ -450,15 +462,16 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     return findings
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """Share of specific commitments; low when a problem ended with no next step."""
     specific = sum(f.label == "expectation:specific" for f in findings)
     vague = sum(f.label == "expectation:vague" for f in findings)
     if specific + vague == 0:
-        if any(f.label == "expectation:missing" for f in findings):
-            return CriterionScore(CRITERION, float(cfg["missing_score"]),
-                                  "No next step was set for the customer's problem.", cfg.weight)
-        return not_applicable(CRITERION, "no next step was needed on this call", cfg.weight)
+        return missing_score_or_na(
+            findings, "expectation:missing", cfg,
+            "No next step was set for the customer's problem.",
+            "no next step was needed on this call")
     value = (specific * 100 + vague * cfg["vague_score"]) / (specific + vague)
     return CriterionScore(CRITERION, clamp_score(value),
                           f"{specific} specific and {vague} vague commitment(s).", cfg.weight)
