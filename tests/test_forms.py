@@ -460,6 +460,10 @@ def test_the_overview_filters_by_queue_and_says_when_rubrics_are_mixed(
     assert not at.exception and not at.warning
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Calls"] == "2" and "Mean overall" in metrics
+    # The agent's coaching page says so too: sam's calls were scored with both rubrics.
+    at.switch_page("qa/ui/coaching.py").run()
+    assert not at.exception
+    assert "scored with 2 different rubrics" in "\n".join(str(w.value) for w in at.warning)
     # The call list filters by queue too, and says which rubric scored each call.
     period = queries.Period(*queries.date_range(conn, lead))
     page = queries.list_calls(conn, lead, queries.CallQuery(period, queue="general"))

@@ -343,3 +343,26 @@ def audit_downloads(conn: sqlite3.Connection, who: Viewer, key: str) -> None:
     cols[1].download_button("Download the audit trail (JSON Lines)",
                             jsonl_out.getvalue().encode("utf-8"), file_name="audit_trail.jsonl",
                             mime="application/jsonl", key=f"{key}-jsonl")
+
+
+def rubric_note(conn: sqlite3.Connection, who: Viewer, period: queries.Period,
+                 chosen: tuple[str, ...], queue: str | None,
+                 advice: str = "pick a queue to compare like with like") -> bool:
+    """Say so when the figures below average calls scored with different rubrics (their
+    criteria and forms differ); returns whether they do."""
+    mix = common.cached("rubric_mix", conn, who, period, chosen, queue)
+    if len(mix) < 2:
+        return False
+    parts = "; ".join(
+        f"{common.md(r['rubric'])} {common.md(r['version'])}: {r['calls']:,} calls"
+        + (f" (queue {common.md(queue_list(r['queues']))})" if r["queues"] else "")
+        for r in mix)
+    st.warning(f"These figures average calls scored with {len(mix)} different rubrics "
+               f"({parts}). Their criteria and forms differ: {advice}.", icon="⚠️")
+    return True
+
+
+def queue_list(joined: str) -> str:
+    """"billing, general, (none)" from the query's comma-joined queues ("" for none)."""
+    found = sorted(set(joined.split(",")), key=lambda q: (q == "", q))
+    return ", ".join(q or "(none)" for q in found)

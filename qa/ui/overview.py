@@ -10,7 +10,7 @@ import streamlit as st
 
 from qa import queries
 from qa.auth import LEAD, Viewer
-from qa.ui import charts, common, promises
+from qa.ui import charts, common, components, promises
 
 
 def render() -> None:
@@ -27,7 +27,7 @@ def render() -> None:
                                   else common.criterion_name(c))
     what = "overall" if criterion is None else common.criterion_name(criterion).lower()
     queue = _queue_filter(conn, who)
-    mixed = _rubric_note(conn, who, period, chosen, queue)
+    mixed = components.rubric_note(conn, who, period, chosen, queue)
 
     totals = common.cached("overview_totals", conn, who, period, chosen, queue)
     m = st.columns(6)
@@ -104,29 +104,6 @@ def _queue_filter(conn: sqlite3.Connection, who: Viewer) -> str | None:
         "Queue", [None, *found], key="overview-queue",
         format_func=lambda q: "All queues" if q is None else (q or "(no queue)"))
     return chosen
-
-
-def _rubric_note(conn: sqlite3.Connection, who: Viewer, period: queries.Period,
-                 chosen: tuple[str, ...], queue: str | None) -> bool:
-    """Say so when the figures below average calls scored with different rubrics (their
-    criteria and forms differ); returns whether they do."""
-    mix = common.cached("rubric_mix", conn, who, period, chosen, queue)
-    if len(mix) < 2:
-        return False
-    parts = "; ".join(
-        f"{common.md(r['rubric'])} {common.md(r['version'])}: {r['calls']:,} calls"
-        + (f" (queue {common.md(_queue_list(r['queues']))})" if r["queues"] else "")
-        for r in mix)
-    st.warning(f"These figures average calls scored with {len(mix)} different rubrics "
-               f"({parts}). Their criteria and forms differ: pick a queue to compare like "
-               "with like.", icon="⚠️")
-    return True
-
-
-def _queue_list(joined: str) -> str:
-    """"billing, general, (none)" from the query's comma-joined queues ("" for none)."""
-    found = sorted(set(joined.split(",")), key=lambda q: (q == "", q))
-    return ", ".join(q or "(none)" for q in found)
 
 
 def _follow_through(conn: sqlite3.Connection, who: Viewer, period: queries.Period,
