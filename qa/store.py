@@ -22,7 +22,7 @@ from typing import IO, Any
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from qa import followup
+from qa import followup, forms, scoring
 from qa.detectors import COMMITMENT_LABELS
 from qa.scoring import ScoredCall
 from qa.transcript import NO_TIMING, Transcript, Utterance, Word, has_timing
@@ -356,16 +356,13 @@ def stored_answers(db: sqlite_utils.Database | sqlite3.Connection, call_id: str
 
 def with_answers(scored: ScoredCall, answers: dict[str, dict[str, Any]]) -> ScoredCall:
     """``scored`` with the coaches' stored answers applied to its questions."""
-    from qa import forms
-    from qa.scoring import rescored
-
     if not answers or not any(s.question is not None for s in scored.scores):
         return scored
     scores = [forms.answer_score(s, s.question, answers[s.criterion]["answer"],
                                  answers[s.criterion]["author"], answers[s.criterion]["comment"])
               if s.question is not None and s.criterion in answers else s
               for s in scored.scores]
-    return rescored(scored, scores)
+    return scoring.rescored(scored, scores)
 
 
 # --- audit trail and disputes (issue 15) --------------------------------------------------
