@@ -193,6 +193,7 @@ def _apply(job: Job, row: dict[str, str]) -> None:
     job.agent = row.get("agent") or job.agent
     job.call_time = row.get("call_time") or job.call_time
     job.customer = row.get("customer") or job.customer
+    job.queue = row.get("queue") or job.queue
     job.extra = {k: v for k, v in row.items() if k not in MANIFEST_COLUMNS and v}
 
 
@@ -252,6 +253,7 @@ def prepare(job: Job, settings: Settings, db: sqlite_utils.Database) -> Outcome 
         content_hash = file_hash(job.path)
     except OSError as exc:
         return Outcome(path, "failed", job.call_id, error=f"cannot read file ({exc.strerror})")
+    settings = settings.for_queue(settings.queue_of(job))
     if not settings.rescore and (done := already_scored(db, content_hash, settings)):
         return Outcome(path, "skipped", done, agent=job.agent)
     return content_hash
@@ -281,6 +283,8 @@ def compute(job: Job, settings: Settings, content_hash: str) -> Result:
 
 def _compute(job: Job, settings: Settings, content_hash: str) -> Result:
     path = str(job.path)
+    queue = settings.queue_of(job)
+    settings = settings.for_queue(queue)  # the queue's rubric (rubrics/queues.toml)
     rubric = settings.rubric
     is_transcript = is_transcript_file(job.path)
 
@@ -317,7 +321,8 @@ def _compute(job: Job, settings: Settings, content_hash: str) -> Result:
         extra = {key: redact.scrub(value) for key, value in extra.items()}
     info = store.CallInfo(call_id=call_id, source_path=path, content_hash=content_hash,
                           agent=agent, customer=customer, call_time=job.call_time,
-                          channels=channels, model=model, origin=origin, extra=extra)
+                          channels=channels, model=model, origin=origin, extra=extra,
+                          queue=queue, rubric_file=rubric.path)
     info.redacted = {} if settings.redacting else None  # {}: redacted, nothing found
     if not is_transcript:
         reason = _unscorable_audio(audio, settings)
@@ -395,9 +400,11 @@ def commit(result: Result, settings: Settings, db: sqlite_utils.Database) -> Out
     Workers run side by side, so two files with the same content can both be computed: the
     second is reported as skipped here, as a one-by-one batch would have done.
     """
-    info, rubric = result.info, settings.rubric
+    info = result.info
     if info is None:
         return result.outcome
+    settings = settings.for_queue(info.queue)
+    rubric = settings.rubric
     if settings.redacting:  # a cluster puts the job's own path back after compute()
         info.source_path = redact.scrub(info.source_path)
     # The check and the save in one transaction that holds the write lock: another process
@@ -410,8 +417,9 @@ def commit(result: Result, settings: Settings, db: sqlite_utils.Database) -> Out
             # A person's earlier decision on who is the agent outlives re-runs (cheap:
             # re-scoring a transcript takes milliseconds, and compute() has no database).
             scored = roles.apply_stored_decision(db, result.scored, rubric)
-            store.save_scored_call(db, info, scored, rubric.name,
-                                   repeat_days=rubric.shared["repeat_contact_days"])
+            stored = store.save_scored_call(db, info, scored, rubric.name,
+                                            repeat_days=rubric.shared["repeat_contact_days"])
+            result.outcome.overall = stored.overall  # a coach's earlier answers applied
         elif result.reason is not None:
             store.save_unscorable_call(db, info, result.reason, rubric.name, rubric.label,
                                        result.duration, result.transcript,

@@ -22,7 +22,14 @@ from qa import queries, store
 from qa.auth import LEAD, Viewer
 from qa.batch import ManifestError, run_batch
 from qa.jobs import Compute, Outcome, Settings
-from qa.rubric import Rubric, RubricError, load_rubric
+from qa.rubric import (
+    Rubric,
+    RubricError,
+    RubricSet,
+    load_rubric,
+    load_rubrics,
+    rubric_of_call,
+)
 from qa.text import clock as call_clock
 from qa.transcribe import TranscriberConfig
 
@@ -35,6 +42,14 @@ CLI_VIEWER = Viewer("qa-cli", LEAD)
 def _rubric(path: str | None) -> Rubric:
     try:
         return load_rubric(path)
+    except RubricError as exc:
+        raise click.ClickException(f"rubric error: {exc}") from None
+
+
+def _rubrics(path: str | None) -> tuple[Rubric, RubricSet | None]:
+    """A rubric or a rubric mapping (rubrics/queues.toml), errors as one line naming the key."""
+    try:
+        return load_rubrics(path)
     except RubricError as exc:
         raise click.ClickException(f"rubric error: {exc}") from None
 
@@ -202,11 +217,12 @@ def transcribe(file: str, output: str | None, call_id: str | None, agent: str | 
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @_db_option
 @click.option("--rubric", "rubric_path", default=None, type=click.Path(exists=True),
-              help="rubric TOML [default: rubrics/default.toml]")
+              help="rubric TOML, or a rubric mapping picking one per queue "
+                   "(docs/forms.md) [default: rubrics/default.toml]")
 @click.option("--manifest", default=None, type=click.Path(exists=True, dir_okay=False),
-              help="CSV with columns file, call_id, agent, call_time, customer")
+              help="CSV with columns file, call_id, agent, call_time, customer, queue")
 @click.option("--filename-pattern", default=None, metavar="REGEX",
-              help="regex with named groups (agent, call_id, call_time, customer) "
+              help="regex with named groups (agent, call_id, call_time, customer, queue) "
                    "matched against file names not in the manifest")
 @click.option("--rescore", is_flag=True, help="score again even if already scored")
 @click.option("--remove-after", is_flag=True,
@@ -225,12 +241,12 @@ def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifes
     Calls already scored from the same content with the same rubric are skipped. The exit
     code is 1 if any file failed.
     """
-    rubric = _rubric(rubric_path)
+    rubric, rubrics = _rubrics(rubric_path)
     settings = Settings(rubric, TranscriberConfig(model=model, compute_type=compute_type,
                                                   beam_size=beam_size, batch_size=batch_size,
                                                   cpu_threads=cpu_threads),
                         agent_channel=CHANNELS[agent_channel], rescore=rescore,
-                        **_redaction_settings(redact, redacted_audio))
+                        **_redaction_settings(redact, redacted_audio), rubrics=rubrics)
     _check_redaction(settings)
     db = store.open_db(db_path)
     bar: Any = None
@@ -291,13 +307,20 @@ def show(call_id: str, db_path: str) -> None:
     if call is None:
         raise click.ClickException(f"no call {call_id!r} in {db_path}")
     overall = "not scored" if call["overall"] is None else f"{call['overall']:.1f}"
+    if call.get("auto_fail"):
+        overall += " (AUTO-FAIL)"
+    elif call.get("pending"):
+        overall += f" (pending: {call['pending']} question(s) to answer)"
     # A transcript without times (a chat, a script) has no length to show.
     length = ("no times (judged by words)" if call.get("timing") == "none"
               else f"{call['duration'] or 0:.0f} s")
     click.echo(f"Call {call['id']}  agent: {call['agent'] or '-'}  time: "
                f"{call['call_time'] or '-'}  duration: {length}  overall: {overall}")
     click.echo(f"source: {call['source_path']}  model: {call['model'] or '-'}  "
-               f"rubric: {call['rubric_version']}")
+               f"rubric: {call['rubric_name'] or '-'} {call['rubric_version']}"
+               + (f"  queue: {call['queue']}" if call.get("queue") else ""))
+    if call.get("auto_fail"):
+        click.echo(f"Overall 0: {call['auto_fail']}")
     if call.get("redacted") is not None:
         from qa.redact import describe_counts
 
@@ -319,8 +342,14 @@ def show(call_id: str, db_path: str) -> None:
         click.echo(line)
     click.echo("\nScores")
     for s in call["scores"]:
-        value = f"{s['score']:5.1f}" if s["applicable"] else "  n/a"
-        click.echo(f"  {s['criterion']:<14} {value}  (weight {s['weight']:g})  {s['reason']}")
+        value = (f"{s['score']:5.1f}" if s["applicable"] else
+                 "pending" if s.get("pending") else "  n/a")
+        gate = ""
+        if s.get("auto_fail_below") is not None:
+            missed = s["score"] is not None and s["score"] < s["auto_fail_below"]
+            gate = "  [AUTO-FAIL: missed]" if missed else "  [auto-fail item]"
+        click.echo(f"  {s['criterion']:<14} {value}  (weight {s['weight']:g})  {s['reason']}"
+                   f"{gate}")
     summary = call["summary"] or {}
     if summary.get("coaching"):
         click.echo("\nTop coaching points")
@@ -712,9 +741,10 @@ def runs(db_path: str, limit: int) -> None:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @_db_option
 @click.option("--rubric", "rubric_path", default=None, type=click.Path(exists=True),
-              help="rubric TOML [default: rubrics/default.toml]")
+              help="rubric TOML, or a rubric mapping picking one per queue "
+                   "(docs/forms.md) [default: rubrics/default.toml]")
 @click.option("--filename-pattern", default=None, metavar="REGEX",
-              help="regex with named groups (agent, call_id, call_time, customer) "
+              help="regex with named groups (agent, call_id, call_time, customer, queue) "
                    "matched against file names")
 @click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.05),
               help="seconds between looks at the folder")
@@ -738,13 +768,13 @@ def watch(folder: str, db_path: str, rubric_path: str | None, filename_pattern: 
     """
     from qa.watch import watch as watch_folder
 
-    rubric = _rubric(rubric_path)
+    rubric, rubrics = _rubrics(rubric_path)
     settings = Settings(rubric,
                         TranscriberConfig(model=model, compute_type=compute_type,
                                           beam_size=beam_size, batch_size=batch_size,
                                           cpu_threads=cpu_threads),
                         agent_channel=CHANNELS[agent_channel],
-                        **_redaction_settings(redact, redacted_audio))
+                        **_redaction_settings(redact, redacted_audio), rubrics=rubrics)
     _check_redaction(settings)
     db = store.open_db(db_path)
 
@@ -971,10 +1001,16 @@ def _decide_roles(call_id: str, db_path: str, rubric_path: str | None, by: str |
     from qa.roles import decide_call
 
     db = _existing_db(db_path)
-    row = db.execute("SELECT rubric_version FROM calls WHERE id = ?", [call_id]).fetchone()
+    row = db.execute("SELECT rubric_version, rubric_file FROM calls WHERE id = ?",
+                     [call_id]).fetchone()
     if row is None:
         raise click.ClickException(f"no call {call_id!r} in {db_path}")
-    rubric = _rubric(rubric_path)
+    try:
+        # Without --rubric: the rubric file the call was scored with, if it is unchanged.
+        rubric = rubric_of_call(row[1], row[0]) if rubric_path is None else \
+            load_rubric(rubric_path)
+    except RubricError as exc:
+        raise click.ClickException(f"rubric error: {exc}") from None
     if row[0] != rubric.label:
         # Re-scoring with another rubric would silently change every score, not just roles.
         raise click.ClickException(f"call {call_id!r} was scored with rubric {row[0]}, not "
@@ -991,7 +1027,8 @@ def _decide_roles(call_id: str, db_path: str, rubric_path: str | None, by: str |
 def _roles_options(func: Any) -> Any:
     func = click.option("--by", default=None, help="who decided (stored with the decision)")(func)
     func = click.option("--rubric", "rubric_path", default=None, type=click.Path(exists=True),
-                        help="the call's rubric TOML [default: rubrics/default.toml]")(func)
+                        help="the call's rubric TOML [default: the rubric file the call was "
+                             "scored with, else rubrics/default.toml]")(func)
     return _db_option(click.argument("call_id")(func))
 
 

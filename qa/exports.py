@@ -28,7 +28,8 @@ from typing import IO, Any
 
 from qa.auth import LEAD, Viewer
 from qa.csvsafe import write_rows
-from qa.queries import FINAL_SCORES_SQL, AccessDenied, final_overall
+from qa.queries import FINAL_SCORES_SQL, AccessDenied
+from qa.scoring import final_overall
 
 TABLES = ("calls", "scores", "findings", "marks", "notes", "reviews", "acknowledgements",
           "disputes", "commitments", "transcript", "audit")
@@ -186,7 +187,8 @@ _CALL_SELECT = ("c.id, c.agent, {queue}, c.customer, c.call_time, c.duration, c.
 
 def _calls(conn: sqlite3.Connection, flt: ExportFilter) -> Table:
     """One row per call: its fields, the machine overall next to the final one (coach
-    overrides applied, ``queries.final_overall``, as the call's review page shows it), the
+    overrides applied, ``scoring.final_overall``, auto-fail included, as the call's review
+    page shows it), the
     review state, counts of notes, disputes and commitments, and for each criterion the
     machine score (``<criterion>``) next to the final one (``<criterion>_final``)."""
     names = criteria(conn)
@@ -238,7 +240,7 @@ def _call_rows(conn: sqlite3.Connection, chunk: list[sqlite3.Row], names: list[s
         row = [r["id"], r["agent"], r[2], r["customer"], r["call_time"], r["duration"],
                r["origin"], r["source_path"], r["rubric_name"], r["rubric_version"],
                r["scorable"], r["unscorable_reason"], r["overall"],
-               final_overall(call_scores) if call_scores else r["overall"],
+               final_overall(dict(x) for x in call_scores)[0] if call_scores else r["overall"],
                sum(s["override_score"] is not None for s in call_scores),
                r["reviewed_by"], r["reviewed_at"], r["shared_by"], r["shared_at"],
                extra.get("acknowledged_at"), extra.get("notes", 0), extra.get("disputes", 0),

@@ -44,6 +44,15 @@ class CriterionScore:
     score: float | None
     reason: str
     weight: float = 1.0
+    # What made it: "detector" or a form kind (qa/forms.py).
+    kind: str = "detector"
+    # An auto-fail criterion's pass mark: a score below it sets the overall to 0. None: not
+    # auto-fail.
+    auto_fail_below: float | None = None
+    # A question a coach has not answered yet: no score until then.
+    pending: bool = False
+    # A question item's text, as the coach is asked it.
+    question: str | None = None
 
     @property
     def applicable(self) -> bool:
@@ -52,8 +61,18 @@ class CriterionScore:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"criterion": self.criterion, "score": self.score, "applicable": self.applicable,
-                "reason": self.reason, "weight": self.weight}
+        out: dict[str, Any] = {"criterion": self.criterion, "score": self.score,
+                               "applicable": self.applicable, "reason": self.reason,
+                               "weight": self.weight}
+        if self.kind != "detector":
+            out["kind"] = self.kind
+        if self.auto_fail_below is not None:
+            out["auto_fail_below"] = self.auto_fail_below
+        if self.pending:
+            out["pending"] = True
+        if self.question is not None:
+            out["question"] = self.question
+        return out
 
 
 def not_applicable(criterion: str, reason: str, weight: float = 1.0) -> CriterionScore:

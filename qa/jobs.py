@@ -7,11 +7,11 @@ modules, so they all depend on this one and not on each other.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qa import store
-from qa.rubric import Rubric
+from qa.rubric import Rubric, RubricSet
 from qa.scoring import ScoredCall
 from qa.transcribe import TranscriberConfig
 from qa.transcript import Transcript
@@ -26,6 +26,7 @@ class Job:
     agent: str | None = None
     call_time: str | None = None
     customer: str | None = None
+    queue: str | None = None  # the manifest's queue column
     extra: dict[str, str] = field(default_factory=dict)
     missing: bool = False  # listed in the manifest but not on disk
     refused: str | None = None  # why the file is not read (a link out of the folder)
@@ -58,6 +59,20 @@ class Settings:
     # there with the redacted spans silenced.
     redact: bool | None = None
     redacted_audio: Path | None = None
+    # A rubric mapping (rubrics/queues.toml): each call is scored with its queue's rubric,
+    # ``rubric`` being the mapping's default one. None: ``rubric`` for every call.
+    rubrics: RubricSet | None = None
+
+    def queue_of(self, job: Job) -> str | None:
+        """The job's queue: the manifest's, else the rubric mapping's file patterns'."""
+        return self.rubrics.queue_of(job.path, job.queue) if self.rubrics else job.queue
+
+    def for_queue(self, queue: str | None) -> Settings:
+        """These settings with the rubric of ``queue`` (themselves without a mapping)."""
+        if self.rubrics is None:
+            return self
+        rubric = self.rubrics.for_queue(queue)
+        return self if rubric is self.rubric else replace(self, rubric=rubric)
 
     @property
     def redacting(self) -> bool:

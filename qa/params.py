@@ -21,6 +21,12 @@ class CriterionConfig:
     weight: float
     params: dict[str, Any]
     shared: dict[str, Any] = field(default_factory=dict)
+    # "detector" for a built-in criterion, else a form kind written in the rubric alone
+    # (qa/forms.py): required_phrase, forbidden_phrase, question.
+    kind: str = "detector"
+    # auto_fail = true: a score below pass_mark sets the call's overall to 0.
+    auto_fail: bool = False
+    pass_mark: float = 50.0
 
     def __getitem__(self, key: str) -> Any:
         if key in self.params:

@@ -43,7 +43,7 @@ import numpy as np
 
 from qa import queries, store
 from qa.auth import AGENT, COACH, LEAD, Viewer
-from qa.detectors import DETECTORS
+from qa.detectors import CONTRACTS, DETECTORS
 from qa.findings import COACHING, STRENGTH, Finding
 from qa.rubric import Rubric, load_rubric
 from qa.scoring import score_call, weighted_mean
@@ -60,13 +60,8 @@ MAX_SIZE = 30
 # about timing (interruptions, dead air, pace) or the whole call (greeting, talk ratio,
 # sentiment) cannot be redone in one answer.
 PRACTICE_LABELS: dict[str, str] = {
-    "apology:scripted": "apology", "apology:missing": "apology",
-    "paraphrase:missing": "paraphrasing", "paraphrase:late": "paraphrasing",
-    "empathy:missing": "empathy", "expectation:vague": "expectations",
-    "expectation:missing": "expectations", "blame": "blame",
-    "negative_language": "positive_language",
-    "clarifying_question:missing": "clarifying_questions",
-}
+    spec.name: criterion for criterion, contract in CONTRACTS.items() for spec in contract.labels
+    if spec.practicable}
 # Criteria judged on a whole call, not on one answer: a practice transcript ends at the answer,
 # so "no closing" or "never used the name" would be found on every answer.
 _WHOLE_CALL = frozenset({"greeting_closing", "customer_name", "sentiment", "talk_ratio",
@@ -87,7 +82,7 @@ class PracticeError(ValueError):
     """A practice request that cannot be done; the message says why."""
 
 
-# --- schema (store step 0011_practice) ---------------------------------------------------------
+# --- schema (store step 0009_practice) ---------------------------------------------------------
 # No foreign key to calls: a re-scored call is deleted and re-inserted, and a set must survive
 # that. An item holds its own copy of what it shows (the customer's words, the context), so an
 # agent's practice never reads the calls table, and ``agent`` on the item repeats the set's

@@ -23,11 +23,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from qa import calibration, followup, store
+from qa import calibration, followup, forms, store
 from qa.audio import AUDIO_MIME_TYPES
 from qa.auth import AGENT, COACH, LEAD, Viewer
 from qa.detectors import EVAL_LABELS
-from qa.scoring import weighted_mean
+from qa.scoring import final_overall
 
 STAFF = (LEAD, COACH)
 MAX_NOTE_LENGTH = 4000
@@ -79,6 +79,7 @@ class CallQuery:
     descending: bool = True
     page: int = 1
     page_size: int = 50
+    queue: str | None = None  # None: every queue; NO_QUEUE: calls of none
 
 
 @dataclass
@@ -194,21 +195,67 @@ def date_range(conn: sqlite3.Connection, viewer: Viewer) -> tuple[date, date] | 
 
 # --- lead: team overview ----------------------------------------------------------------------
 
-def _call_filter(period: Period, agent_ids: Sequence[str], alias: str = "f"
-                 ) -> tuple[str, list[Any]]:
+def _call_filter(period: Period, agent_ids: Sequence[str], alias: str = "f",
+                 queue: str | None = None) -> tuple[str, list[Any]]:
     start, end = period.bounds()
     sql, params = f"{alias}.ts >= ? AND {alias}.ts < ?", [start, end]
     if agent_ids:
         sql += f" AND {alias}.agent IN ({_in(agent_ids)})"
         params += list(agent_ids)
+    if queue is not None:
+        # The queue (manifest column or the rubric mapping's patterns) lives on calls; ""
+        # stands for the calls of no queue.
+        if queue == NO_QUEUE:
+            sql += f" AND {alias}.call_id IN (SELECT id FROM calls WHERE queue IS NULL)"
+        else:
+            sql += f" AND {alias}.call_id IN (SELECT id FROM calls WHERE queue = ?)"
+            params.append(queue)
     return sql, params
 
 
+NO_QUEUE = ""  # the queue filter's value for calls that came with no queue
+
+
+def queues(conn: sqlite3.Connection, viewer: Viewer) -> list[str]:
+    """The queues the calls came in on (``NO_QUEUE`` for calls of none), empty when no call
+    has a queue."""
+    _require(viewer, LEAD, COACH)
+    found = [r[0] for r in conn.execute("SELECT DISTINCT coalesce(queue, '') FROM calls "
+                                        "ORDER BY 1")]
+    return found if any(found) else []
+
+
+def rubric_mix(conn: sqlite3.Connection, viewer: Viewer, period: Period,
+               agent_ids: tuple[str, ...] = (), queue: str | None = None
+               ) -> list[dict[str, Any]]:
+    """The rubrics the scored calls of the period (agents, queue) were scored with, most
+    calls first: more than one means their averages mix different forms, and the page must
+    say so."""
+    _require(viewer, LEAD, COACH)
+    # Read from calls' covering index (idx_calls_queue), not the wide rows.
+    start, end = period.bounds()
+    ts = store.CALL_TIME_SQL.format(p="")
+    sql = f"scorable = 1 AND {ts} >= ? AND {ts} < ?"
+    params: list[Any] = [start, end]
+    if agent_ids:
+        sql += f" AND agent IN ({_in(agent_ids)})"
+        params += list(agent_ids)
+    if queue is not None:
+        sql += " AND queue IS NULL" if queue == NO_QUEUE else " AND queue = ?"
+        params += [] if queue == NO_QUEUE else [queue]
+    return _rows(conn.execute(
+        f"SELECT coalesce(rubric_name, '?') AS rubric, rubric_version AS version, "
+        f"count(*) AS calls, group_concat(DISTINCT coalesce(queue, '')) AS queues "
+        f"FROM calls INDEXED BY idx_calls_queue WHERE {sql} GROUP BY 1, 2 ORDER BY 3 DESC",
+        params))
+
+
 def overview_totals(conn: sqlite3.Connection, viewer: Viewer, period: Period,
-                    agent_ids: tuple[str, ...] = ()) -> dict[str, Any]:
+                    agent_ids: tuple[str, ...] = (), queue: str | None = None
+                    ) -> dict[str, Any]:
     """Calls in the period: how many, how many scored, mean overall, reviewed and shared."""
     _require(viewer, LEAD)
-    cond, params = _call_filter(period, agent_ids)
+    cond, params = _call_filter(period, agent_ids, queue=queue)
     row = conn.execute(
         f"SELECT count(*) AS calls, sum(scorable = 1) AS scored, sum(scorable = 0) AS "
         f"unscorable, avg(overall) AS overall, count(DISTINCT agent) AS agents "
@@ -220,10 +267,11 @@ def overview_totals(conn: sqlite3.Connection, viewer: Viewer, period: Period,
 
 
 def criterion_averages(conn: sqlite3.Connection, viewer: Viewer, period: Period,
-                       agent_ids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+                       agent_ids: tuple[str, ...] = (), queue: str | None = None
+                       ) -> list[dict[str, Any]]:
     """Mean score per criterion (coach overrides applied) and how many calls it applied to."""
     _require(viewer, LEAD, COACH)
-    cond, params = _call_filter(period, agent_ids, "s")
+    cond, params = _call_filter(period, agent_ids, "s", queue)
     return _rows(conn.execute(
         f"SELECT s.criterion, avg(s.score) AS average, count(s.score) AS calls "
         f"FROM score_facts s WHERE {cond} GROUP BY s.criterion", params))
@@ -235,8 +283,8 @@ def trend_bucket(period: Period) -> str:
 
 
 def overall_trend(conn: sqlite3.Connection, viewer: Viewer, period: Period,
-                  agent_ids: tuple[str, ...] = (), criterion: str | None = None
-                  ) -> list[dict[str, Any]]:
+                  agent_ids: tuple[str, ...] = (), criterion: str | None = None,
+                  queue: str | None = None) -> list[dict[str, Any]]:
     """Mean score (overall, or one criterion's) per day or week (see ``trend_bucket``), for
     the whole team and per chosen agent.
 
@@ -246,7 +294,7 @@ def overall_trend(conn: sqlite3.Connection, viewer: Viewer, period: Period,
     _require(viewer, LEAD, COACH)
     daily = trend_bucket(period) == "day"
     out: list[dict[str, Any]] = []
-    if criterion and not daily:
+    if criterion and not daily and queue is None:  # the weekly sums know no queue
         first, last = period.weeks()
         team = conn.execute(
             "SELECT week, sum(total) / sum(n) AS average, sum(n) AS calls FROM agent_week "
@@ -264,13 +312,13 @@ def overall_trend(conn: sqlite3.Connection, viewer: Viewer, period: Period,
     bucket = "substr(f.ts, 1, 10)" if daily else "f.week"
     table, value = ("score_facts", "f.score") if criterion else ("call_facts", "f.overall")
     extra, extra_params = ("AND f.criterion = ?", [criterion]) if criterion else ("", [])
-    cond, params = _call_filter(period, ())
+    cond, params = _call_filter(period, (), queue=queue)
     out += [{"series": "Team", **dict(r)} for r in conn.execute(
         f"SELECT {bucket} AS week, avg({value}) AS average, count({value}) AS calls "
         f"FROM {table} f WHERE {cond} {extra} GROUP BY 1 ORDER BY 1",
         [*params, *extra_params])]
     if agent_ids:
-        cond, params = _call_filter(period, agent_ids)
+        cond, params = _call_filter(period, agent_ids, queue=queue)
         out += _rows(conn.execute(
             f"SELECT {bucket} AS week, f.agent AS series, avg({value}) AS average, "
             f"count({value}) AS calls FROM {table} f WHERE {cond} {extra} "
@@ -280,17 +328,17 @@ def overall_trend(conn: sqlite3.Connection, viewer: Viewer, period: Period,
 
 def score_distribution(conn: sqlite3.Connection, viewer: Viewer, period: Period,
                        agent_ids: tuple[str, ...] = (), criterion: str | None = None,
-                       width: int = 5) -> list[dict[str, Any]]:
+                       width: int = 5, queue: str | None = None) -> list[dict[str, Any]]:
     """How many calls fall in each ``width``-point band of the overall (or one criterion's) score.
     """
     _require(viewer, LEAD, COACH)
     if criterion:
-        cond, params = _call_filter(period, agent_ids, "s")
+        cond, params = _call_filter(period, agent_ids, "s", queue)
         sql = (f"SELECT min(CAST(s.score / ? AS INTEGER) * ?, {100 - width}) AS band, "
                f"count(*) AS calls FROM score_facts s WHERE s.criterion = ? AND "
                f"s.score IS NOT NULL AND {cond} GROUP BY band ORDER BY band")
         return _rows(conn.execute(sql, [width, width, criterion, *params]))
-    cond, params = _call_filter(period, agent_ids)
+    cond, params = _call_filter(period, agent_ids, queue=queue)
     sql = (f"SELECT min(CAST(f.overall / ? AS INTEGER) * ?, {100 - width}) AS band, "
            f"count(*) AS calls FROM call_facts f WHERE f.overall IS NOT NULL AND {cond} "
            f"GROUP BY band ORDER BY band")
@@ -298,10 +346,11 @@ def score_distribution(conn: sqlite3.Connection, viewer: Viewer, period: Period,
 
 
 def agent_criterion_matrix(conn: sqlite3.Connection, viewer: Viewer, period: Period,
-                           agent_ids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+                           agent_ids: tuple[str, ...] = (), queue: str | None = None
+                           ) -> list[dict[str, Any]]:
     """Mean score of every agent on every criterion (the heatmap), with call counts."""
     _require(viewer, LEAD, COACH)
-    cond, params = _call_filter(period, agent_ids, "s")
+    cond, params = _call_filter(period, agent_ids, "s", queue)
     return _rows(conn.execute(
         f"SELECT s.agent, s.criterion, avg(s.score) AS average, count(s.score) AS calls "
         f"FROM score_facts s INDEXED BY idx_score_facts_agent WHERE {cond} "
@@ -430,7 +479,7 @@ _SORTS = {"time": "f.ts", "overall": "f.overall", "agent": "f.agent", "criterion
 def list_calls(conn: sqlite3.Connection, viewer: Viewer, q: CallQuery) -> CallPage:
     """One page of calls matching the filters, with the total count, sorted as asked."""
     _require(viewer, LEAD, COACH)
-    cond, params = _call_filter(q.period, q.agents)
+    cond, params = _call_filter(q.period, q.agents, queue=q.queue)
     joins, join_params = "", []
     if q.criterion:
         joins = "JOIN score_facts sc ON sc.call_id = f.call_id AND sc.criterion = ?"
@@ -467,7 +516,8 @@ def list_calls(conn: sqlite3.Connection, viewer: Viewer, q: CallQuery) -> CallPa
     ids = [r["call_id"] for r in rows]
     if ids:
         details = {r["id"]: dict(r) for r in conn.execute(
-            f"SELECT c.id, c.customer, c.duration, c.origin, c.unscorable_reason, "
+            f"SELECT c.id, c.customer, c.duration, c.origin, c.unscorable_reason, c.queue, "
+            f"c.rubric_name, c.auto_fail, c.pending, "
             f"r.reviewed_at, r.shared_at FROM calls c LEFT JOIN reviews r ON r.call_id = c.id "
             f"WHERE c.id IN ({_in(ids)})", ids)}
         matches: dict[str, str] = {}
@@ -490,18 +540,12 @@ def list_calls(conn: sqlite3.Connection, viewer: Viewer, q: CallQuery) -> CallPa
 # exports and (through the same coalesce in its triggers) ``score_facts`` use.
 FINAL_SCORES_SQL = (
     "SELECT s.call_id, s.criterion, s.score AS machine_score, s.applicable, s.reason, "
-    "s.weight, o.score AS override_score, o.reason AS override_reason, "
+    "s.weight, s.kind, s.auto_fail_below, s.pending AND o.score IS NULL AS pending, "
+    "s.question, o.score AS override_score, o.reason AS override_reason, "
     "o.author AS override_by, o.created_at AS override_at, "
     "coalesce(o.score, s.score) AS score "
     "FROM scores s LEFT JOIN overrides o ON o.call_id = s.call_id "
     "AND o.criterion = s.criterion")
-
-
-def final_overall(scores: Iterable[Any]) -> float | None:
-    """A call's overall with coach overrides: the weighted mean (``scoring.weighted_mean``,
-    the formula used at scoring time) of its rows of ``FINAL_SCORES_SQL`` (each with
-    ``score`` and ``weight``). The review page and every export use this one function."""
-    return weighted_mean((s["score"], s["weight"]) for s in scores)
 
 
 def get_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> dict[str, Any] | None:
@@ -520,7 +564,11 @@ def get_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> dict[str
     call["extra"] = json.loads(call["extra"]) if call.get("extra") else {}
     call["scores"] = _rows(conn.execute(
         f"{FINAL_SCORES_SQL} WHERE s.call_id = ? ORDER BY s.rowid", [call_id]))
-    call["effective_overall"] = final_overall(call["scores"])
+    # The same rule as at scoring time (auto-fail included), on the scores a coach's
+    # overrides replaced.
+    (call["effective_overall"], call["effective_auto_fail"],
+     call["effective_pending"]) = final_overall(call["scores"])
+    call["answers"] = store.stored_answers(conn, call_id)
     call["findings"] = _rows(conn.execute(
         "SELECT id, criterion, label, utterance_idx, speaker, start, end, quote, polarity, "
         "message, suggestion FROM findings WHERE call_id = ? ORDER BY start, id", [call_id]))
@@ -655,6 +703,45 @@ def _write_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str, crit
                 criterion, before=before, after=after)
 
 
+def answer_question(conn: sqlite3.Connection, viewer: Viewer, call_id: str, criterion: str,
+                    answer: str, comment: str | None = None) -> float | None:
+    """A coach answers a form's question on a call (``yes``, ``no`` or ``na``): the answer is
+    stored (it outlives re-scoring) and audit-logged, the question's score set (yes 100, no 0,
+    n.a. not applicable) and the call's overall worked out again (an auto-fail question
+    answered no makes it 0). Returns the new overall."""
+    _staff_call(conn, viewer, call_id)
+    if answer not in forms.ANSWERS:
+        raise ValueError(f"an answer is one of: {', '.join(forms.ANSWERS)}")
+    row = conn.execute("SELECT question FROM scores WHERE call_id = ? AND criterion = ?",
+                       [call_id, criterion]).fetchone()
+    if row is None or row["question"] is None:
+        raise LookupError(f"no question {criterion!r} on this call")
+    comment = (comment or "").strip() or None
+    with conn:
+        before = store.stored_answers(conn, call_id).get(criterion)
+        conn.execute(
+            "INSERT INTO form_answers (call_id, criterion, answer, comment, author, "
+            "answered_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, criterion) DO UPDATE "
+            "SET answer = excluded.answer, comment = excluded.comment, "
+            "author = excluded.author, answered_at = excluded.answered_at",
+            [call_id, criterion, answer, comment, viewer.user, store.now()])
+        value = forms.ANSWERS[answer]
+        conn.execute("UPDATE scores SET score = ?, applicable = ?, pending = 0, reason = ? "
+                     "WHERE call_id = ? AND criterion = ?",
+                     [value, int(value is not None),
+                      forms.answered_reason(row["question"], answer, viewer.user, comment),
+                      call_id, criterion])
+        scores = _rows(conn.execute("SELECT criterion, score, weight, reason, auto_fail_below, "
+                                    "pending FROM scores WHERE call_id = ?", [call_id]))
+        overall, failed, pending = final_overall(scores)
+        conn.execute("UPDATE calls SET overall = ?, auto_fail = ?, pending = ? WHERE id = ?",
+                     [overall, failed, pending, call_id])
+        store.audit(conn, viewer.user, "question.change" if before else "question.answer",
+                    call_id, criterion, before=before,
+                    after=store.stored_answers(conn, call_id).get(criterion))
+    return overall
+
+
 def remove_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
                     criterion: str) -> None:
     """Go back to the machine's score for a criterion."""
@@ -694,20 +781,22 @@ def _review_state(conn: sqlite3.Connection, call_id: str) -> dict[str, Any] | No
 def decide_roles(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
                  swap: bool) -> float | None:
     """A coach or lead confirms who is the agent on a call (``swap`` False) or swaps agent and
-    customer (True), as ``qa roles confirm|swap`` does: the call is re-scored with the default
-    rubric, stored with the decision in one transaction, and the decision is applied again
-    when the recording is re-run. Returns the new overall score. Notes, overrides and the
-    review stay. ValueError if the call was scored with another rubric or cannot be re-scored.
+    customer (True), as ``qa roles confirm|swap`` does: the call is re-scored with the rubric
+    it was scored with (its stored rubric file, else the default rubric), stored with the
+    decision in one transaction, and the decision is applied again when the recording is
+    re-run. Returns the new overall score. Notes, overrides, answers and the review stay.
+    ValueError if the call was scored with another rubric or cannot be re-scored.
     """
     import sqlite_utils
 
     from qa.roles import decide_call
-    from qa.rubric import load_rubric
+    from qa.rubric import rubric_of_call
 
     _staff_call(conn, viewer, call_id)
-    rubric = load_rubric()
-    version = conn.execute("SELECT rubric_version FROM calls WHERE id = ?",
-                           [call_id]).fetchone()[0]
+    version, rubric_file = conn.execute("SELECT rubric_version, rubric_file FROM calls "
+                                        "WHERE id = ?", [call_id]).fetchone()
+    # A call scored with its queue's rubric (rubrics/queues.toml) is re-scored with it.
+    rubric = rubric_of_call(rubric_file, version)
     if version != rubric.label:
         # Re-scoring with another rubric would change every score, not just the roles.
         raise ValueError(f"this call was scored with rubric {version}, not the dashboard's "

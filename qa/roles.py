@@ -328,5 +328,4 @@ def decide_call(db: sqlite_utils.Database, call_id: str, rubric: Rubric, swap: b
     swapped = bool(previous and previous["swapped"]) != swap
     transcript.metadata["roles"]["swapped"] = swapped
     scored = score_call(transcript, rubric)
-    store.save_role_decision(db, info, scored, rubric.name, swapped, by)
-    return scored
+    return store.save_role_decision(db, info, scored, rubric.name, swapped, by)

@@ -8,6 +8,7 @@ is reported as a :class:`RubricError` naming the key and what is wrong with it.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import os
@@ -17,13 +18,23 @@ from pathlib import Path
 from typing import Any
 
 from qa.detectors import DETECTORS
+from qa.forms import (
+    COMMON_KEYS,
+    DEFAULTS,
+    DETECTOR,
+    FORM_KEYS,
+    FORM_KINDS,
+    QUESTION,
+    SPEAKER_CHOICES,
+)
 from qa.params import BOOLEAN, GROUPS, INTEGER, NUMBER, PHRASES, TEXT, CriterionConfig
 from qa.text import stem
 
 # The kinds and CriterionConfig live in qa.params, which the detectors import: this module
 # reads the detectors' declared keys, so they must not import it back.
 __all__ = ["BOOLEAN", "GROUPS", "INTEGER", "NUMBER", "PHRASES", "TEXT", "CriterionConfig",
-           "Rubric", "RubricError", "default_rubric_path", "load_rubric", "parse_rubric"]
+           "Rubric", "RubricError", "RubricSet", "default_rubric_path", "load_rubric",
+           "load_rubric_set", "load_rubrics", "parse_rubric"]
 
 # Keys in [shared] that several detectors read.
 SHARED_PARAMS: dict[str, str] = {
@@ -144,21 +155,171 @@ def default_rubric_path() -> Path:
     return PACKAGED_RUBRIC
 
 
-def load_rubric(path: str | Path | None = None) -> Rubric:
-    """Read and validate a rubric file (the default one when ``path`` is None)."""
-    path = Path(path) if path else default_rubric_path()
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise RubricError(f"{path}: cannot read rubric ({exc.strerror})") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RubricError(f"{path}: not valid TOML ({exc})") from None
+
+
+def is_mapping(data: dict[str, Any]) -> bool:
+    """Whether parsed TOML is a rubric mapping (``[queues]``, no ``[rubric]``)."""
+    return "queues" in data and "rubric" not in data
+
+
+def load_rubric(path: str | Path | None = None) -> Rubric:
+    """Read and validate a rubric file (the default one when ``path`` is None). Given a
+    rubric mapping (:func:`load_rubric_set`), its default rubric."""
+    path = Path(path) if path else default_rubric_path()
+    data = _read_toml(path)
+    if is_mapping(data):
+        return load_rubric_set(path).default
+    return _load(path, data, ())
+
+
+def _load(path: Path, data: dict[str, Any], seen: tuple[Path, ...]) -> Rubric:
+    """Validate ``data`` read from ``path``, first laid over the rubric it ``extends``."""
     try:
+        meta = data.get("rubric")
+        base_name = meta.get("extends") if isinstance(meta, dict) else None
+        if base_name is not None:
+            data = _extended(path, data, base_name, seen)
         return parse_rubric(data, str(path))
     except RubricError as exc:
         raise RubricError(f"{path}: {exc}") from None
+
+
+def _extended(path: Path, data: dict[str, Any], base_name: Any,
+              seen: tuple[Path, ...]) -> dict[str, Any]:
+    """``data`` laid over the rubric its ``[rubric] extends`` names (a path relative to this
+    file): tables merge key by key, everything else is replaced; ``[rubric]`` is this file's."""
+    if not isinstance(base_name, str) or not base_name.strip():
+        raise RubricError(f"rubric.extends: expected a text, got {base_name!r}"[:300])
+    base_path = (path.parent / base_name).resolve()
+    if base_path in seen or base_path == path.resolve():
+        raise RubricError(f"rubric.extends: {base_name} extends this rubric in turn")
+    base = _read_toml(base_path)
+    base_meta = base.get("rubric")
+    if isinstance(base_meta, dict) and base_meta.get("extends") is not None:
+        base = _extended(base_path, base, base_meta["extends"], (*seen, path.resolve()))
+    merged = _merge(base, data)
+    merged["rubric"] = {k: v for k, v in data["rubric"].items() if k != "extends"}
+    return merged
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@dataclass(frozen=True)
+class RubricSet:
+    """A rubric mapping (``rubrics/queues.toml``): a rubric per queue, picked by the
+    manifest's ``queue`` column or, when a call has none, by the queue's file-name patterns;
+    ``default`` for calls of no queue or one not listed."""
+
+    path: str
+    default: Rubric
+    queues: dict[str, Rubric]
+    patterns: tuple[tuple[str, str], ...]  # (glob pattern, queue), in the file's order
+
+    def queue_of(self, path: str | Path, queue: str | None) -> str | None:
+        """The call's queue: the manifest's, else the first queue whose pattern matches its
+        file name (or its path), else None."""
+        if queue:
+            return queue
+        path = Path(path)
+        for pattern, name in self.patterns:
+            if fnmatch.fnmatchcase(path.name, pattern) or \
+                    fnmatch.fnmatchcase(path.as_posix(), pattern):
+                return name
+        return None
+
+    def for_queue(self, queue: str | None) -> Rubric:
+        """The rubric of ``queue`` (the default one for no queue or an unlisted one)."""
+        return self.queues.get(queue or "", self.default)
+
+
+MAPPING_KEYS = {"default", "queues"}
+
+
+def load_rubric_set(path: str | Path | None = None) -> RubricSet:
+    """Read a rubric mapping: ``default = "FILE"`` and ``[queues.NAME]`` tables with
+    ``rubric = "FILE"`` and optional ``files = [glob patterns]``; files relative to it."""
+    path = Path(path) if path else default_rubric_path()
+    data = _read_toml(path)
+    try:
+        if not is_mapping(data):
+            raise RubricError("not a rubric mapping (needs a [queues] table)")
+        _no_unknown(data, MAPPING_KEYS, "")
+        default_name = _check(data, "default", TEXT, "default")
+        queues_raw = data["queues"]
+        if not isinstance(queues_raw, dict) or not queues_raw:
+            raise RubricError("queues: must be a table with at least one [queues.NAME]")
+        loaded: dict[Path, Rubric] = {}
+
+        def rubric_at(name: str, where: str) -> Rubric:
+            target = (path.parent / name).resolve()
+            if target not in loaded:
+                try:
+                    data = _read_toml(target)
+                    if is_mapping(data):
+                        raise RubricError(f"{target}: a mapping, not a rubric")
+                    loaded[target] = _load(target, data, ())
+                except RubricError as exc:
+                    raise RubricError(f"{where}: {exc}") from None
+            return loaded[target]
+
+        default = rubric_at(default_name, "default")
+        queues: dict[str, Rubric] = {}
+        patterns: list[tuple[str, str]] = []
+        for queue, table in queues_raw.items():
+            where = f"queues.{queue}"
+            if not isinstance(table, dict):
+                raise RubricError(f"{where}: must be a table")
+            _no_unknown(table, {"rubric", "files"}, where + ".")
+            queues[queue] = rubric_at(_check(table, "rubric", TEXT, f"{where}.rubric"),
+                                      f"{where}.rubric")
+            if "files" in table:
+                patterns += [(p, queue) for p in _check(table, "files", PHRASES,
+                                                        f"{where}.files")]
+    except RubricError as exc:
+        raise RubricError(f"{path}: {exc}") from None
+    return RubricSet(str(path), default, queues, tuple(patterns))
+
+
+def rubric_of_call(rubric_file: str | None, label: str | None) -> Rubric:
+    """The rubric a stored call was scored with: its rubric file (``calls.rubric_file``) when
+    that still reads to the same label, else the default rubric (the caller compares labels
+    and says so when they differ)."""
+    if rubric_file:
+        try:
+            rubric = load_rubric(rubric_file)
+        except RubricError:
+            rubric = None
+        if rubric is not None and rubric.label == label:
+            return rubric
+    return load_rubric()
+
+
+def load_rubrics(path: str | Path | None = None) -> tuple[Rubric, RubricSet | None]:
+    """A rubric file or a rubric mapping: (the rubric, or the mapping's default one; the
+    mapping, or None for a single rubric)."""
+    path = Path(path) if path else default_rubric_path()
+    data = _read_toml(path)
+    if is_mapping(data):
+        rubrics = load_rubric_set(path)
+        return rubrics.default, rubrics
+    return _load(path, data, ()), None
 
 
 def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
@@ -167,7 +328,7 @@ def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
     _no_unknown(data, {"rubric", "shared", "criteria", "limits"}, "")
     name = _check(meta, "name", TEXT, "rubric.name")
     version = _check(meta, "version", TEXT, "rubric.version")
-    _no_unknown(meta, {"name", "version", "description"}, "rubric.")
+    _no_unknown(meta, {"name", "version", "description", "extends"}, "rubric.")
 
     shared_raw = _table(data, "shared")
     _no_unknown(shared_raw, set(SHARED_PARAMS) | set(SHARED_OPTIONAL) | set(SHARED_SETTINGS),
@@ -186,31 +347,52 @@ def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
     shared["_synonym_map"] = _synonym_map(shared["synonyms"])
 
     criteria_raw = _table(data, "criteria")
-    _no_unknown(criteria_raw, set(DETECTORS), "criteria.")
+    for name_, table in criteria_raw.items():
+        if name_ not in DETECTORS and not (isinstance(table, dict) and "kind" in table):
+            raise RubricError(
+                f"criteria.{name_}: unknown key (a built-in criterion is one of: "
+                f"{', '.join(sorted(DETECTORS))}; a form item needs kind = "
+                f"{' | '.join(FORM_KINDS)})")
     criteria: dict[str, CriterionConfig] = {}
-    for name_, detector in DETECTORS.items():
-        if name_ not in criteria_raw:
-            continue  # a criterion left out of the rubric is simply not scored
+    # Built-in criteria in their fixed order, then form items in the file's order.
+    names = [n for n in DETECTORS if n in criteria_raw] + \
+        [n for n in criteria_raw if n not in DETECTORS]
+    for name_ in names:
         table = criteria_raw[name_]
         where = f"criteria.{name_}"
         if not isinstance(table, dict):
             raise RubricError(f"{where}: must be a table")
-        _no_unknown(table, {"weight", "enabled", "description", *detector.PARAMS}, where + ".")
+        if name_ in DETECTORS:
+            if "kind" in table:
+                raise RubricError(f"{where}.kind: {name_} is a built-in criterion; give a "
+                                  "form item another name")
+            declared = DETECTORS[name_].PARAMS
+            _no_unknown(table, {*COMMON_KEYS, *declared}, where + ".")
+            added = ADDED_KEYS.get(name_, {})
+            params = {k: _check(table, k, kind, f"{where}.{k}") if k in table or k not in added
+                      else added[k] for k, kind in declared.items()}
+            for (ranged, param), (low, high) in CRITERION_RANGES.items():
+                if ranged == name_ and not low <= params[param] <= high:
+                    raise RubricError(f"{where}.{param}: must be from {low:g} to {high:g}, "
+                                      f"got {params[param]}")
+            kind = DETECTOR
+        else:
+            kind, params = _form_params(table, where)
         weight = float(_check(table, "weight", NUMBER, f"{where}.weight"))
-        if weight < 0:
-            raise RubricError(f"{where}.weight: must be 0 or more, got {weight}")
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
             raise RubricError(f"{where}.enabled: expected true or false, got {enabled!r}")
-        added = ADDED_KEYS.get(name_, {})
-        params = {k: _check(table, k, kind, f"{where}.{k}") if k in table or k not in added
-                  else added[k] for k, kind in detector.PARAMS.items()}
-        for (ranged, param), (low, high) in CRITERION_RANGES.items():
-            if ranged == name_ and not low <= params[param] <= high:
-                raise RubricError(f"{where}.{param}: must be from {low:g} to {high:g}, "
-                                  f"got {params[param]}")
+        auto_fail = _check(table, "auto_fail", BOOLEAN, f"{where}.auto_fail") \
+            if "auto_fail" in table else False
+        pass_mark = float(_check(table, "pass_mark", NUMBER, f"{where}.pass_mark")) \
+            if "pass_mark" in table else 50.0
+        if pass_mark > 100:
+            raise RubricError(f"{where}.pass_mark: must be from 0 to 100, got {pass_mark:g}")
+        if "pass_mark" in table and not auto_fail:
+            raise RubricError(f"{where}.pass_mark: only used with auto_fail = true")
         if enabled:
-            criteria[name_] = CriterionConfig(name_, weight, params, shared)
+            criteria[name_] = CriterionConfig(name_, weight, params, shared, kind=kind,
+                                              auto_fail=auto_fail, pass_mark=pass_mark)
     if not criteria:
         raise RubricError("criteria: no criterion is enabled")
     limits = _limits(data.get("limits", {}))
@@ -221,6 +403,32 @@ def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
     digest = hashlib.sha256(json.dumps(scoring, sort_keys=True, default=str).encode()
                             ).hexdigest()
     return Rubric(name, version, digest, path, shared, criteria, limits)
+
+
+def _form_params(table: dict[str, Any], where: str) -> tuple[str, dict[str, Any]]:
+    """A form item's kind and its own keys, checked, optional ones at their defaults."""
+    kind = table["kind"]
+    if kind not in FORM_KINDS:
+        raise RubricError(f"{where}.kind: expected one of {', '.join(FORM_KINDS)}, got {kind!r}"
+                          [:300])
+    keys = FORM_KEYS[kind]
+    _no_unknown(table, {"kind", *COMMON_KEYS, *keys}, where + ".")
+    params: dict[str, Any] = {}
+    for key, (value_kind, required) in keys.items():
+        if required or key in table:
+            params[key] = _check(table, key, value_kind, f"{where}.{key}")
+        else:
+            params[key] = DEFAULTS[key]
+    for key in ("speaker", "before_speaker"):
+        if key in params and params[key] not in SPEAKER_CHOICES:
+            raise RubricError(f"{where}.{key}: expected one of {', '.join(SPEAKER_CHOICES)}, "
+                              f"got {params[key]!r}"[:300])
+    for key in ("phrases", "before"):
+        if key in table and not params[key]:
+            raise RubricError(f"{where}.{key}: needs at least one phrase")
+    if kind == QUESTION and not params["question"].strip():
+        raise RubricError(f"{where}.question: must not be empty")
+    return kind, params
 
 
 def _as_before(criterion: str, table: Any) -> Any:

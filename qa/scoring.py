@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from qa import forms
 from qa.detectors import DETECTORS
 from qa.detectors.common import one_scoring_run
 from qa.detectors.contract import Criterion, NotApplicable
@@ -27,6 +28,10 @@ class ScoredCall:
     overall: float | None
     rubric_label: str
     summary: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Why the overall is 0: an auto-fail criterion missed (None: no auto-fail).
+    auto_fail: str | None = None
+    # Questions a coach has yet to answer: the overall stands without them until then.
+    pending: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (as `qa export --format json` writes it)."""
@@ -35,6 +40,8 @@ class ScoredCall:
             "agent": self.transcript.agent,
             "overall": self.overall,
             "rubric": self.rubric_label,
+            "auto_fail": self.auto_fail,
+            "pending": self.pending,
             "scores": [s.to_dict() for s in self.scores],
             "findings": [f.to_dict() for f in self.findings],
             "summary": self.summary,
@@ -46,18 +53,37 @@ def score_call(call: Transcript, rubric: Rubric) -> ScoredCall:
     with one_scoring_run():
         findings, scores = _detect_all(call, rubric)
     findings.sort(key=lambda f: (f.start, f.criterion))
-    return ScoredCall(call, findings, scores, overall_score(scores), rubric.label,
-                      coaching_summary(findings, scores))
+    overall, failed, pending = final_overall(s.to_dict() for s in scores)
+    return ScoredCall(call, findings, scores, overall, rubric.label,
+                      coaching_summary(findings, scores), failed, pending)
+
+
+def rescored(scored: ScoredCall, scores: list[CriterionScore]) -> ScoredCall:
+    """``scored`` with some criterion scores replaced (a coach's answers to questions), its
+    overall, auto-fail and pending count worked out again."""
+    overall, failed, pending = final_overall(s.to_dict() for s in scores)
+    return ScoredCall(scored.transcript, scored.findings, scores, overall,
+                      scored.rubric_label, coaching_summary(scored.findings, scores), failed,
+                      pending)
 
 
 def _detect_all(call: Transcript, rubric: Rubric) -> tuple[list[Finding], list[CriterionScore]]:
     findings: list[Finding] = []
     scores: list[CriterionScore] = []
     for name, cfg in rubric.criteria.items():
+        if not call.by(AGENT):
+            scores.append(forms.mark(not_applicable(name, _no_agent_reason(call), cfg.weight),
+                                     cfg))
+            continue
+        if cfg.kind != forms.DETECTOR:
+            found, form_score = forms.evaluate(call, cfg)
+            findings.extend(found)
+            scores.append(form_score)
+            continue
         detector = DETECTORS[name]
         reason = does_not_apply(detector.CONTRACT, call)
         if reason is not None:
-            scores.append(not_applicable(name, reason, cfg.weight))
+            scores.append(forms.mark(not_applicable(name, reason, cfg.weight), cfg))
             continue
         found = detector.detect(call, cfg)
         findings.extend(found)
@@ -66,7 +92,7 @@ def _detect_all(call: Transcript, rubric: Rubric) -> tuple[list[Finding], list[C
             # The detector found nothing on this call to judge (no problem raised, no name
             # given, too little speech): its reason, the criterion's weight.
             scored = not_applicable(name, scored.reason, cfg.weight)
-        scores.append(scored)
+        scores.append(forms.mark(scored, cfg))
     return findings, scores
 
 
@@ -131,6 +157,26 @@ def weighted_mean(pairs: Iterable[tuple[float | None, float | None]]) -> float |
     return round(sum(score * weight for score, weight in applicable) / total_weight, 1)
 
 
+def final_overall(scores: Iterable[Mapping[str, Any]]) -> tuple[float | None, str | None, int]:
+    """A call's overall from its criterion scores (dicts with ``criterion``, ``score``,
+    ``weight``, ``reason`` and, optionally, ``auto_fail_below`` and ``pending``, as
+    :meth:`CriterionScore.to_dict` or the ``scores`` table give them): (overall, why it is 0
+    when an auto-fail criterion scored below its pass mark, how many questions are pending).
+
+    The one rule for a call's overall, used at scoring time, when a coach answers a question
+    and by the dashboard with a coach's overrides applied, so they never disagree.
+    """
+    rows = list(scores)
+    overall = weighted_mean((r["score"], r["weight"]) for r in rows)
+    pending = sum(1 for r in rows if r.get("pending"))
+    for r in rows:
+        below = r.get("auto_fail_below")
+        if below is not None and r["score"] is not None and r["score"] < below:
+            return 0.0, (f"auto-fail: {r['criterion']} scored {r['score']:g} (pass mark "
+                         f"{below:g}): {r['reason']}"), pending
+    return overall, None, pending
+
+
 def overall_score(scores: list[CriterionScore]) -> float | None:
     """Weighted mean of the applicable criteria (None when none applies)."""
     return weighted_mean((s.score, s.weight) for s in scores)
@@ -149,10 +195,15 @@ def coaching_summary(findings: list[Finding], scores: list[CriterionScore],
         if f.polarity == COACHING:
             per_criterion[f.criterion] = per_criterion.get(f.criterion, 0) + 1
 
+    # A missed auto-fail item cost the whole overall: it comes first.
+    whole = 100 * sum(s.weight for s in scores if s.score is not None)
+
     def impact(f: Finding) -> float:
         s = by_name.get(f.criterion)
         if s is None or s.score is None:
             return 0.0
+        if s.auto_fail_below is not None and s.score < s.auto_fail_below:
+            return whole / per_criterion[f.criterion]
         return (100 - s.score) * s.weight / per_criterion[f.criterion]
 
     def item(f: Finding, weight: float) -> dict[str, Any]:

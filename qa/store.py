@@ -22,7 +22,7 @@ from typing import IO, Any
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from qa import followup
+from qa import followup, forms, scoring
 from qa.detectors import COMMITMENT_LABELS
 from qa.scoring import ScoredCall
 from qa.transcript import NO_TIMING, Transcript, Utterance, Word, has_timing
@@ -73,6 +73,10 @@ class CallInfo:
     # and the redacted copy of the recording, which the dashboard plays instead when set.
     redacted: dict[str, int] | None = None
     redacted_audio: str | None = None
+    # The queue the call came in on (manifest column ``queue``, or the rubric mapping's file
+    # patterns) and the rubric file it was scored with.
+    queue: str | None = None
+    rubric_file: str | None = None
 
 
 # How long a writer waits for another one to finish its transaction before giving up.
@@ -299,7 +303,69 @@ def _account_admin(db: sqlite_utils.Database) -> None:
     db.executescript(ACCOUNT_CHANGES_SCHEMA)
 
 
-@_step("0011_practice")
+@_step("0008_forms")
+def _forms(db: sqlite_utils.Database) -> None:
+    """Form items and rubrics per queue (qa/forms.py): each score's kind, auto-fail pass mark,
+    pending flag and question; each call's queue, rubric file, auto-fail reason and count of
+    unanswered questions; and the coaches' answers to questions."""
+    db.executescript(FORMS_SCHEMA)
+
+
+# --- form items and rubrics per queue (issue 15 item 4) ----------------------------------
+# ``scores``: ``kind`` ("detector" or a form kind), ``auto_fail_below`` (an auto-fail
+# criterion's pass mark; NULL: not auto-fail), ``pending`` (1: a question not answered yet),
+# ``question`` (a question item's text). ``calls``: ``queue`` (manifest column, or the
+# rubric mapping's file patterns), ``rubric_file`` (the rubric it was scored with),
+# (the index covers the dashboard's queue filter and its count of calls per rubric)
+# ``auto_fail`` (why the overall is 0, NULL if it is not an auto-fail), ``pending`` (questions
+# unanswered). ``form_answers``: a coach's answer (yes, no, na) to a question on a call; no
+# foreign key, so it outlives re-scoring and is applied again to the new scores. Every
+# change to it is in the audit trail (action ``question.answer``).
+FORMS_SCHEMA = """
+    ALTER TABLE scores ADD COLUMN kind TEXT;
+    ALTER TABLE scores ADD COLUMN auto_fail_below REAL;
+    ALTER TABLE scores ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE scores ADD COLUMN question TEXT;
+    ALTER TABLE calls ADD COLUMN queue TEXT;
+    ALTER TABLE calls ADD COLUMN rubric_file TEXT;
+    ALTER TABLE calls ADD COLUMN auto_fail TEXT;
+    ALTER TABLE calls ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX IF NOT EXISTS idx_calls_queue
+        ON calls (queue, rubric_name, rubric_version, scorable, call_time, scored_at, agent, id);
+    CREATE TABLE IF NOT EXISTS form_answers (
+        call_id TEXT NOT NULL,
+        criterion TEXT NOT NULL,
+        answer TEXT NOT NULL CHECK (answer IN ('yes', 'no', 'na')),
+        comment TEXT,
+        author TEXT NOT NULL,
+        answered_at TEXT NOT NULL,
+        PRIMARY KEY (call_id, criterion)
+    );
+"""
+
+
+def stored_answers(db: sqlite_utils.Database | sqlite3.Connection, call_id: str
+                   ) -> dict[str, dict[str, Any]]:
+    """A call's answered questions: criterion -> {answer, comment, author, answered_at}."""
+    raw = getattr(db, "conn", db)
+    return {row[0]: {"answer": row[1], "comment": row[2], "author": row[3],
+                     "answered_at": row[4]}
+            for row in raw.execute("SELECT criterion, answer, comment, author, answered_at "
+                                   "FROM form_answers WHERE call_id = ?", [call_id])}
+
+
+def with_answers(scored: ScoredCall, answers: dict[str, dict[str, Any]]) -> ScoredCall:
+    """``scored`` with the coaches' stored answers applied to its questions."""
+    if not answers or not any(s.question is not None for s in scored.scores):
+        return scored
+    scores = [forms.answer_score(s, s.question, answers[s.criterion]["answer"],
+                                 answers[s.criterion]["author"], answers[s.criterion]["comment"])
+              if s.question is not None and s.criterion in answers else s
+              for s in scored.scores]
+    return scoring.rescored(scored, scores)
+
+
+@_step("0009_practice")
 def _practice(db: sqlite_utils.Database) -> None:
     """Practice on real moments (qa/practice.py): sets made for an agent from their coaching
     points, their items (the customer's words, the call up to that moment, an audio clip) and
@@ -808,10 +874,11 @@ def redaction_of(db: sqlite_utils.Database, call_id: str) -> tuple[dict[str, int
 
 
 def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCall,
-                     rubric_name: str, repeat_days: float | None = None) -> None:
+                     rubric_name: str, repeat_days: float | None = None) -> ScoredCall:
     """Store a scored call with its utterances, findings and scores, all or nothing, and
     link it to the same customer's calls around it (``repeat_days``: the rubric's
-    ``repeat_contact_days``; None: the last value a batch used, else 7)."""
+    ``repeat_contact_days``; None: the last value a batch used, else 7). Returns the call as
+    stored: with the coaches' earlier answers to its questions applied."""
     call = scored.transcript
     # One transaction, not `with db.conn`: sqlite-utils commits each statement of its own when
     # no transaction is open (a kill -9 between two left a call with no utterances); in one,
@@ -825,9 +892,12 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
                                   "updated_by FROM commitments WHERE call_id = ?",
                                   [info.call_id])}
         customers = followup.customers_of(db, info.call_id, info.content_hash)
+        # A coach's answers to the form's questions outlive re-scoring too.
+        scored = with_answers(scored, stored_answers(db, info.call_id))
         _replace_call(db, info)
         db.table("calls").insert(_call_row(info, call, rubric_name, scored.rubric_label, {
-            "scorable": 1, "overall": scored.overall,
+            "scorable": 1, "overall": scored.overall, "auto_fail": scored.auto_fail,
+            "pending": scored.pending,
             "summary": json.dumps(scored.summary, ensure_ascii=False)}))
         db.table("utterances").insert_all(
             ({"call_id": info.call_id, "idx": i, "speaker": u.speaker, "start": u.start,
@@ -843,12 +913,15 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
              for f in scored.findings), batch_size=500)
         db.table("scores").insert_all(
             ({"call_id": info.call_id, "criterion": s.criterion, "score": s.score,
-              "applicable": int(s.applicable), "reason": s.reason, "weight": s.weight}
+              "applicable": int(s.applicable), "reason": s.reason, "weight": s.weight,
+              "kind": s.kind, "auto_fail_below": s.auto_fail_below, "pending": int(s.pending),
+              "question": s.question}
              for s in scored.scores), pk=("call_id", "criterion"))
         db.table("commitments").insert_all(
             (_commitment_row(info.call_id, f, kept, info.call_time) for f in scored.findings
              if f.label in COMMITMENT_LABELS), batch_size=500)
         _link_repeats(db, [*customers, info.customer], repeat_days)
+    return scored
 
 
 def _link_repeats(db: sqlite_utils.Database, customers: list[str | None],
@@ -892,6 +965,7 @@ def _call_row(info: CallInfo, call: Transcript, rubric_name: str, rubric_version
         "extra": json.dumps(info.extra or {}, ensure_ascii=False), "scored_at": now(),
         "redacted": None if info.redacted is None else json.dumps(info.redacted),
         "redacted_audio": info.redacted_audio,
+        "queue": info.queue, "rubric_file": info.rubric_file, "auto_fail": None, "pending": 0,
         **_roles_fields(call),
         "diarization": _diarization_field(call),
         "timing": None if has_timing(call) else NO_TIMING,
@@ -935,9 +1009,10 @@ def role_decision(db: sqlite_utils.Database, call_id: str) -> dict[str, Any] | N
 
 
 def save_role_decision(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCall,
-                       rubric_name: str, swapped: bool, decided_by: str | None) -> None:
+                       rubric_name: str, swapped: bool, decided_by: str | None
+                       ) -> ScoredCall:
     """Remember a person's decision on the roles and store the re-scored call, in one
-    transaction: both are stored, or neither."""
+    transaction: both are stored, or neither. Returns the call as stored."""
     with transaction(db):
         previous = db.execute("SELECT swapped FROM role_decisions WHERE call_id = ?",
                               [info.call_id]).fetchone()
@@ -945,9 +1020,10 @@ def save_role_decision(db: sqlite_utils.Database, info: CallInfo, scored: Scored
         db.execute("INSERT OR REPLACE INTO role_decisions (call_id, swapped, decided_by, "
                    "decided_at) VALUES (?, ?, ?, ?)",
                    [info.call_id, int(swapped), decided_by, now()])
-        save_scored_call(db, info, scored, rubric_name)
+        stored = save_scored_call(db, info, scored, rubric_name)
         audit(db, decided_by or "qa roles", "roles.swap" if swapped != was else "roles.confirm",
               info.call_id, before={"swapped": was}, after={"swapped": swapped})
+    return stored
 
 
 def call_info(db: sqlite_utils.Database, call_id: str) -> CallInfo | None:
@@ -962,7 +1038,8 @@ def call_info(db: sqlite_utils.Database, call_id: str) -> CallInfo | None:
         channels=row["channels"], model=row["model"], origin=row["origin"] or "audio",
         extra=json.loads(row["extra"] or "{}"),
         redacted=json.loads(row["redacted"]) if row.get("redacted") else None,
-        redacted_audio=row.get("redacted_audio"))
+        redacted_audio=row.get("redacted_audio"), queue=row.get("queue"),
+        rubric_file=row.get("rubric_file"))
 
 
 def _commitment_row(call_id: str, finding: Any,
@@ -1199,8 +1276,8 @@ def get_call(db: sqlite_utils.Database, call_id: str) -> dict[str, Any] | None:
         return None
     call = rows[0]
     call["scores"] = list(db.query(
-        "SELECT criterion, score, applicable, reason, weight FROM scores WHERE call_id = ? "
-        "ORDER BY rowid", [call_id]))
+        "SELECT criterion, score, applicable, reason, weight, kind, auto_fail_below, pending, "
+        "question FROM scores WHERE call_id = ? ORDER BY rowid", [call_id]))
     call["findings"] = list(db.query(
         "SELECT * FROM findings WHERE call_id = ? ORDER BY start, id", [call_id]))
     call["utterances"] = list(db.query(

@@ -260,6 +260,19 @@ def find_phrase(text: str, phrases: Iterable[str]) -> str | None:
     return next((p for p in ordered if _phrase_re(p).fullmatch(found)), found)
 
 
+def phrase_position(text: str, phrases: Iterable[str]) -> tuple[str, float] | None:
+    """Like :func:`find_phrase`, with where in ``text`` the phrase starts, as a fraction of
+    its length (0 at the start), to tell about when in a long utterance it was said."""
+    pattern, ordered = _any_phrase_re(tuple(phrases))
+    matchable = _matchable(text)
+    match = pattern.search(matchable)
+    if match is None:
+        return None
+    found = match.group(0)
+    phrase = next((p for p in ordered if _phrase_re(p).fullmatch(found)), found)
+    return phrase, match.start() / max(1, len(matchable))
+
+
 def to_second_person(text: str) -> str:
     """Turn the customer's "my order never came" into "your order never came"."""
     out = []

@@ -289,9 +289,8 @@ def test_filters_by_period_agent_and_queue(db: Path) -> None:
     assert [m["call_id"] for m in marks] == ["air_bag_020"] and marks[0]["verdict"] == "added"
     audit = _csv_rows(_export(db, "--what", "audit", "--agent", "j.okafor"))
     assert audit and {r["call_id"] for r in audit} == {"air_rebook_003"}
-    # A queue column on calls (the per-queue rubrics' schema step) is used where it is set.
+    # The calls' queue column (schema step 0008_forms) is what the filter reads.
     conn = sqlite3.connect(db)
-    conn.execute("ALTER TABLE calls ADD COLUMN queue TEXT")
     conn.execute("UPDATE calls SET queue = 'travel' WHERE id = 'air_seat_035'")
     conn.commit()
     conn.close()

@@ -80,11 +80,17 @@ def test_a_release_0_1_0_database_is_upgraded_with_its_data(tmp_path: Path) -> N
     users_before, users_after = before.pop("users"), after.pop("users")
     assert [row[:-3] for row in users_after] == users_before
     assert [row[-3:] for row in users_after] == [(None, None, 0)]
+    # Scores gain their kind, auto-fail pass mark, pending flag and question (step 0008):
+    # a built-in criterion's score, none of them set.
+    scores_before, scores_after = before.pop("scores"), after.pop("scores")
+    assert [row[:-4] for row in scores_after] == scores_before
+    assert [row[-4:] for row in scores_after] == [(None, None, 0, None)]
     assert after == before
     calls_after = _dump(path, "calls")["calls"]
-    # New columns at the end (diarization, step 0002; timing, step 0005), empty.
-    assert [row[:-2] for row in calls_after] == calls_before
-    assert calls_after[0][-2:] == (None, None)
+    # New columns at the end (diarization, step 0002; timing, step 0005; queue, rubric file,
+    # auto-fail reason and pending questions, step 0008), empty.
+    assert [row[:-6] for row in calls_after] == calls_before
+    assert calls_after[0][-6:] == (None, None, None, None, None, 0)
 
     # The upgraded database works as a new one does: a call is scored into it, the
     # full-text index and the fact triggers keep up, and the coach's override still holds.

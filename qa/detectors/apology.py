@@ -27,9 +27,9 @@ CONTRACT = Criterion(
               "Sincere apologies that name the problem", evaluated=True),
         Label("apology:scripted", PROBLEM,
               "Apologies that sound scripted, conditional or followed by an excuse",
-              evaluated=True),
+              evaluated=True, practicable=True),
         Label("apology:late", PROBLEM, "Apologising late in the call"),
-        Label("apology:missing", PROBLEM, "No apology for a real problem"),
+        Label("apology:missing", PROBLEM, "No apology for a real problem", practicable=True),
         Label("apology:excessive", PROBLEM, "Apologising so often it stops meaning anything"),
     )
 )

@@ -27,7 +27,8 @@ CONTRACT = Criterion(
     "blame", "No blame",
     labels=(
         Label("blame", PROBLEM,
-              "Putting the fault on the customer, a colleague or the system", evaluated=True),
+              "Putting the fault on the customer, a colleague or the system", evaluated=True,
+              practicable=True),
     )
 )
 CRITERION = CONTRACT.name

@@ -16,7 +16,7 @@ CONTRACT = Criterion(
     labels=(
         Label("clarifying_question", STRENGTH, "Asking about the problem before solving it"),
         Label("clarifying_question:missing", PROBLEM,
-              "Going to a fix without asking about the problem"),
+              "Going to a fix without asking about the problem", practicable=True),
     )
 )
 CRITERION = CONTRACT.name

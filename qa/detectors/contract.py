@@ -25,7 +25,9 @@ class Label:
     measures it against labeled calls (docs/labels.md), whether it is a promise the agent
     made, kept as a commitment to follow up (``qa commitments``), and whether it marks the
     moment a turn starts rather than what the turn says (an interruption: carried to the
-    piece of a split turn that starts nearest, when labels move to a machine transcript)."""
+    piece of a split turn that starts nearest, when labels move to a machine transcript), and
+    whether an agent can practise it by answering one moment differently (``qa/practice.py``:
+    not timing or whole-call points)."""
 
     name: str
     polarity: str
@@ -33,6 +35,7 @@ class Label:
     evaluated: bool = False
     commitment: bool = False
     turn_start: bool = False
+    practicable: bool = False
 
     def __post_init__(self) -> None:
         if self.polarity not in POLARITIES:

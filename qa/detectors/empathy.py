@@ -24,7 +24,8 @@ CONTRACT = Criterion(
     "empathy", "Empathy",
     labels=(
         Label("empathy", STRENGTH, "Acknowledging how the customer feels", evaluated=True),
-        Label("empathy:missing", PROBLEM, "Not acknowledging how the customer feels"),
+        Label("empathy:missing", PROBLEM,
+              "Not acknowledging how the customer feels", practicable=True),
     )
 )
 CRITERION = CONTRACT.name

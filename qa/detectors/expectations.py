@@ -28,8 +28,9 @@ CONTRACT = Criterion(
               evaluated=True, commitment=True),
         Label("expectation:vague", PROBLEM,
               "Vague next steps, with no time or owner",
-              evaluated=True, commitment=True),
-        Label("expectation:missing", PROBLEM, "Ending a problem call with no next step"),
+              evaluated=True, commitment=True, practicable=True),
+        Label("expectation:missing", PROBLEM, "Ending a problem call with no next step",
+              practicable=True),
     )
 )
 CRITERION = CONTRACT.name

@@ -28,8 +28,10 @@ CONTRACT = Criterion(
     labels=(
         Label("paraphrase", STRENGTH,
               "Playing the customer's problem back to them", evaluated=True),
-        Label("paraphrase:late", PROBLEM, "Restating the problem only late in the call"),
-        Label("paraphrase:missing", PROBLEM, "Not playing the customer's problem back to them"),
+        Label("paraphrase:late", PROBLEM,
+              "Restating the problem only late in the call", practicable=True),
+        Label("paraphrase:missing", PROBLEM,
+              "Not playing the customer's problem back to them", practicable=True),
     )
 )
 CRITERION = CONTRACT.name

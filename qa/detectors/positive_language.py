@@ -17,7 +17,8 @@ CONTRACT = Criterion(
     "positive_language", "Positive language",
     labels=(
         Label("positive_language", STRENGTH, "Positive phrasing"),
-        Label("negative_language", PROBLEM, "Saying what can't be done instead of what can"),
+        Label("negative_language", PROBLEM,
+              "Saying what can't be done instead of what can", practicable=True),
     )
 )
 CRITERION = CONTRACT.name

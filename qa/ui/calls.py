@@ -46,14 +46,20 @@ def render() -> None:
                                         key="calls-reviewed",
                                         format_func=lambda v: {"any": "All", "yes": "Reviewed",
                                                                "no": "Not yet"}[v])
-    sort_cols = st.columns([2, 2, 4])
+    found_queues = common.cached("queues", conn, who)
+    sort_cols = st.columns([2, 2, 2, 2] if found_queues else [2, 2, 4])
+    queue = sort_cols[3].selectbox(
+        "Queue", [None, *found_queues], key="calls-queue",
+        format_func=lambda q: "All queues" if q is None else (q or "(no queue)"),
+    ) if found_queues else None
     sort = sort_cols[0].selectbox("Sort by", list(SORTS), format_func=lambda key: SORTS[key],
                                   key="calls-sort")
     descending = sort_cols[1].toggle("Highest / newest first", value=True, key="calls-desc")
     page_number = st.session_state.get("calls-page", 1)
     query = queries.CallQuery(period, chosen, float(low), float(high), criterion,
                               float(below) if criterion else None, reviewed or "any",
-                              text.strip(), sort or "time", descending, page_number, PAGE_SIZE)
+                              text.strip(), sort or "time", descending, page_number, PAGE_SIZE,
+                              queue)
     page = common.cached("list_calls", conn, who, query)
     sort_cols[2].markdown(f"**{page.total:,}** calls match")
     if not page.rows:
@@ -64,7 +70,12 @@ def render() -> None:
     df["reviewed"] = df["reviewed_at"].notna()
     df["shared"] = df["shared_at"].notna()
     df["minutes"] = df["duration"].map(lambda d: None if d is None else d / 60)
-    columns = ["call_id", "date", "agent", "customer", "minutes", "overall"]
+    # An auto-fail says why its overall is 0; an unanswered question that the score waits.
+    df["form"] = [("auto-fail" if r.get("auto_fail") else
+                   "pending" if r.get("pending") else "") for r in page.rows]
+    columns = ["call_id", "date", "agent", "customer", "minutes", "overall", "form"]
+    if found_queues:
+        columns += ["queue", "rubric_name"]
     config: dict[str, Any] = {
         "call_id": "Call", "date": "Time", "agent": "Agent", "customer": "Customer",
         "minutes": st.column_config.NumberColumn("Min", format="%.1f"),
@@ -73,6 +84,7 @@ def render() -> None:
         "reviewed": st.column_config.CheckboxColumn("Reviewed"),
         "shared": st.column_config.CheckboxColumn("Shared"),
         "match": st.column_config.TextColumn("Said", width="large"),
+        "form": "Form", "queue": "Queue", "rubric_name": "Rubric",
     }
     if criterion:
         columns.append("criterion_score")

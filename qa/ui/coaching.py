@@ -34,6 +34,8 @@ def render() -> None:
     result = common.cached("agent_points", conn, who, agent, period)
     cols[2].markdown(f"**{result['calls']:,}** scored calls by {common.md(agent)} in this "
                      "period")
+    components.rubric_note(conn, who, period, (agent,), None,
+                           "the points each costs are weighed by each call's own rubric")
 
     st.subheader("Recurring coaching points")
     st.caption("Ranked by the overall-score points they cost; each with recent examples.")

@@ -199,7 +199,7 @@ def _cached(name: str, db_path: str, version: int, who: Viewer, args: tuple[Any,
 _CACHEABLE = frozenset({
     "criteria", "agents", "date_range", "overview_totals", "criterion_averages",
     "overall_trend", "score_distribution", "agent_criterion_matrix", "open_commitments",
-    "follow_through",
+    "follow_through", "queues", "rubric_mix",
     "list_calls", "agent_points", "team_medians", "agent_trend",
 })
 

@@ -147,6 +147,7 @@ def scores_table(call: dict[str, Any]) -> None:
             "Why (machine)": s["reason"],
             "Why (coach)": (f"{s['override_reason']} ({s['override_by']})"
                             if override is not None else None),
+            "Form": _form_note(s),
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                  height=38 + 35 * len(rows), column_config={
@@ -156,6 +157,30 @@ def scores_table(call: dict[str, Any]) -> None:
         "Weight": st.column_config.NumberColumn(format="%.2g"),
         "Why (machine)": st.column_config.TextColumn(width="large"),
     })
+
+
+def _form_note(s: dict[str, Any]) -> str | None:
+    """A score's form status: a question waiting for a coach, an auto-fail item (missed or
+    not), or None."""
+    if s.get("pending"):
+        return "question: pending"
+    below = s.get("auto_fail_below")
+    if below is not None:
+        missed = s["score"] is not None and s["score"] < below
+        return "AUTO-FAIL: missed, overall 0" if missed else "auto-fail item: passed"
+    return "question: answered" if s.get("question") else None
+
+
+def overall_banner(call: dict[str, Any]) -> None:
+    """Say why the overall is 0 (an auto-fail item missed), or that questions are pending,
+    with the coach's overrides applied, as the overall shown beside it."""
+    failed = call.get("effective_auto_fail")
+    if failed:
+        st.error(f"Overall 0, {common.md(failed)}", icon="⛔")
+    pending = call.get("effective_pending")
+    if pending:
+        st.info(f"Score pending: {pending} question(s) for a coach to answer. The overall "
+                "stands without them until then.", icon="⏳")
 
 
 def summary(call: dict[str, Any]) -> None:
@@ -318,3 +343,26 @@ def audit_downloads(conn: sqlite3.Connection, who: Viewer, key: str) -> None:
     cols[1].download_button("Download the audit trail (JSON Lines)",
                             jsonl_out.getvalue().encode("utf-8"), file_name="audit_trail.jsonl",
                             mime="application/jsonl", key=f"{key}-jsonl")
+
+
+def rubric_note(conn: sqlite3.Connection, who: Viewer, period: queries.Period,
+                 chosen: tuple[str, ...], queue: str | None,
+                 advice: str = "pick a queue to compare like with like") -> bool:
+    """Say so when the figures below average calls scored with different rubrics (their
+    criteria and forms differ); returns whether they do."""
+    mix = common.cached("rubric_mix", conn, who, period, chosen, queue)
+    if len(mix) < 2:
+        return False
+    parts = "; ".join(
+        f"{common.md(r['rubric'])} {common.md(r['version'])}: {r['calls']:,} calls"
+        + (f" (queue {common.md(queue_list(r['queues']))})" if r["queues"] else "")
+        for r in mix)
+    st.warning(f"These figures average calls scored with {len(mix)} different rubrics "
+               f"({parts}). Their criteria and forms differ: {advice}.", icon="⚠️")
+    return True
+
+
+def queue_list(joined: str) -> str:
+    """"billing, general, (none)" from the query's comma-joined queues ("" for none)."""
+    found = sorted(set(joined.split(",")), key=lambda q: (q == "", q))
+    return ", ".join(q or "(none)" for q in found)

@@ -116,6 +116,7 @@ def _one_call(conn: sqlite3.Connection, who: Viewer, call_id: str) -> None:
         return
     st.title(f"Call {common.md(call['id'])}")
     st.caption(common.md((call["call_time"] or call["scored_at"] or "")[:16].replace("T", " ")))
+    components.overall_banner(call)
     components.audio_player(conn, who, call)
     left, right = st.columns([3, 2], gap="large")
     with left:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from qa import queries
 from qa.auth import LEAD, Viewer
-from qa.ui import charts, common, promises
+from qa.ui import charts, common, components, promises
 
 
 def render() -> None:
@@ -26,13 +26,16 @@ def render() -> None:
                                   format_func=lambda c: "Overall score" if c is None
                                   else common.criterion_name(c))
     what = "overall" if criterion is None else common.criterion_name(criterion).lower()
+    queue = _queue_filter(conn, who)
+    mixed = components.rubric_note(conn, who, period, chosen, queue)
 
-    totals = common.cached("overview_totals", conn, who, period, chosen)
+    totals = common.cached("overview_totals", conn, who, period, chosen, queue)
     m = st.columns(6)
     m[0].metric("Calls", f"{totals['calls'] or 0:,}")
     m[1].metric("Scored", f"{totals['scored'] or 0:,}")
     m[2].metric("Not scorable", f"{totals['unscorable'] or 0:,}")
-    m[3].metric("Mean overall", "-" if totals["overall"] is None else f"{totals['overall']:.1f}")
+    m[3].metric("Mean overall" + (" (mixed rubrics)" if mixed else ""),
+                "-" if totals["overall"] is None else f"{totals['overall']:.1f}")
     m[4].metric("Reviewed", f"{totals['reviewed'] or 0:,}")
     m[5].metric("Shared with agents", f"{totals['shared'] or 0:,}")
     if not totals["calls"]:
@@ -43,25 +46,26 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Mean score per criterion")
-        averages = common.cached("criterion_averages", conn, who, period, chosen)
+        averages = common.cached("criterion_averages", conn, who, period, chosen, queue)
         if averages:
             st.altair_chart(charts.criterion_bars(averages, criterion), width="stretch")
     with right:
         st.subheader(f"Distribution of {what} scores")
-        bands = common.cached("score_distribution", conn, who, period, chosen, criterion)
+        bands = common.cached("score_distribution", conn, who, period, chosen, criterion,
+                              5, queue)
         if bands:
             st.altair_chart(charts.distribution(bands, 5, what.capitalize()), width="stretch")
 
     bucket = queries.trend_bucket(period)
     st.subheader(f"{'Daily' if bucket == 'day' else 'Weekly'} trend of the {what} score")
     st.caption("The team (all agents) in bold; pick agents above to add their lines.")
-    trend = common.cached("overall_trend", conn, who, period, chosen, criterion)
+    trend = common.cached("overall_trend", conn, who, period, chosen, criterion, queue)
     if trend:
         st.altair_chart(charts.trend(trend, what, bucket), width="stretch")
 
     st.subheader("Agents × criteria")
     st.caption("Mean score of each agent on each criterion; weakest agents and criteria first.")
-    matrix = common.cached("agent_criterion_matrix", conn, who, period, chosen)
+    matrix = common.cached("agent_criterion_matrix", conn, who, period, chosen, queue)
     if matrix:
         st.altair_chart(charts.heatmap(matrix), width="stretch")
 
@@ -89,6 +93,17 @@ def render() -> None:
                                                                              width="large")})
             promises.mark_form(conn, who, open_promises["rows"], "overview-promises")
     _runs(conn, who)
+
+
+def _queue_filter(conn: sqlite3.Connection, who: Viewer) -> str | None:
+    """The queue to show (None: all), offered when calls came with a queue."""
+    found = common.cached("queues", conn, who)
+    if not found:
+        return None
+    chosen: str | None = st.selectbox(
+        "Queue", [None, *found], key="overview-queue",
+        format_func=lambda q: "All queues" if q is None else (q or "(no queue)"))
+    return chosen
 
 
 def _follow_through(conn: sqlite3.Connection, who: Viewer, period: queries.Period,

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from qa import calibration, queries, redact, roles
+from qa import calibration, forms, queries, redact, roles
 from qa.auth import COACH, LEAD, Viewer
 from qa.detectors import EVAL_LABELS
 from qa.transcript import NO_TIMING
@@ -75,7 +75,9 @@ def render() -> None:
              f"customer {common.md(call['customer'])}" if call.get("customer") else "",
              "no times (judged by words)" if call.get("timing") == NO_TIMING
              else f"{(call['duration'] or 0) / 60:.1f} min",
-             f"rubric {common.md(call['rubric_version'])}"]
+             f"rubric {common.md(call.get('rubric_name') or '')} "
+             f"{common.md(call['rubric_version'])}",
+             f"queue **{common.md(call['queue'])}**" if call.get("queue") else ""]
     st.markdown(" · ".join(f for f in facts if f))
     _provenance(conn, who, call)
     _status(conn, who, call)
@@ -84,12 +86,15 @@ def render() -> None:
 
     m = st.columns(4)
     m[0].metric("Overall (machine)", _score(call["overall"]))
-    m[1].metric("Overall with coach overrides", _score(call["effective_overall"]),
+    m[1].metric("Overall with coach overrides", _score(call["effective_overall"])
+                + (" (auto-fail)" if call.get("effective_auto_fail") else
+                   " (pending)" if call.get("effective_pending") else ""),
                 delta=None if call["overall"] is None or call["effective_overall"] is None
                 else round(call["effective_overall"] - call["overall"], 1) or None)
     m[2].metric("Points to coach", sum(f["polarity"] == "coaching" for f in call["findings"]))
     m[3].metric("Strengths", sum(f["polarity"] == "strength" for f in call["findings"]))
 
+    components.overall_banner(call)
     components.audio_player(conn, who, call)
     left, right = st.columns([3, 2], gap="large")
     with left:
@@ -101,6 +106,7 @@ def render() -> None:
         components.summary(call)
         st.subheader("Scores")
         components.scores_table(call)
+        _questions(conn, who, call)
         _override(conn, who, call)
         st.subheader("Notes")
         components.notes(call)
@@ -233,6 +239,53 @@ def _override(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any]) -> No
             st.rerun()
     if undo:
         queries.remove_override(conn, who, call["id"], criterion)
+        st.rerun()
+
+
+ANSWER_OPTIONS = ["yes", "no", "na"]
+
+
+def _questions(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any]) -> None:
+    """The form's questions a person answers (yes, no, n.a.), each with an optional comment;
+    the call's score shows them as pending until then. Every answer is in the History."""
+    questions = [s for s in call["scores"] if s.get("question")]
+    if not questions:
+        return
+    st.subheader("Questions")
+    answers = call.get("answers") or {}
+    with st.form("questions"):
+        chosen: dict[str, tuple[str | None, str]] = {}
+        for s in questions:
+            given = answers.get(s["criterion"]) or {}
+            st.markdown(f"**{common.md(s['question'])}**")
+            if given:
+                st.caption(f"Answered {forms.ANSWER_LABELS[given['answer']]} by "
+                           f"{common.md(given['author'])} on {common.day(given['answered_at'])}")
+            else:
+                st.caption("Pending: not answered yet")
+            current = given.get("answer")
+            answer = st.radio(
+                "Answer", ANSWER_OPTIONS, key=f"question-{s['criterion']}", horizontal=True,
+                index=ANSWER_OPTIONS.index(current) if current in ANSWER_OPTIONS else None,
+                format_func=lambda a: forms.ANSWER_LABELS[a], label_visibility="collapsed")
+            comment = st.text_input("Comment (optional)", value=given.get("comment") or "",
+                                    key=f"question-comment-{s['criterion']}")
+            chosen[s["criterion"]] = (answer, comment)
+        saved = st.form_submit_button("Save answers", type="primary")
+    if saved:
+        changed = 0
+        for criterion, (answer, comment) in chosen.items():
+            given = answers.get(criterion) or {}
+            if answer is None or (answer == given.get("answer")
+                                  and comment.strip() == (given.get("comment") or "")):
+                continue
+            try:
+                queries.answer_question(conn, who, call["id"], criterion, answer, comment)
+            except (ValueError, LookupError) as exc:
+                st.error(common.md(exc))
+                return
+            changed += 1
+        st.toast(f"{changed} answer(s) saved." if changed else "Nothing changed.")
         st.rerun()
 
 
