@@ -22,6 +22,7 @@ from qa.auth import LEAD, Viewer
 from qa.batch import ManifestError, run_batch
 from qa.csvsafe import SafeDictWriter
 from qa.jobs import Compute, Outcome, Settings
+from qa.redact import cli as redact_cli
 from qa.rubric import Rubric, RubricError, load_rubric
 from qa.text import clock as call_clock
 from qa.transcribe import TranscriberConfig
@@ -1020,6 +1021,9 @@ def dashboard(db_path: str, port: int, address: str, root: str) -> None:
 
     sys.exit(subprocess.call(command))
 
+
+# `qa redact` lives beside the redaction it drives (qa/redact/cli.py).
+main.add_command(redact_cli.command)
 
 if __name__ == "__main__":
     main()
