@@ -24,6 +24,7 @@ from qa.csvsafe import SafeDictWriter
 from qa.jobs import Compute, Outcome, Settings
 from qa.redact import cli as redact_cli
 from qa.rubric import Rubric, RubricError, load_rubric
+from qa.store import accounts, callbacks
 from qa.text import clock as call_clock
 from qa.transcribe import TranscriberConfig
 
@@ -305,11 +306,9 @@ def show(call_id: str, db_path: str) -> None:
         found = describe_counts(json.loads(call["redacted"]))
         copy = f"  audio copy: {call['redacted_audio']}" if call.get("redacted_audio") else ""
         click.echo(f"redacted: {found}{copy}")
-    for later, ts in db.execute("SELECT later_id, later_ts FROM callbacks WHERE earlier_id = ?",
-                                [call_id]).fetchall():
+    for later, ts in callbacks.called_back(db, call_id):
         click.echo(f"customer called back on {ts[:10]}: {later}")
-    for earlier, ts in db.execute("SELECT earlier_id, earlier_ts FROM callbacks "
-                                  "WHERE later_id = ?", [call_id]).fetchall():
+    for earlier, ts in callbacks.callback_of(db, call_id):
         click.echo(f"repeat contact: the customer called on {ts[:10]}: {earlier}")
     if not call["scorable"]:
         click.echo(f"Not scorable: {call['unscorable_reason']}")
@@ -387,10 +386,7 @@ def export(db_path: str, fmt: str, what: str, output: Any, folder: str | None) -
         writer.writeheader()
         writer.writerows(store.iter_findings(db))
         return
-    criteria = [r[0] for r in db.execute("SELECT DISTINCT criterion FROM scores ORDER BY 1")]
-    scores: dict[str, dict[str, Any]] = {}
-    for call_id, criterion, value in db.execute("SELECT call_id, criterion, score FROM scores"):
-        scores.setdefault(call_id, {})[criterion] = value
+    criteria, scores = store.score_table(db)
     columns = ["id", "agent", "call_time", "duration", "overall", "scorable",
                "unscorable_reason", "source_path", "rubric_version", "redacted", *criteria]
     writer = SafeDictWriter(output, columns, extrasaction="ignore")
@@ -598,8 +594,7 @@ def _mark_commitment(db_path: str, commitment_id: int, status: str, by: str | No
     conn = queries.connect(db_path)
     try:
         if by:
-            account = conn.execute("SELECT name, role, agent FROM users WHERE name = ?",
-                                   [by]).fetchone()
+            account = accounts.find_account(conn, by)
             viewer = (Viewer(account["name"], account["role"], account["agent"]) if account
                       else Viewer(by, LEAD))
         else:
@@ -926,7 +921,7 @@ def roles_review(db_path: str) -> None:
     from qa.roles import describe
 
     db = _existing_db(db_path)
-    rows = list(db.query("SELECT id, agent, roles FROM calls WHERE roles_review = 1"))
+    rows = store.roles_to_review(db)
     rows.sort(key=lambda r: json.loads(r["roles"] or "{}").get("confidence", 0))
     for row in rows:
         click.echo(f"{row['id']}  {row['agent'] or '-'}  "
@@ -939,7 +934,7 @@ def _decide_roles(call_id: str, db_path: str, rubric_path: str | None, by: str |
     from qa.roles import decide_call
 
     db = _existing_db(db_path)
-    row = db.execute("SELECT rubric_version FROM calls WHERE id = ?", [call_id]).fetchone()
+    row = store.rubric_version_of(db, call_id)
     if row is None:
         raise click.ClickException(f"no call {call_id!r} in {db_path}")
     rubric = _rubric(rubric_path)
