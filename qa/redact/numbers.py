@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from qa.text import TEENS, TENS, UNITS
+from qa.text import TEENS, TENS, UNITS, read_amount
 
 
 @dataclass
@@ -97,8 +97,7 @@ def _number_at(toks: list[_Token], i: int, run_start: bool) -> _Piece | None:
         return _Piece(i, i, digits, tok.core.startswith("+"), _is_date(tok))
     parts = _word_parts(tok)
     if len(parts) > 1:
-        value = TENS.get(parts[0], 0) + UNITS.get(parts[1], 0)
-        return _Piece(i, i, str(value))
+        return _Piece(i, i, _hyphenated(parts))
     word = parts[0]
     nxt = toks[i + 1].low if i + 1 < len(toks) else ""
     if word in REPEAT and nxt in UNITS:
@@ -107,30 +106,32 @@ def _number_at(toks: list[_Token], i: int, run_start: bool) -> _Piece | None:
         return _Piece(i, i + 1, toks[i + 1].core * REPEAT[word])
     if word == "oh" and run_start and (tok.comma or tok.breaks or not _starts_number(toks, i + 1)):
         return None  # "Oh, ..." is an exclamation, not a zero
-    if word in UNITS:
-        if nxt == "hundred":
-            return _hundreds(toks, i, UNITS[word])
-        return _Piece(i, i, str(UNITS[word]))
-    if word in TEENS:
-        return _Piece(i, i, str(TEENS[word]))
-    if word in TENS:
-        if nxt in UNITS and nxt not in ("zero", "oh", "nought") and not tok.comma:
-            return _Piece(i, i + 1, str(TENS[word] + UNITS[nxt]))
-        return _Piece(i, i, str(TENS[word]))
-    return None
+    window = toks[i:i + _WINDOW]
+    read = read_amount([t.low for t in window], digit_string=True,
+                       pauses=[k for k, t in enumerate(window) if t.comma])
+    if read is None:
+        return None
+    value, end = read
+    # "oh hundred" is said for three zeros, as "eight hundred" for an 8 and two.
+    return _Piece(i, i + end - 1, "000" if value == 0 and end == 2 else str(value))
 
 
-def _hundreds(toks: list[_Token], i: int, unit: int) -> _Piece:
-    # "one hundred and five" / "one hundred twenty" are amounts; "eight hundred five five five"
-    # (a toll-free number) reads as 800 followed by more digits.
-    j = i + 2
-    if j < len(toks) and toks[j].low == "and":
-        j += 1
-    rest = _number_at(toks, j, False) if j < len(toks) else None
-    word = toks[j].low if j < len(toks) else ""
-    if rest and (word in TENS or word in TEENS or (toks[i + 2].low == "and" and word in UNITS)):
-        return _Piece(i, rest.last, str(unit * 100 + int(rest.digits)))
-    return _Piece(i, i + 1, f"{unit}00")
+# The most words one group is read from: "one hundred and twenty five" is five.
+_WINDOW = 8
+
+
+def _hyphenated(parts: list[str]) -> str:
+    """The digits of number words joined by hyphens: "forty-two" is 42, "four-one-one-one"
+    4111 (a group at a time, as if they were apart)."""
+    out, k = [], 0
+    while k < len(parts):
+        read = read_amount(parts, k, digit_string=True)
+        if read is None:  # "hundred" with no unit before it
+            k += 1
+            continue
+        out.append(str(read[0]))
+        k = read[1]
+    return "".join(out) or "0"
 
 
 def _starts_number(toks: list[_Token], i: int) -> bool:
