@@ -13,14 +13,27 @@ from qa.detectors.common import (
     previous_customer,
     problem_phrase,
 )
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable, missing_score_or_na
 from qa.detectors.phrasing import sayable_problem, through_clause
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score
 from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, is_question, normalize, sentences, tokens
 from qa.transcript import AGENT, Transcript, has_timing
 
-CRITERION = "apology"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "apology", "Apology",
+    labels=(
+        Label("apology:sincere", STRENGTH,
+              "Sincere apologies that name the problem", evaluated=True),
+        Label("apology:scripted", PROBLEM,
+              "Apologies that sound scripted, conditional or followed by an excuse",
+              evaluated=True),
+        Label("apology:late", PROBLEM, "Apologising late in the call"),
+        Label("apology:missing", PROBLEM, "No apology for a real problem"),
+        Label("apology:excessive", PROBLEM, "Apologising so often it stops meaning anything"),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "apology_phrases": PHRASES,
     "not_apology_phrases": PHRASES,
@@ -33,6 +46,8 @@ PARAMS = {
     "late_after_seconds": NUMBER,
     "scripted_score": NUMBER,
     "missing_score": NUMBER,
+    "late_penalty": NUMBER,
+    "excessive_penalty": NUMBER,
 }
 
 
@@ -271,19 +286,19 @@ def _apology_finding(call: Transcript, i: int, sentence: str, kind: str, reason:
                          quote=sentence, reason=reason)
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """Share of sincere apologies; not applicable when no apology was owed."""
     sincere = sum(f.label == "apology:sincere" for f in findings)
     scripted = sum(f.label == "apology:scripted" for f in findings)
     if sincere + scripted == 0:
-        if any(f.label == "apology:missing" for f in findings):
-            return CriterionScore(CRITERION, float(cfg["missing_score"]),
-                                  "The customer raised a problem; no apology followed.",
-                                  cfg.weight)
-        return not_applicable(CRITERION, "no apology was owed: the customer raised no problem",
-                              cfg.weight)
+        return missing_score_or_na(
+            findings, "apology:missing", cfg,
+            "The customer raised a problem; no apology followed.",
+            "no apology was owed: the customer raised no problem")
     value = (sincere * 100 + scripted * cfg["scripted_score"]) / (sincere + scripted)
-    value -= 10 * sum(f.label in ("apology:excessive", "apology:late") for f in findings)
+    value -= (cfg["excessive_penalty"] * sum(f.label == "apology:excessive" for f in findings)
+              + cfg["late_penalty"] * sum(f.label == "apology:late" for f in findings))
     return CriterionScore(CRITERION, clamp_score(value),
                           f"{sincere} sincere and {scripted} scripted apolog"
                           f"{'y' if sincere + scripted == 1 else 'ies'}.", cfg.weight)

@@ -23,6 +23,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from qa import followup
+from qa.detectors import COMMITMENT_LABELS
 from qa.scoring import ScoredCall
 from qa.store import callbacks
 from qa.transcript import NO_TIMING, Transcript, Utterance, Word, has_timing
@@ -837,7 +838,7 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
              for s in scored.scores), pk=("call_id", "criterion"))
         db.table("commitments").insert_all(
             (_commitment_row(info.call_id, f, kept, info.call_time) for f in scored.findings
-             if f.label in ("expectation:specific", "expectation:vague")), batch_size=500)
+             if f.label in COMMITMENT_LABELS), batch_size=500)
         _link_repeats(db, [*customers, info.customer], repeat_days)
 
 
@@ -1229,16 +1230,6 @@ def iter_findings(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
     yield from db.query(
         "SELECT f.*, c.agent FROM findings f JOIN calls c ON c.id = f.call_id "
         "ORDER BY f.call_id, f.start, f.id")
-
-
-def score_table(db: sqlite_utils.Database) -> tuple[list[str], dict[str, dict[str, Any]]]:
-    """Every criterion scored on some call (sorted), and each call's scores by criterion: the
-    columns and cells of the calls export."""
-    criteria = [r[0] for r in db.execute("SELECT DISTINCT criterion FROM scores ORDER BY 1")]
-    scores: dict[str, dict[str, Any]] = {}
-    for call_id, criterion, value in db.execute("SELECT call_id, criterion, score FROM scores"):
-        scores.setdefault(call_id, {})[criterion] = value
-    return criteria, scores
 
 
 def rubric_version_of(db: sqlite_utils.Database, call_id: str) -> tuple[str] | None:

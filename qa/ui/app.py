@@ -49,12 +49,14 @@ def main() -> None:
                               url_path="calibration", icon=":material/balance:")
         themes = st.Page(PAGES / "themes.py", title="Themes", url_path="themes",
                          icon=":material/category:")
+        exports = st.Page(PAGES / "exports.py", title="Exports", url_path="exports",
+                          icon=":material/download:")
         accounts = st.Page(PAGES / "accounts.py", title="Accounts", url_path="accounts",
                            icon=":material/manage_accounts:")
         disputes = st.Page(PAGES / "disputes.py", url_path="disputes", icon=":material/gavel:",
                            title=f"Disputes ({open_disputes})" if open_disputes else "Disputes")
         pages = {LEAD: [overview, calls, review, disputes, coaching, themes, calibration, batch,
-                        accounts],
+                        exports, accounts],
                  COACH: [calls, review, disputes, coaching],
                  AGENT: [feedback]}[who.role]
         page = st.navigation(pages)
