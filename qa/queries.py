@@ -158,16 +158,23 @@ def data_version(conn: sqlite3.Connection) -> int:
 def criteria(conn: sqlite3.Connection, viewer: Viewer) -> list[str]:
     """The criteria that have scores, in rubric order where the rubric is known."""
     _require(viewer, LEAD, COACH, AGENT)
+    return scored_criteria(conn, "score_facts")
+
+
+def scored_criteria(conn: sqlite3.Connection, table: str) -> list[str]:
+    """The criteria with a row in ``table`` (``scores`` or ``score_facts``), in rubric order
+    where the default rubric is known, the others after them by name. No role check: for the
+    callers that made theirs."""
     # A loose index scan: one seek per distinct value instead of reading every score.
     names = [r[0] for r in conn.execute(
-        "WITH RECURSIVE c(x) AS (SELECT min(criterion) FROM score_facts UNION ALL "
-        "SELECT (SELECT min(criterion) FROM score_facts WHERE criterion > x) FROM c "
+        f"WITH RECURSIVE c(x) AS (SELECT min(criterion) FROM {table} UNION ALL "
+        f"SELECT (SELECT min(criterion) FROM {table} WHERE criterion > x) FROM c "
         "WHERE x IS NOT NULL) SELECT x FROM c WHERE x IS NOT NULL")]
     try:
         from qa.rubric import load_rubric
 
         order = {name: i for i, name in enumerate(load_rubric().criteria)}
-    except Exception:  # a broken rubric file must not take the dashboard down
+    except Exception:  # a broken rubric file must not take the dashboard or an export down
         order = {}
     return sorted(names, key=lambda n: (order.get(n, len(order)), n))
 
