@@ -35,6 +35,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from qa import store
+from qa.store import accounts
 
 LEAD, COACH, AGENT = "lead", "coach", "agent"
 ROLES = (LEAD, COACH, AGENT)
@@ -126,10 +127,8 @@ def add_user(conn: sqlite3.Connection, name: str, role: str, password: str,
     email = check_sso_email(sso_email) if sso_email is not None else None
     try:
         with conn:
-            conn.execute(
-                "INSERT INTO users (name, role, agent, password_hash, created_at, sso_email) "
-                "VALUES (?, ?, ?, ?, ?, ?)", [name, role, agent, hash_password(password),
-                                              store.now(), email])
+            accounts.insert_user(conn, name, role, agent, hash_password(password),
+                                 store.now(), email)
             _record(conn, f"{OPERATOR.user}:{_os_user()}", "create", name, None,
                     {"role": role, "agent": agent, "sso_email": email})
     except sqlite3.IntegrityError as exc:
@@ -144,8 +143,7 @@ def set_password(conn: sqlite3.Connection, name: str, password: str) -> None:
     account."""
     check_password(password, name)
     with conn:
-        changed = conn.execute("UPDATE users SET password_hash = ? WHERE name = ?",
-                               [hash_password(password), name]).rowcount
+        changed = accounts.write_password_hash(conn, name, hash_password(password))
     if not changed:
         raise LookupError(f"no account named {name!r}")
 
@@ -155,11 +153,9 @@ def set_sso_email(conn: sqlite3.Connection, name: str, email: str | None) -> Non
     value = check_sso_email(email) if email is not None else None
     try:
         with conn:
-            before = conn.execute("SELECT sso_email FROM users WHERE name = ?",
-                                  [name]).fetchone()
-            changed = conn.execute("UPDATE users SET sso_email = ? WHERE name = ?",
-                                   [value, name]).rowcount
-            if changed and before[0] != value:
+            before = accounts.sso_email_row(conn, name)
+            changed = accounts.write_sso_email(conn, name, value)
+            if changed and before is not None and before[0] != value:
                 _record(conn, f"{OPERATOR.user}:{_os_user()}", "set-sso", name,
                         {"sso_email": before[0]}, {"sso_email": value})
     except sqlite3.IntegrityError:
@@ -231,8 +227,7 @@ def authenticate(conn: sqlite3.Connection, name: str, password: str) -> Viewer |
     """
     if len(password) > MAX_PASSWORD_LENGTH:
         return None
-    row = conn.execute("SELECT name, role, agent, password_hash, disabled FROM users "
-                       "WHERE name = ?", [name.strip()]).fetchone()
+    row = accounts.password_row(conn, name.strip())
     if row is None:
         verify_password(_DUMMY_HASH, password)
         return None
@@ -241,15 +236,13 @@ def authenticate(conn: sqlite3.Connection, name: str, password: str) -> Viewer |
         return None
     if _hasher.check_needs_rehash(password_hash):
         with conn:  # hashing parameters were raised since: upgrade while we have the password
-            conn.execute("UPDATE users SET password_hash = ? WHERE name = ?",
-                         [hash_password(password), user])
+            accounts.write_password_hash(conn, user, hash_password(password))
     return Viewer(user, role, agent)
 
 
 def current(conn: sqlite3.Connection, viewer: Viewer) -> Viewer | None:
     """The account as the database has it now (role changes, disabling), or None if gone."""
-    row = conn.execute("SELECT name, role, agent FROM users WHERE name = ? AND disabled = 0",
-                       [viewer.user]).fetchone()
+    row = accounts.enabled_account(conn, viewer.user)
     return Viewer(*row) if row else None
 
 
@@ -278,8 +271,7 @@ def viewer_for_sso(conn: sqlite3.Connection, claims: Mapping[str, Any]) -> Viewe
     email, _ = sso_identity(claims)
     if email is None:
         return None
-    row = conn.execute("SELECT name, role, agent FROM users WHERE sso_email = ? "
-                       "AND disabled = 0", [email]).fetchone()
+    row = accounts.account_for_sso_email(conn, email)
     return Viewer(*row) if row else None
 
 
@@ -308,25 +300,17 @@ def _wait_needed(conn: sqlite3.Connection, name: str, client: str, at: float) ->
     flight at once cannot all slip under the limit.
     """
     since = at - FAILURE_MEMORY
-    row = conn.execute(
-        "SELECT count(*), max(at) FROM signin_attempts WHERE name = ? AND client = ? "
-        "AND at > max(?, coalesce((SELECT max(at) FROM signin_attempts WHERE name = ? "
-        "AND client = ? AND ok = 1), 0)) AND ok IS NOT 1",
-        [name, client, since, name, client]).fetchone()
+    row = accounts.failures_since_success(conn, name, client, since)
     failures, last = row[0], row[1]
     wait = 0.0
     if failures >= FREE_FAILURES:
         delay = min(MAX_DELAY, BASE_DELAY * 2 ** (failures - FREE_FAILURES))
         wait = max(wait, last + delay - at)
-    recent = conn.execute(
-        "SELECT count(*), min(at) FROM signin_attempts WHERE client = ? AND at > ? "
-        "AND ok IS NOT 1", [client, at - CLIENT_WINDOW]).fetchone()
+    recent = accounts.client_failures(conn, client, at - CLIENT_WINDOW)
     if recent[0] >= CLIENT_BUDGET:
         # The budget frees up as the oldest failures in the window age out of it.
-        oldest = conn.execute(
-            "SELECT at FROM signin_attempts WHERE client = ? AND at > ? AND ok IS NOT 1 "
-            "ORDER BY at LIMIT 1 OFFSET ?",
-            [client, at - CLIENT_WINDOW, recent[0] - CLIENT_BUDGET]).fetchone()[0]
+        oldest = accounts.client_failure_at(conn, client, at - CLIENT_WINDOW,
+                                            recent[0] - CLIENT_BUDGET)
         wait = max(wait, oldest + CLIENT_WINDOW - at)
     return max(0.0, wait)
 
@@ -336,17 +320,16 @@ def _reserve(conn: sqlite3.Connection, name: str, client: str) -> tuple[int | No
     to wait). The check and the reservation are one write transaction, so two attempts can
     never both see room for one."""
     at = time.time()
-    conn.execute("BEGIN IMMEDIATE")
+    accounts.begin(conn)
     try:
-        conn.execute("DELETE FROM signin_attempts WHERE at < ?", [at - FAILURE_MEMORY])
+        accounts.forget_attempts(conn, at - FAILURE_MEMORY)
         wait = _wait_needed(conn, name, client, at)
         attempt = None
         if wait <= 0:
-            attempt = conn.execute("INSERT INTO signin_attempts (name, client, at) "
-                                   "VALUES (?, ?, ?)", [name, client, at]).lastrowid
-        conn.execute("COMMIT")
+            attempt = accounts.insert_attempt(conn, name, client, at)
+        accounts.commit(conn)
     except BaseException:
-        conn.execute("ROLLBACK")
+        accounts.rollback(conn)
         raise
     return attempt, wait
 
@@ -371,24 +354,19 @@ def sign_in(conn: sqlite3.Connection, name: str, password: str,
             viewer = authenticate(conn, name, password)
         finally:
             with conn:  # an attempt left unrecorded (a crash) still counts as a failure
-                conn.execute("UPDATE signin_attempts SET ok = ? WHERE id = ?",
-                             [int(viewer is not None), attempt])
+                accounts.attempt_outcome(conn, attempt, viewer is not None)
     finally:
         _checks.release()
     if viewer is None:
         return SignIn(WRONG, checked=True)
     with conn:  # shown on the lead's Accounts page
-        conn.execute("UPDATE users SET last_signin_at = ? WHERE name = ?",
-                     [store.now(), viewer.user])
+        accounts.signed_in(conn, viewer.user, store.now())
     return SignIn(SIGNED_IN, viewer, checked=True)
 
 
 def list_users(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every account without its hash, by role then name (``qa users list``)."""
-    cur = conn.execute("SELECT name, role, agent, created_at, disabled, sso_email FROM users "
-                       "ORDER BY role, name")
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, row, strict=True)) for row in cur]
+    return accounts.users(conn)
 
 
 # --- account management (the lead's Accounts page and qa users) --------------------------------
@@ -433,16 +411,14 @@ def _record(conn: sqlite3.Connection, actor: str, action: str, target: str,
 
 def _account(conn: sqlite3.Connection, name: str) -> dict[str, Any]:
     """The stored account (exact stored name, role, agent, disabled), or LookupError."""
-    row = conn.execute("SELECT name, role, agent, disabled FROM users WHERE name = ?",
-                       [name.strip()]).fetchone()
+    row = accounts.account_row(conn, name.strip())
     if row is None:
         raise LookupError(f"no account named {name!r}")
     return {"name": row[0], "role": row[1], "agent": row[2], "disabled": bool(row[3])}
 
 
 def _other_enabled_leads(conn: sqlite3.Connection, name: str) -> int:
-    return int(conn.execute("SELECT count(*) FROM users WHERE role = 'lead' AND disabled = 0 "
-                            "AND name != ?", [name]).fetchone()[0])
+    return accounts.other_enabled_leads(conn, name)
 
 
 def _begin(conn: sqlite3.Connection) -> None:
@@ -450,7 +426,7 @@ def _begin(conn: sqlite3.Connection) -> None:
     pass the last-lead check."""
     if conn.in_transaction:  # committing someone else's half-done work here would be wrong
         raise RuntimeError("account changes need a connection outside a transaction")
-    conn.execute("BEGIN IMMEDIATE")
+    accounts.begin(conn)
 
 
 _Update = Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]]
@@ -467,10 +443,10 @@ def _change(conn: sqlite3.Connection, who: Viewer, name: str, action: str,
         before, after = update(account)
         if before != after:
             _record(conn, actor, action, account["name"], before, after)
-        conn.execute("COMMIT")
+        accounts.commit(conn)
     except BaseException:
         if conn.in_transaction:
-            conn.execute("ROLLBACK")
+            accounts.rollback(conn)
         raise
     return after
 
@@ -488,8 +464,7 @@ def set_disabled(conn: sqlite3.Connection, who: Viewer, name: str, disabled: boo
                 conn, account["name"]):
             raise AuthError(f"{account['name']!r} is the last enabled lead: enable or make "
                             "another lead first")
-        conn.execute("UPDATE users SET disabled = ?, session_epoch = session_epoch + 1 "
-                     "WHERE name = ?", [int(disabled), account["name"]])
+        accounts.write_disabled(conn, account["name"], disabled)
         return {"disabled": account["disabled"]}, {"disabled": disabled}
 
     _change(conn, who, name, "disable" if disabled else "enable", update)
@@ -519,8 +494,7 @@ def set_role(conn: sqlite3.Connection, who: Viewer, name: str, role: str,
                 and not _other_enabled_leads(conn, account["name"])):
             raise AuthError(f"{account['name']!r} is the last enabled lead: make another "
                             "lead first")
-        conn.execute("UPDATE users SET role = ?, agent = ? WHERE name = ?",
-                     [role, agent, account["name"]])
+        accounts.write_role(conn, account["name"], role, agent)
         return before, after
 
     _change(conn, who, name, "set-role", update)
@@ -538,8 +512,7 @@ def reset_password(conn: sqlite3.Connection, who: Viewer, name: str, password: s
     new_hash = hash_password(password)  # before the lock: hashing takes a while
 
     def update(account: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        conn.execute("UPDATE users SET password_hash = ? WHERE name = ?",
-                     [new_hash, account["name"]])
+        accounts.write_password_hash(conn, account["name"], new_hash)
         return {"password": "old"}, {"password": "reset"}
 
     _change(conn, who, name, "reset-password", update)
@@ -549,23 +522,14 @@ def list_accounts(conn: sqlite3.Connection, who: Viewer) -> list[dict[str, Any]]
     """Every account for a lead: name, role, agent id, disabled, last password sign-in
     (None if never or not recorded), SSO e-mail. AccessDenied for anyone else."""
     _acting_lead(conn, who)
-    cur = conn.execute("SELECT name, role, agent, disabled, last_signin_at, sso_email, "
-                       "created_at FROM users ORDER BY role, name")
-    cols = [c[0] for c in cur.description]
-    return [{**dict(zip(cols, row, strict=True)), "disabled": bool(row[3])} for row in cur]
+    return accounts.accounts(conn)
 
 
 def account_changes(conn: sqlite3.Connection, who: Viewer,
                     target: str | None = None) -> list[dict[str, Any]]:
     """The audit trail of account changes, newest first (lead only)."""
     _acting_lead(conn, who)
-    sql = "SELECT at, actor, action, target, before, after FROM account_changes"
-    args: list[Any] = []
-    if target is not None:
-        sql, args = sql + " WHERE target = ?", [target]
-    cur = conn.execute(sql + " ORDER BY id DESC", args)
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, row, strict=True)) for row in cur]
+    return accounts.changes(conn, target)
 
 
 # --- sessions that survive a reload --------------------------------------------------------------
@@ -591,13 +555,12 @@ def session_seconds() -> int:
 def _session_secret(conn: sqlite3.Connection) -> bytes:
     """The key that signs session tokens: 32 random bytes kept in ``meta``, made on first use.
     INSERT OR IGNORE then read back, so two processes starting at once agree on one key."""
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", [_SESSION_KEY]).fetchone()
-    if row is None:
-        with conn:
-            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-                         [_SESSION_KEY, secrets.token_bytes(32).hex()])
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", [_SESSION_KEY]).fetchone()
-    return bytes.fromhex(row[0])
+    value = accounts.meta_value(conn, _SESSION_KEY)
+    if value is None:
+        accounts.keep_first_meta_value(conn, _SESSION_KEY, secrets.token_bytes(32).hex())
+        value = accounts.meta_value(conn, _SESSION_KEY)
+    assert value is not None  # just stored, and meta rows are never deleted
+    return bytes.fromhex(value)
 
 
 def _generation(password_hash: str, epoch: int) -> str:
@@ -625,8 +588,7 @@ def issue_token(conn: sqlite3.Connection, viewer: Viewer, now: float | None = No
     account's generation, so a password change, disable or enable invalidates it. It carries
     no role: the role is read from the account whenever the token is used.
     """
-    row = conn.execute("SELECT name, password_hash, session_epoch FROM users "
-                       "WHERE name = ? AND disabled = 0", [viewer.user]).fetchone()
+    row = accounts.token_row(conn, viewer.user)
     if row is None:
         raise LookupError(f"no enabled account named {viewer.user!r}")
     issued = int(time.time() if now is None else now)
@@ -658,8 +620,7 @@ def viewer_for_token(conn: sqlite3.Connection, token: str | None,
     at = time.time() if now is None else now
     if not isinstance(name, str) or not issued - 60 <= at < expires:
         return None
-    row = conn.execute("SELECT name, role, agent, password_hash, session_epoch FROM users "
-                       "WHERE name = ? AND disabled = 0", [name]).fetchone()
+    row = accounts.session_row(conn, name)
     if row is None or row[0] != name:
         return None
     if not hmac.compare_digest(_generation(row[3], row[4]), generation):

@@ -22,6 +22,7 @@ from qa import queries, store
 from qa.auth import LEAD, Viewer
 from qa.batch import ManifestError, run_batch
 from qa.jobs import Compute, Outcome, Settings
+from qa.redact import cli as redact_cli
 from qa.rubric import (
     Rubric,
     RubricError,
@@ -30,6 +31,7 @@ from qa.rubric import (
     load_rubrics,
     rubric_of_call,
 )
+from qa.store import accounts, callbacks
 from qa.text import clock as call_clock
 from qa.transcribe import TranscriberConfig
 
@@ -327,11 +329,9 @@ def show(call_id: str, db_path: str) -> None:
         found = describe_counts(json.loads(call["redacted"]))
         copy = f"  audio copy: {call['redacted_audio']}" if call.get("redacted_audio") else ""
         click.echo(f"redacted: {found}{copy}")
-    for later, ts in db.execute("SELECT later_id, later_ts FROM callbacks WHERE earlier_id = ?",
-                                [call_id]).fetchall():
+    for later, ts in callbacks.called_back(db, call_id):
         click.echo(f"customer called back on {ts[:10]}: {later}")
-    for earlier, ts in db.execute("SELECT earlier_id, earlier_ts FROM callbacks "
-                                  "WHERE later_id = ?", [call_id]).fetchall():
+    for earlier, ts in callbacks.callback_of(db, call_id):
         click.echo(f"repeat contact: the customer called on {ts[:10]}: {earlier}")
     if not call["scorable"]:
         click.echo(f"Not scorable: {call['unscorable_reason']}")
@@ -659,8 +659,7 @@ def _mark_commitment(db_path: str, commitment_id: int, status: str, by: str | No
     conn = queries.connect(db_path)
     try:
         if by:
-            account = conn.execute("SELECT name, role, agent FROM users WHERE name = ?",
-                                   [by]).fetchone()
+            account = accounts.find_account(conn, by)
             viewer = (Viewer(account["name"], account["role"], account["agent"]) if account
                       else Viewer(by, LEAD))
         else:
@@ -988,7 +987,7 @@ def roles_review(db_path: str) -> None:
     from qa.roles import describe
 
     db = _existing_db(db_path)
-    rows = list(db.query("SELECT id, agent, roles FROM calls WHERE roles_review = 1"))
+    rows = store.roles_to_review(db)
     rows.sort(key=lambda r: json.loads(r["roles"] or "{}").get("confidence", 0))
     for row in rows:
         click.echo(f"{row['id']}  {row['agent'] or '-'}  "
@@ -1001,8 +1000,7 @@ def _decide_roles(call_id: str, db_path: str, rubric_path: str | None, by: str |
     from qa.roles import decide_call
 
     db = _existing_db(db_path)
-    row = db.execute("SELECT rubric_version, rubric_file FROM calls WHERE id = ?",
-                     [call_id]).fetchone()
+    row = store.rubric_version_of(db, call_id)
     if row is None:
         raise click.ClickException(f"no call {call_id!r} in {db_path}")
     try:
@@ -1090,6 +1088,9 @@ def dashboard(db_path: str, port: int, address: str, root: str) -> None:
 
     sys.exit(subprocess.call(command))
 
+
+# `qa redact` lives beside the redaction it drives (qa/redact/cli.py).
+main.add_command(redact_cli.command)
 
 if __name__ == "__main__":
     main()

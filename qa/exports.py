@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from qa.auth import LEAD, Viewer
 from qa.csvsafe import write_rows
-from qa.queries import FINAL_SCORES_SQL, AccessDenied
+from qa.queries import FINAL_SCORES_SQL, AccessDenied, scored_criteria
 from qa.scoring import final_overall
 
 TABLES = ("calls", "scores", "findings", "marks", "notes", "reviews", "acknowledgements",
@@ -156,17 +156,7 @@ def _of_chosen(conn: sqlite3.Connection, flt: ExportFilter, alias: str
 
 def criteria(conn: sqlite3.Connection) -> list[str]:
     """Every criterion with a stored score, in rubric order where the rubric is known."""
-    names = [r[0] for r in conn.execute(
-        "WITH RECURSIVE c(x) AS (SELECT min(criterion) FROM scores UNION ALL "
-        "SELECT (SELECT min(criterion) FROM scores WHERE criterion > x) FROM c "
-        "WHERE x IS NOT NULL) SELECT x FROM c WHERE x IS NOT NULL")]
-    try:
-        from qa.rubric import load_rubric
-
-        order = {name: i for i, name in enumerate(load_rubric().criteria)}
-    except Exception:  # a broken default rubric must not stop an export
-        order = {}
-    return sorted(names, key=lambda n: (order.get(n, len(order)), n))
+    return scored_criteria(conn, "scores")
 
 
 CALL_COLUMNS: list[tuple[str, str]] = [

@@ -28,6 +28,7 @@ from qa.audio import AUDIO_MIME_TYPES
 from qa.auth import AGENT, COACH, LEAD, Viewer
 from qa.detectors import EVAL_LABELS
 from qa.scoring import final_overall
+from qa.store import coaching
 
 STAFF = (LEAD, COACH)
 MAX_NOTE_LENGTH = 4000
@@ -158,16 +159,23 @@ def data_version(conn: sqlite3.Connection) -> int:
 def criteria(conn: sqlite3.Connection, viewer: Viewer) -> list[str]:
     """The criteria that have scores, in rubric order where the rubric is known."""
     _require(viewer, LEAD, COACH, AGENT)
+    return scored_criteria(conn, "score_facts")
+
+
+def scored_criteria(conn: sqlite3.Connection, table: str) -> list[str]:
+    """The criteria with a row in ``table`` (``scores`` or ``score_facts``), in rubric order
+    where the default rubric is known, the others after them by name. No role check: for the
+    callers that made theirs."""
     # A loose index scan: one seek per distinct value instead of reading every score.
     names = [r[0] for r in conn.execute(
-        "WITH RECURSIVE c(x) AS (SELECT min(criterion) FROM score_facts UNION ALL "
-        "SELECT (SELECT min(criterion) FROM score_facts WHERE criterion > x) FROM c "
+        f"WITH RECURSIVE c(x) AS (SELECT min(criterion) FROM {table} UNION ALL "
+        f"SELECT (SELECT min(criterion) FROM {table} WHERE criterion > x) FROM c "
         "WHERE x IS NOT NULL) SELECT x FROM c WHERE x IS NOT NULL")]
     try:
         from qa.rubric import load_rubric
 
         order = {name: i for i, name in enumerate(load_rubric().criteria)}
-    except Exception:  # a broken rubric file must not take the dashboard down
+    except Exception:  # a broken rubric file must not take the dashboard or an export down
         order = {}
     return sorted(names, key=lambda n: (order.get(n, len(order)), n))
 
@@ -389,14 +397,7 @@ def set_commitment_status(conn: sqlite3.Connection, viewer: Viewer, commitment_i
     note = (note or "").strip() or None
     if note and len(note) > MAX_NOTE_LENGTH:
         raise ValueError(f"notes are at most {MAX_NOTE_LENGTH} characters")
-    with conn:
-        cur = conn.execute("UPDATE commitments SET status = ?, status_note = ?, updated_at = ?, "
-                           "updated_by = ? WHERE id = ?",
-                           [status, note, store.now(), viewer.user, int(commitment_id)])
-        if cur.rowcount == 0:
-            raise LookupError(f"no commitment {commitment_id}")
-    return dict(conn.execute("SELECT * FROM commitments WHERE id = ?",
-                             [int(commitment_id)]).fetchone())
+    return coaching.set_commitment_status(conn, viewer.user, commitment_id, status, note)
 
 
 # A customer value masked by redaction ("[PHONE]") identifies nobody (see qa.followup).
@@ -645,16 +646,7 @@ def add_note(conn: sqlite3.Connection, viewer: Viewer, call_id: str, body: str,
         if f is None:
             raise LookupError("that finding is not on this call")
         ref = json.dumps({"label": f["label"], "start": f["start"], "quote": f["quote"]})
-    with conn:
-        cur = conn.execute(
-            "INSERT INTO notes (call_id, finding_id, finding_ref, author, body, for_agent, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [call_id, finding_id, ref, viewer.user, body, int(for_agent), store.now()])
-        note_id = int(cur.lastrowid or 0)
-        store.audit(conn, viewer.user, "note.add", call_id, f"note {note_id}",
-                    after={"body": body, "for_agent": bool(for_agent),
-                           "finding": json.loads(ref) if ref else None})
-    return note_id
+    return coaching.add_note(conn, viewer.user, call_id, body, finding_id, ref, for_agent)
 
 
 def set_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str, criterion: str,
@@ -671,36 +663,8 @@ def set_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str, criteri
                            [call_id, criterion]).fetchone()
     if machine is None:
         raise LookupError(f"no criterion {criterion!r} on this call")
-    with conn:
-        _write_override(conn, viewer, call_id, criterion, float(score), machine["score"],
-                        reason)
-
-
-def _override_state(conn: sqlite3.Connection, call_id: str, criterion: str
-                    ) -> dict[str, Any] | None:
-    row = conn.execute("SELECT score, machine_score, reason, author, created_at FROM overrides "
-                       "WHERE call_id = ? AND criterion = ?", [call_id, criterion]).fetchone()
-    return dict(row) if row else None
-
-
-def _write_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str, criterion: str,
-                    score: float, machine_score: float | None, reason: str,
-                    dispute: int | None = None) -> None:
-    """Set the override and its audit row, in the caller's transaction. The overrides table
-    holds only the current one: its history is the trail."""
-    before = _override_state(conn, call_id, criterion)
-    conn.execute(
-        "INSERT INTO overrides (call_id, criterion, score, machine_score, reason, author, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, criterion) DO UPDATE "
-        "SET score = excluded.score, machine_score = excluded.machine_score, "
-        "reason = excluded.reason, author = excluded.author, "
-        "created_at = excluded.created_at",
-        [call_id, criterion, score, machine_score, reason, viewer.user, store.now()])
-    after = _override_state(conn, call_id, criterion)
-    if after is not None and dispute is not None:
-        after["dispute"] = dispute
-    store.audit(conn, viewer.user, "override.change" if before else "override.set", call_id,
-                criterion, before=before, after=after)
+    coaching.set_override(conn, viewer.user, call_id, criterion, float(score),
+                          machine["score"], reason)
 
 
 def answer_question(conn: sqlite3.Connection, viewer: Viewer, call_id: str, criterion: str,
@@ -712,70 +676,27 @@ def answer_question(conn: sqlite3.Connection, viewer: Viewer, call_id: str, crit
     _staff_call(conn, viewer, call_id)
     if answer not in forms.ANSWERS:
         raise ValueError(f"an answer is one of: {', '.join(forms.ANSWERS)}")
-    row = conn.execute("SELECT question FROM scores WHERE call_id = ? AND criterion = ?",
-                       [call_id, criterion]).fetchone()
-    if row is None or row["question"] is None:
+    question = coaching.question_of(conn, call_id, criterion)
+    if question is None:
         raise LookupError(f"no question {criterion!r} on this call")
     comment = (comment or "").strip() or None
-    with conn:
-        before = store.stored_answers(conn, call_id).get(criterion)
-        conn.execute(
-            "INSERT INTO form_answers (call_id, criterion, answer, comment, author, "
-            "answered_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, criterion) DO UPDATE "
-            "SET answer = excluded.answer, comment = excluded.comment, "
-            "author = excluded.author, answered_at = excluded.answered_at",
-            [call_id, criterion, answer, comment, viewer.user, store.now()])
-        value = forms.ANSWERS[answer]
-        conn.execute("UPDATE scores SET score = ?, applicable = ?, pending = 0, reason = ? "
-                     "WHERE call_id = ? AND criterion = ?",
-                     [value, int(value is not None),
-                      forms.answered_reason(row["question"], answer, viewer.user, comment),
-                      call_id, criterion])
-        scores = _rows(conn.execute("SELECT criterion, score, weight, reason, auto_fail_below, "
-                                    "pending FROM scores WHERE call_id = ?", [call_id]))
-        overall, failed, pending = final_overall(scores)
-        conn.execute("UPDATE calls SET overall = ?, auto_fail = ?, pending = ? WHERE id = ?",
-                     [overall, failed, pending, call_id])
-        store.audit(conn, viewer.user, "question.change" if before else "question.answer",
-                    call_id, criterion, before=before,
-                    after=store.stored_answers(conn, call_id).get(criterion))
-    return overall
+    return coaching.answer_question(
+        conn, viewer.user, call_id, criterion, answer, comment,
+        forms.answered_reason(question, answer, viewer.user, comment))
 
 
 def remove_override(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
                     criterion: str) -> None:
     """Go back to the machine's score for a criterion."""
     _staff_call(conn, viewer, call_id)
-    with conn:
-        before = _override_state(conn, call_id, criterion)
-        if before is None:
-            return
-        conn.execute("DELETE FROM overrides WHERE call_id = ? AND criterion = ?",
-                     [call_id, criterion])
-        store.audit(conn, viewer.user, "override.remove", call_id, criterion, before=before)
+    coaching.remove_override(conn, viewer.user, call_id, criterion)
 
 
 def set_reviewed(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
                  reviewed: bool = True) -> None:
     """Mark a call reviewed (or not; un-reviewing also stops sharing it)."""
     _staff_call(conn, viewer, call_id)
-    with conn:
-        before = _review_state(conn, call_id)
-        if reviewed:
-            conn.execute(
-                "INSERT INTO reviews (call_id, reviewed_by, reviewed_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (call_id) DO UPDATE SET reviewed_by = excluded.reviewed_by, "
-                "reviewed_at = excluded.reviewed_at", [call_id, viewer.user, store.now()])
-        else:
-            conn.execute("DELETE FROM reviews WHERE call_id = ?", [call_id])
-        store.audit(conn, viewer.user, "review.mark" if reviewed else "review.unmark",
-                    call_id, before=before, after=_review_state(conn, call_id))
-
-
-def _review_state(conn: sqlite3.Connection, call_id: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT reviewed_by, reviewed_at, shared_by, shared_at FROM reviews "
-                       "WHERE call_id = ?", [call_id]).fetchone()
-    return dict(row) if row else None
+    coaching.set_reviewed(conn, viewer.user, call_id, reviewed)
 
 
 def decide_roles(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
@@ -808,22 +729,7 @@ def set_shared(conn: sqlite3.Connection, viewer: Viewer, call_id: str,
                shared: bool = True) -> None:
     """Share a call with its agent (which also marks it reviewed), or stop sharing it."""
     _staff_call(conn, viewer, call_id)
-    now = store.now()
-    with conn:
-        before = _review_state(conn, call_id)
-        if shared:
-            conn.execute(
-                "INSERT INTO reviews (call_id, reviewed_by, reviewed_at, shared_by, shared_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET "
-                "reviewed_by = coalesce(reviewed_by, excluded.reviewed_by), "
-                "reviewed_at = coalesce(reviewed_at, excluded.reviewed_at), "
-                "shared_by = excluded.shared_by, shared_at = excluded.shared_at",
-                [call_id, viewer.user, now, viewer.user, now])
-        else:
-            conn.execute("UPDATE reviews SET shared_by = NULL, shared_at = NULL "
-                         "WHERE call_id = ?", [call_id])
-        store.audit(conn, viewer.user, "review.share" if shared else "review.unshare",
-                    call_id, before=before, after=_review_state(conn, call_id))
+    coaching.set_shared(conn, viewer.user, call_id, shared)
 
 
 def acknowledge(conn: sqlite3.Connection, viewer: Viewer, call_id: str, comment: str) -> None:
@@ -836,11 +742,7 @@ def acknowledge(conn: sqlite3.Connection, viewer: Viewer, call_id: str, comment:
     comment = comment.strip()
     if len(comment) > MAX_NOTE_LENGTH:
         raise ValueError(f"comments are at most {MAX_NOTE_LENGTH} characters")
-    with conn:
-        conn.execute("INSERT INTO acknowledgements (call_id, user, comment, created_at) "
-                     "VALUES (?, ?, ?, ?)", [call_id, viewer.user, comment or None, store.now()])
-        store.audit(conn, viewer.user, "review.acknowledge", call_id,
-                    after={"comment": comment or None})
+    coaching.acknowledge(conn, viewer.user, call_id, comment)
 
 
 # --- per-agent coaching points ----------------------------------------------------------------
@@ -1077,12 +979,8 @@ def record_launch(conn: sqlite3.Connection, viewer: Viewer, path: str, manifest:
                   total: int, after_run_id: int, pid: int | None, log_path: str | None) -> int:
     """Remember a batch started from the browser, so its progress survives a page reload."""
     _require(viewer, LEAD)
-    with conn:
-        cur = conn.execute(
-            "INSERT INTO launches (path, manifest, total, after_run_id, pid, log_path, "
-            "started_by, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [path, manifest, total, after_run_id, pid, log_path, viewer.user, store.now()])
-    return int(cur.lastrowid or 0)
+    return coaching.record_launch(conn, viewer.user, path, manifest, total, after_run_id, pid,
+                                  log_path)
 
 
 def latest_launch(conn: sqlite3.Connection, viewer: Viewer) -> dict[str, Any] | None:
@@ -1128,38 +1026,14 @@ def mark_finding(conn: sqlite3.Connection, viewer: Viewer, call_id: str, utteran
         raise ValueError("the machine already found that; mark it right instead")
     if verdict != calibration.ADDED and not found:
         raise LookupError("the machine has no such finding on that utterance")
-    with conn:
-        before = _mark_state(conn, viewer, call_id, utterance_idx, label)
-        conn.execute(
-            "INSERT INTO finding_marks (call_id, utterance_idx, label, verdict, coach, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, utterance_idx, label, "
-            "coach) DO UPDATE SET verdict = excluded.verdict, created_at = excluded.created_at",
-            [call_id, utterance_idx, label, verdict, viewer.user, store.now()])
-        store.audit(conn, viewer.user, "finding.mark", call_id,
-                    f"utterance {utterance_idx} {label}", before=before,
-                    after={"verdict": verdict})
-
-
-def _mark_state(conn: sqlite3.Connection, viewer: Viewer, call_id: str, utterance_idx: int,
-                label: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT verdict FROM finding_marks WHERE call_id = ? AND "
-                       "utterance_idx = ? AND label = ? AND coach = ?",
-                       [call_id, utterance_idx, label, viewer.user]).fetchone()
-    return {"verdict": row[0]} if row else None
+    coaching.mark_finding(conn, viewer.user, call_id, utterance_idx, label, verdict)
 
 
 def remove_mark(conn: sqlite3.Connection, viewer: Viewer, call_id: str, utterance_idx: int,
                 label: str) -> None:
     """Take back the viewer's own mark on an utterance and label."""
     _staff_call(conn, viewer, call_id)
-    with conn:
-        before = _mark_state(conn, viewer, call_id, utterance_idx, label)
-        if before is None:
-            return
-        conn.execute("DELETE FROM finding_marks WHERE call_id = ? AND utterance_idx = ? "
-                     "AND label = ? AND coach = ?", [call_id, utterance_idx, label, viewer.user])
-        store.audit(conn, viewer.user, "finding.unmark", call_id,
-                    f"utterance {utterance_idx} {label}", before=before)
+    coaching.remove_mark(conn, viewer.user, call_id, utterance_idx, label)
 
 
 def call_marks(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> list[dict[str, Any]]:
@@ -1404,7 +1278,8 @@ def audit_trail(conn: sqlite3.Connection, viewer: Viewer) -> Iterable[dict[str, 
 
 # --- disputes --------------------------------------------------------------------------------
 
-OPEN, UPHELD, CHANGED = "open", "upheld", "changed"
+# The statuses of a dispute, kept where disputes are written.
+OPEN, UPHELD, CHANGED = coaching.OPEN, coaching.UPHELD, coaching.CHANGED
 DEFAULT_DISPUTE_WINDOW = 14
 
 
@@ -1477,23 +1352,8 @@ def open_dispute(conn: sqlite3.Connection, viewer: Viewer, call_id: str, reason:
                          [call_id, criterion]).fetchone()
     if score is None:
         raise LookupError(f"no criterion {criterion!r} on this call")
-    with conn:
-        if conn.execute("SELECT 1 FROM disputes WHERE call_id = ? AND criterion = ? AND "
-                        "finding_id IS ? AND status = 'open'",
-                        [call_id, criterion, finding_id]).fetchone():
-            raise ValueError("you already disputed this; your coach has not answered yet")
-        current = score[1] if score[1] is not None else score[0]
-        cur = conn.execute(
-            "INSERT INTO disputes (call_id, agent, raised_by, criterion, finding_id, "
-            "finding_ref, reason, created_at, machine_score, disputed_score) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [call_id, row["agent"], viewer.user, criterion, finding_id, ref, reason,
-             store.now(), score[0], current])
-        dispute_id = int(cur.lastrowid or 0)
-        store.audit(conn, viewer.user, "dispute.open", call_id, f"dispute {dispute_id}",
-                    after={"criterion": criterion, "finding": json.loads(ref) if ref else None,
-                           "reason": reason, "score": current})
-    return dispute_id
+    return coaching.open_dispute(conn, viewer.user, call_id, row["agent"], criterion,
+                                 finding_id, ref, reason, score)
 
 
 _DISPUTE_COLUMNS = ("d.id, d.call_id, d.agent, d.raised_by, d.criterion, d.finding_id, "
@@ -1559,26 +1419,7 @@ def resolve_dispute(conn: sqlite3.Connection, viewer: Viewer, dispute_id: int, o
             raise ValueError("a changed score is between 0 and 100")
     else:
         new_score = None
-    with conn:
-        d = conn.execute("SELECT * FROM disputes WHERE id = ?", [dispute_id]).fetchone()
-        if d is None:
-            raise LookupError(f"no dispute {dispute_id}")
-        if d["status"] != OPEN:
-            raise ValueError("this dispute was already resolved")
-        if outcome == CHANGED:
-            machine = conn.execute("SELECT score FROM scores WHERE call_id = ? AND "
-                                   "criterion = ?", [d["call_id"], d["criterion"]]).fetchone()
-            if machine is None:
-                raise LookupError("the disputed criterion is no longer on this call")
-            _write_override(conn, viewer, d["call_id"], d["criterion"], float(new_score or 0),
-                            machine["score"], reply, dispute=dispute_id)
-        now = store.now()
-        conn.execute("UPDATE disputes SET status = ?, new_score = ?, reply = ?, "
-                     "resolved_by = ?, resolved_at = ? WHERE id = ?",
-                     [outcome, new_score, reply, viewer.user, now, dispute_id])
-        store.audit(conn, viewer.user, "dispute.resolve", d["call_id"], f"dispute {dispute_id}",
-                    before={"status": OPEN, "score": d["disputed_score"]},
-                    after={"status": outcome, "score": new_score, "reply": reply})
+    coaching.resolve_dispute(conn, viewer.user, dispute_id, outcome, reply, new_score)
 
 
 def dispute_options(conn: sqlite3.Connection, viewer: Viewer, call_id: str

@@ -307,9 +307,9 @@ def decide_call(db: sqlite_utils.Database, call_id: str, rubric: Rubric, swap: b
     """
     info = store.call_info(db, call_id)
     transcript = store.load_transcript(db, call_id)
-    if info is None or transcript is None:
+    row = store.scorable_and_roles(db, call_id)
+    if info is None or transcript is None or row is None:
         raise LookupError(f"no call {call_id!r}")
-    row = db.execute("SELECT scorable, roles FROM calls WHERE id = ?", [call_id]).fetchone()
     if not row[0]:
         raise ValueError(f"call {call_id!r} was not scorable, so there is nothing to re-score")
     if not any(u.speaker in (AGENT, CUSTOMER) for u in transcript.utterances):

@@ -41,8 +41,9 @@ kind basically literally
 """.split()  # noqa: SIM905
 )
 
-# Spoken numbers: the one vocabulary and reader (qa/redact.py reads digit strings with the same
-# words; scripts/make_sample_calls.py normalises transcripts for WER with read_amount).
+# Spoken numbers: the one vocabulary and reader (qa/redact/numbers.py reads digit strings with
+# read_amount's digit_string mode; scripts/make_sample_calls.py normalises transcripts for WER
+# with read_amount).
 UNITS = {"zero": 0, "oh": 0, "nought": 0, "one": 1, "two": 2, "three": 3, "four": 4,
          "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
@@ -56,13 +57,23 @@ _MULTIPLES = {"twice": 2, "double": 2, "once": 1}
 _NUMBER_WORDS = UNITS | TEENS | TENS | SCALES | _MULTIPLES
 
 
-def read_amount(words: Sequence[str], i: int = 0) -> tuple[int, int] | None:
+def read_amount(words: Sequence[str], i: int = 0, *, digit_string: bool = False,
+                pauses: Iterable[int] = ()) -> tuple[int, int] | None:
     """The amount spoken in lower-case ``words`` from index ``i``, and the index after it.
 
     "forty two" is 42, "three hundred and five" 305, "two thousand twenty four" 2024; a run
     of single digits ("four one one") is several numbers, so reading stops after "four".
     None when ``words[i]`` does not start an amount.
+
+    ``digit_string``: read one group of a number said digit by digit (a card, phone or account
+    number, as :mod:`qa.redact` does): "oh" and "nought" are zeros too, a unit joins a ten only
+    with no pause between them (``pauses``: the indexes of words followed by a comma) and
+    when it is not a zero, a hundred follows a single unit and takes only a ten or a teen
+    after it, or a number after "and" ("eight hundred five five five" is 800, then fives),
+    and there are no thousands.
     """
+    if digit_string:
+        return _digit_group(words, i, frozenset(pauses))
     if i >= len(words) or words[i] not in _AMOUNT_WORDS:
         return None
     total, current, j = 0, 0, i
@@ -87,6 +98,31 @@ def read_amount(words: Sequence[str], i: int = 0) -> tuple[int, int] | None:
             break
         j += 1
     return total + current, j
+
+
+def _digit_group(words: Sequence[str], i: int, pauses: frozenset[int]) -> tuple[int, int] | None:
+    """:func:`read_amount` with ``digit_string``."""
+    word = words[i] if i < len(words) else ""
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    if word in TEENS:
+        return TEENS[word], i + 1
+    if word in TENS:
+        if nxt in UNITS and UNITS[nxt] and i not in pauses:
+            return TENS[word] + UNITS[nxt], i + 2
+        return TENS[word], i + 1
+    if word not in UNITS:
+        return None
+    if nxt != "hundred":
+        return UNITS[word], i + 1
+    # "one hundred and five" / "one hundred twenty" are amounts; "eight hundred five five
+    # five" (a toll-free number) is 800 followed by more digits.
+    j = i + 3 if i + 2 < len(words) and words[i + 2] == "and" else i + 2
+    after = words[j] if j < len(words) else ""
+    if after in TENS or after in TEENS or (j == i + 3 and after in UNITS):
+        rest = _digit_group(words, j, pauses)
+        if rest is not None:
+            return UNITS[word] * 100 + rest[0], rest[1]
+    return UNITS[word] * 100, i + 2
 
 # First-person -> second-person, so a customer's words can be echoed back to them.
 _SECOND_PERSON = {

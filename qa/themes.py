@@ -37,9 +37,11 @@ import numpy as np
 import sqlite_utils
 from scipy import sparse
 
-from qa import store
 from qa.detectors.common import complaint_utterances
 from qa.rubric import CriterionConfig, Rubric, load_rubric
+from qa.store import themes as theme_store
+from qa.store.themes import assignments as assignments
+from qa.store.themes import theme_names as theme_names
 from qa.text import content_words, stem
 from qa.transcript import Transcript, Utterance
 
@@ -202,14 +204,9 @@ def read_docs(db: sqlite_utils.Database, call_ids: Sequence[str],
     out: list[Doc] = []
     for start in range(0, len(call_ids), CHUNK):
         chunk = list(call_ids[start:start + CHUNK])
-        marks = ", ".join("?" * len(chunk))
-        info = {r[0]: r[1:] for r in db.execute(
-            f"SELECT id, scored_at, {store.CALL_TIME_SQL.format(p='')}, customer, extra "
-            f"FROM calls WHERE id IN ({marks})", chunk).fetchall()}
+        info = theme_store.call_rows(db, chunk)
         by_call: dict[str, list[tuple[int, Utterance]]] = defaultdict(list)
-        for call_id, idx, speaker, begin, end, text in db.execute(
-                "SELECT call_id, idx, speaker, start, end, text FROM utterances "
-                f"WHERE call_id IN ({marks}) ORDER BY call_id, idx", chunk):
+        for call_id, idx, speaker, begin, end, text in theme_store.utterance_rows(db, chunk):
             by_call[call_id].append((idx, Utterance(speaker, begin or 0.0, end or 0.0,
                                                     text or "")))
         for call_id in chunk:
@@ -233,14 +230,6 @@ def read_docs(db: sqlite_utils.Database, call_ids: Sequence[str],
     return out
 
 
-def _new_calls(db: sqlite_utils.Database) -> list[str]:
-    """Scorable calls the themes have not seen, or have seen in an older version."""
-    return [r[0] for r in db.execute(
-        "SELECT c.id FROM calls c LEFT JOIN theme_calls t ON t.call_id = c.id "
-        "WHERE c.scorable = 1 AND (t.call_id IS NULL OR t.scored_at IS NOT c.scored_at) "
-        "ORDER BY c.id")]
-
-
 def _repeats(db: sqlite_utils.Database, docs: list[Doc]) -> dict[str, int | None]:
     """1 if the call's customer called in the REPEAT_DAYS before it, 0 if not, None unknown."""
     customers = {d.customer for d in docs if d.customer}
@@ -248,9 +237,7 @@ def _repeats(db: sqlite_utils.Database, docs: list[Doc]) -> dict[str, int | None
     names = sorted(customers)
     for start in range(0, len(names), CHUNK):
         chunk = names[start:start + CHUNK]
-        for customer, ts in db.execute(
-                f"SELECT customer, {store.CALL_TIME_SQL.format(p='')} FROM calls "
-                f"WHERE customer IN ({', '.join('?' * len(chunk))})", chunk):
+        for customer, ts in theme_store.customer_call_times(db, chunk):
             if ts:
                 times[customer].append(ts)
     out: dict[str, int | None] = {}
@@ -361,20 +348,14 @@ def update(db: sqlite_utils.Database, rubric: Rubric | None = None,
     raise RuntimeError("themes are being updated by another process; try again")
 
 
-def _last_update(db: sqlite_utils.Database) -> int:
-    return db.execute("SELECT coalesce(max(id), 0) FROM theme_updates").fetchone()[0]
-
-
 def _update_once(db: sqlite_utils.Database, cfg: CriterionConfig, settings: Settings,
                  started: float) -> UpdateResult | None:
     """One attempt: compute, then write unless another update got there first (None)."""
-    last = _last_update(db)
-    new_ids = _new_calls(db)
+    last = theme_store.last_update(db)
+    new_ids = theme_store.new_calls(db)
     docs = read_docs(db, new_ids, cfg)
     repeats = _repeats(db, docs)
-    df = dict(db.execute("SELECT term, df FROM theme_terms").fetchall())
-    row = db.execute("SELECT value FROM meta WHERE key = 'theme_docs'").fetchone()
-    n_docs = int(row[0]) if row else 0
+    df, n_docs = theme_store.term_counts(db)
     with_text = [d for d in docs if d.terms]
     for d in with_text:
         for t in set(d.terms):
@@ -383,12 +364,9 @@ def _update_once(db: sqlite_utils.Database, cfg: CriterionConfig, settings: Sett
     space = Space(df, n_docs)
     # The calls waiting from earlier batches are clustered again with this one.
     seen = set(new_ids)
-    pending_ids = [r[0] for r in db.execute(
-        "SELECT call_id FROM theme_calls WHERE status = 'pending' ORDER BY ts DESC, call_id "
-        "LIMIT ?", [settings.max_pending]) if r[0] not in seen]
+    pending_ids = [r for r in theme_store.pending_calls(db, settings.max_pending) if r not in seen]
     pool = with_text + [d for d in read_docs(db, pending_ids, cfg) if d.terms]
-    themes = [{"id": r[0], "name": r[1], "centroid": json.loads(r[2]), "n": r[3]}
-              for r in db.execute("SELECT id, name, centroid, n FROM themes ORDER BY id")]
+    themes = theme_store.stored_themes(db)
     weights = [space.weights(d.terms) for d in pool]
     assignment: dict[str, tuple[int, float]] = {}
     moved: list[tuple[str, int, int]] = []
@@ -406,32 +384,24 @@ def _update_once(db: sqlite_utils.Database, cfg: CriterionConfig, settings: Sett
     rest = [i for i, d in enumerate(pool) if d.call_id not in assignment]
     planned = _new_themes(pool, weights, rest, space, settings, {t["name"] for t in themes})
     with db.atomic():
-        if _last_update(db) != last:
+        if theme_store.last_update(db) != last:
             return None
-        update_id = int(db.table("theme_updates").insert({"started_at": store.now()}).last_pk
-                        or 0)
-        # Calls deleted since: drop them (their themes keep id and name).
-        db.execute("DELETE FROM theme_calls WHERE call_id NOT IN (SELECT id FROM calls)")
-        db.conn.executemany("INSERT INTO theme_terms (term, df) VALUES (?, ?) "
-                            "ON CONFLICT (term) DO UPDATE SET df = excluded.df",
-                            [(t, df[t]) for t in {t for d in with_text for t in d.terms}])
-        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('theme_docs', ?)",
-                   [str(n_docs)])
-        db.conn.executemany("UPDATE themes SET centroid = ?, n = ? WHERE id = ?", moved)
+        update_id = theme_store.start_update(db)
+        # Calls deleted since are dropped (their themes keep id and name).
+        theme_store.save_counts(db, [(t, df[t]) for t in {t for d in with_text for t in d.terms}],
+                           n_docs)
+        theme_store.move_centroids(db, moved)
         created = []
         for plan in planned:
-            theme_id = int(db.table("themes").insert({
-                "name": plan.name, "words": json.dumps(plan.words),
-                "centroid": json.dumps(plan.centroid), "n": len(plan.members),
-                "created_at": store.now(), "update_id": update_id}).last_pk or 0)
+            theme_id = theme_store.insert_theme(db, plan.name, plan.words, plan.centroid,
+                                           len(plan.members), update_id)
             created.append(theme_id)
             for call_id, sim in plan.members:
                 assignment[call_id] = (theme_id, sim)
         _write_members(db, docs, pool, assignment, repeats, update_id)
-        pending = db.execute("SELECT count(*) FROM theme_calls WHERE status = 'pending'"
-                             ).fetchone()[0]
+        pending = theme_store.pending_count(db)
         seconds = time.perf_counter() - started
-        db.table("theme_updates").update(update_id, {
+        theme_store.finish_update(db, update_id, {
             "seconds": round(seconds, 3), "calls": len(docs),
             "assigned": assigned_existing, "new_themes": len(created), "pending": pending})
     return UpdateResult(update_id, len(docs), len(with_text), assigned_existing, created,
@@ -522,25 +492,7 @@ def _write_members(db: sqlite_utils.Database, docs: list[Doc], pool: list[Doc],
         status = "themed" if theme else ("pending" if d.terms else "none")
         rows.append((d.call_id, theme, status, sim, json.dumps(d.utterances), d.scored_at,
                      repeats.get(d.call_id), d.queue, update_id))
-    db.conn.executemany(
-        "INSERT OR REPLACE INTO theme_calls (call_id, theme_id, status, similarity, "
-        "utterances, scored_at, repeat, queue, update_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows)
-    db.conn.executemany(
-        "UPDATE theme_calls SET theme_id = ?, status = 'themed', similarity = ?, "
-        "update_id = ? WHERE call_id = ?",
+    theme_store.write_members(
+        db, rows,
         [(assignment[d.call_id][0], assignment[d.call_id][1], update_id, d.call_id)
-         for d in pool if d.call_id not in fresh and d.call_id in assignment])
-    db.execute("UPDATE theme_calls SET (ts, week, overall) = (SELECT f.ts, f.week, f.overall "
-               "FROM call_facts f WHERE f.call_id = theme_calls.call_id) WHERE update_id = ?",
-               [update_id])
-
-
-def theme_names(db: sqlite_utils.Database) -> dict[int, str]:
-    """Every theme's id and name."""
-    return dict(db.execute("SELECT id, name FROM themes ORDER BY id").fetchall())
-
-
-def assignments(db: sqlite_utils.Database) -> dict[str, int | None]:
-    """Each call's theme id (None: no theme)."""
-    return dict(db.execute("SELECT call_id, theme_id FROM theme_calls").fetchall())
+         for d in pool if d.call_id not in fresh and d.call_id in assignment], update_id)

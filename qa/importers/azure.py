@@ -26,6 +26,7 @@ from qa.importers.common import (
     Turn,
     build_transcript,
     map_speakers,
+    objects,
     seconds_from,
     untimed_turns,
 )
@@ -62,16 +63,11 @@ def parse(data: dict[str, Any], call_id: str, *, speaker_map: Mapping[str, str] 
     turns: list[Turn] = []
     roles: dict[str, str] = {}
     all_timed = True
-    for c, conversation in enumerate(_conversations(data) or []):
-        if not isinstance(conversation, dict):
-            raise TranscriptError(f"{NAME}: conversations[{c}] is not an object")
+    for place, conversation in objects(_conversations(data) or [], f"{NAME}: conversations"):
         items = conversation.get("conversationItems")
         if not isinstance(items, list):
-            raise TranscriptError(f"{NAME}: conversations[{c}].conversationItems must be a list")
-        for k, item in enumerate(items):
-            where = f"{NAME}: conversations[{c}].conversationItems[{k}]"
-            if not isinstance(item, dict):
-                raise TranscriptError(f"{where} is not an object")
+            raise TranscriptError(f"{place}.conversationItems must be a list")
+        for where, item in objects(items, f"{place}.conversationItems"):
             text = item.get("text")
             if not isinstance(text, str):
                 raise TranscriptError(f"{where}.text must be a string")
@@ -113,10 +109,7 @@ def _words(timings: Any, where: str) -> list[Word]:
     if not isinstance(timings, list) or not timings:
         return []
     words: list[Word] = []
-    for j, timing in enumerate(timings):
-        here = f"{where}.audioTimings[{j}]"
-        if not isinstance(timing, dict):
-            raise TranscriptError(f"{here} is not an object")
+    for here, timing in objects(timings, f"{where}.audioTimings"):
         start = seconds_from(timing.get("offset"), TICK, f"{here}.offset")
         length = seconds_from(timing.get("duration", 0), TICK, f"{here}.duration")
         word = timing.get("word")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qa.importers.common import Turn, build_transcript
+from qa.importers.common import Turn, build_transcript, objects
 from qa.transcript import AGENT, CUSTOMER, UNKNOWN, Transcript, TranscriptError, Word
 
 NAME = "Contact Lens Call Analytics JSON"
@@ -37,10 +37,7 @@ def parse(data: dict[str, Any], call_id: str, *, source: str | None = None) -> T
              for p in data.get("Participants") or [] if isinstance(p, dict)}
     turns: list[Turn] = []
     names: dict[str, str] = {}
-    for k, seg in enumerate(data["Transcript"]):
-        where = f"{NAME}: Transcript[{k}]"
-        if not isinstance(seg, dict):
-            raise TranscriptError(f"{where} is not an object")
+    for where, seg in objects(data["Transcript"], f"{NAME}: Transcript"):
         role_name = seg.get("ParticipantRole") or by_id.get(str(seg.get("ParticipantId")))
         if role_name is None:
             raise TranscriptError(f"{where} has no ParticipantRole (nor a ParticipantId "

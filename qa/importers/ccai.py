@@ -26,7 +26,9 @@ from typing import Any
 from qa.importers.common import (
     Turn,
     build_transcript,
+    file_word,
     map_speakers,
+    objects,
     seconds_from,
     untimed_turns,
 )
@@ -84,10 +86,7 @@ def parse(data: dict[str, Any], call_id: str, *, speaker_map: Mapping[str, str] 
     turns: list[Turn] = []
     roles: dict[str, str] = {}
     all_timed = str(_get(data, "medium") or "").upper() != "CHAT"
-    for k, segment in enumerate(segments):
-        where = f"{NAME}: transcriptSegments[{k}]"
-        if not isinstance(segment, dict):
-            raise TranscriptError(f"{where} is not an object")
+    for where, segment in objects(segments, f"{NAME}: transcriptSegments"):
         text = segment.get("text")
         if not isinstance(text, str):
             raise TranscriptError(f"{where}.text must be a string")
@@ -133,21 +132,12 @@ def _words(raw: Any, where: str) -> list[Word]:
     if not isinstance(raw, list) or not raw:
         return []
     words: list[Word] = []
-    for j, item in enumerate(raw):
-        here = f"{where}.words[{j}]"
-        if not isinstance(item, dict):
-            raise TranscriptError(f"{here} is not an object")
+    for here, item in objects(raw, f"{where}.words"):
         start, end = _get(item, "startOffset"), _get(item, "endOffset")
         if start is None or end is None:
             return []  # words without times are no use; the text still is
         start_s = duration_seconds(start, f"{here}.startOffset")
         end_s = duration_seconds(end, f"{here}.endOffset")
-        confidence = item.get("confidence")
-        word = item.get("word")
-        words.append(Word(round(start_s, 3), round(max(start_s, end_s), 3),
-                          word if isinstance(word, str) else "",
-                          float(confidence) if isinstance(confidence, int | float)
-                          and not isinstance(confidence, bool) and 0 <= confidence <= 1
-                          else None))
+        words.append(file_word(round(start_s, 3), round(max(start_s, end_s), 3), item))
     words.sort(key=lambda w: (w.start, w.end))
     return words

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,26 @@ MIN_SYNTHETIC_SECONDS = 0.5
 # Consecutive caption cues by one speaker this close together are one utterance: subtitle
 # files cut long turns into display-sized pieces.
 MERGE_GAP = 1.0
+
+
+def objects(items: Sequence[Any], where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each element of a list read from a file, with its place for messages (``where[k]``);
+    TranscriptError at the first element that is not an object."""
+    for k, item in enumerate(items):
+        here = f"{where}[{k}]"
+        if not isinstance(item, dict):
+            raise TranscriptError(f"{here} is not an object")
+        yield here, item
+
+
+def file_word(start: float, end: float, item: Mapping[str, Any]) -> Word:
+    """A word from a file's word object: its ``word`` text ("" when missing) and its
+    ``confidence`` when that is a probability (a number from 0 to 1)."""
+    confidence = item.get("confidence")
+    word = item.get("word")
+    return Word(start, end, word if isinstance(word, str) else "",
+                float(confidence) if isinstance(confidence, int | float)
+                and not isinstance(confidence, bool) and 0 <= confidence <= 1 else None)
 
 
 @dataclass

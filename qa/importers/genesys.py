@@ -30,7 +30,9 @@ from qa.importers.common import (
     WORDS_PER_SECOND,
     Turn,
     build_transcript,
+    file_word,
     map_speakers,
+    objects,
     seconds_from,
     untimed_turns,
 )
@@ -61,16 +63,11 @@ def parse(data: dict[str, Any], call_id: str, *, speaker_map: Mapping[str, str] 
           source: str | None = None) -> Transcript:
     """Build a Transcript from a parsed Genesys Cloud transcript file."""
     rows: list[tuple[str, float, float | None, str, list[Word]]] = []
-    for t, part in enumerate(data["transcripts"]):
-        if not isinstance(part, dict):
-            raise TranscriptError(f"{NAME}: transcripts[{t}] is not an object")
+    for place, part in objects(data["transcripts"], f"{NAME}: transcripts"):
         phrases = part.get("phrases")
         if not isinstance(phrases, list):
-            raise TranscriptError(f"{NAME}: transcripts[{t}].phrases must be a list")
-        for k, phrase in enumerate(phrases):
-            where = f"{NAME}: transcripts[{t}].phrases[{k}]"
-            if not isinstance(phrase, dict):
-                raise TranscriptError(f"{where} is not an object")
+            raise TranscriptError(f"{place}.phrases must be a list")
+        for where, phrase in objects(phrases, f"{place}.phrases"):
             text = phrase.get("decoratedText")
             if not isinstance(text, str) or not text.strip():
                 text = phrase.get("text")
@@ -154,20 +151,12 @@ def _words(raw: Any, where: str) -> list[Word]:
     if not isinstance(raw, list):
         return []
     words: list[Word] = []
-    for j, item in enumerate(raw):
-        here = f"{where}.words[{j}]"
-        if not isinstance(item, dict):
-            raise TranscriptError(f"{here} is not an object")
+    for here, item in objects(raw, f"{where}.words"):
         if item.get("startTimeMs") is None:
             return []
         start = seconds_from(item.get("startTimeMs"), MS, f"{here}.startTimeMs",
                              MAX_EPOCH_SECONDS)
         length = _length(item.get("duration"), f"{here}.duration") or 0.0
-        confidence = item.get("confidence")
-        word = item.get("word")
-        words.append(Word(start, start + length, word if isinstance(word, str) else "",
-                          float(confidence) if isinstance(confidence, int | float)
-                          and not isinstance(confidence, bool) and 0 <= confidence <= 1
-                          else None))
+        words.append(file_word(start, start + length, item))
     words.sort(key=lambda w: (w.start, w.end))
     return words

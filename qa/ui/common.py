@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -247,6 +248,19 @@ PLAIN = {label: spec.plain for label, (_, spec) in LABELS.items()}
 
 
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$&")
+
+
+def attempt(change: Callable[[], object], done: str | None = None) -> None:
+    """Make a change a person asked for: when it is refused (LookupError, ValueError) say why
+    on the page; else show ``done`` (if any) as a toast and draw the page again."""
+    try:
+        change()
+    except (LookupError, ValueError) as exc:
+        st.error(md(exc))
+    else:
+        if done:
+            st.toast(done)
+        st.rerun()
 
 
 def md(text: object) -> str:

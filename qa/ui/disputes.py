@@ -79,15 +79,10 @@ def _one(conn: sqlite3.Connection, who: Viewer, d: dict[str, Any]) -> None:
                                  max_chars=queries.MAX_NOTE_LENGTH)
             send = st.form_submit_button("Resolve", type="primary")
         if send:
-            try:
-                queries.resolve_dispute(conn, who, d["id"], outcome, reply,
-                                        float(new_score) if outcome == queries.CHANGED
-                                        else None)
-            except (LookupError, ValueError) as exc:
-                st.error(common.md(exc))
-            else:
-                st.toast("Resolved: the agent sees your answer on My feedback.")
-                st.rerun()
+            common.attempt(lambda: queries.resolve_dispute(
+                conn, who, d["id"], outcome, reply,
+                float(new_score) if outcome == queries.CHANGED else None),
+                "Resolved: the agent sees your answer on My feedback.")
 
 
 if __name__ == "__main__":

@@ -185,15 +185,9 @@ def _disputes(conn: sqlite3.Connection, who: Viewer, call_id: str,
         sent = st.form_submit_button("Send dispute")
     if sent:
         criterion, finding_id = item
-        try:
-            queries.open_dispute(conn, who, call_id, reason,
-                                 criterion=None if finding_id else criterion,
-                                 finding_id=finding_id)
-        except (LookupError, ValueError) as exc:
-            st.error(common.md(exc))
-        else:
-            st.toast("Sent: your coach will answer here.")
-            st.rerun()
+        common.attempt(lambda: queries.open_dispute(
+            conn, who, call_id, reason, criterion=None if finding_id else criterion,
+            finding_id=finding_id), "Sent: your coach will answer here.")
 
 
 if __name__ == "__main__":

@@ -45,12 +45,7 @@ def _provenance(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any]) -> 
         if buttons[1].button("Swap agent and customer", key="roles-swap"):
             decision = True
         if decision is not None:
-            try:
-                queries.decide_roles(conn, who, call["id"], swap=decision)
-            except (LookupError, ValueError) as exc:
-                st.error(common.md(exc))
-            else:
-                st.rerun()
+            common.attempt(lambda: queries.decide_roles(conn, who, call["id"], swap=decision))
 
 
 def render() -> None:
@@ -377,14 +372,8 @@ def _check_findings(conn: sqlite3.Connection, who: Viewer, call: dict[str, Any])
                              format_func=common.label_text)
         add = st.form_submit_button("Add missed finding")
     if add:
-        try:
-            queries.mark_finding(conn, who, call["id"], int(utterance), label,
-                                 calibration.ADDED)
-        except (ValueError, LookupError) as exc:
-            st.error(common.md(exc))
-        else:
-            st.toast("Added.")
-            st.rerun()
+        common.attempt(lambda: queries.mark_finding(conn, who, call["id"], int(utterance), label,
+                                                    calibration.ADDED), "Added.")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from sqlite_utils import Migrations
 from qa import followup, forms, scoring
 from qa.detectors import COMMITMENT_LABELS
 from qa.scoring import ScoredCall
+from qa.store import callbacks
 from qa.transcript import NO_TIMING, Transcript, Utterance, Word, has_timing
 
 DEFAULT_DB = "qa.db"
@@ -594,7 +595,7 @@ def _ensure_follow_up_schema(db: sqlite_utils.Database) -> None:
     new = not db["callbacks"].exists()
     db.executescript(FOLLOW_UP_SCHEMA)
     if new:  # calls stored before repeat contacts existed: link them once, now
-        followup.backfill(db)
+        callbacks.backfill(db)
 # --- end of follow-up schema ----------------------------------------------------------------
 
 
@@ -891,7 +892,7 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
                 for r in db.query("SELECT start, quote, status, status_note, updated_at, "
                                   "updated_by FROM commitments WHERE call_id = ?",
                                   [info.call_id])}
-        customers = followup.customers_of(db, info.call_id, info.content_hash)
+        customers = callbacks.customers_of(db, info.call_id, info.content_hash)
         # A coach's answers to the form's questions outlive re-scoring too.
         scored = with_answers(scored, stored_answers(db, info.call_id))
         _replace_call(db, info)
@@ -934,7 +935,7 @@ def _link_repeats(db: sqlite_utils.Database, customers: list[str | None],
     else:
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('repeat_contact_days', ?)",
                    [str(days)])
-    followup.link_repeat_contacts(db, customers, days)
+    callbacks.link_repeat_contacts(db, customers, days)
 
 
 def save_unscorable_call(db: sqlite_utils.Database, info: CallInfo, reason: str,
@@ -945,7 +946,7 @@ def save_unscorable_call(db: sqlite_utils.Database, info: CallInfo, reason: str,
     It still counts as a contact from its customer (a dropped call is often called back)."""
     call = transcript or Transcript(info.call_id, [], agent=info.agent, duration=duration)
     with transaction(db):  # one transaction: see save_scored_call
-        customers = followup.customers_of(db, info.call_id, info.content_hash)
+        customers = callbacks.customers_of(db, info.call_id, info.content_hash)
         _replace_call(db, info)
         db.table("calls").insert(_call_row(info, call, rubric_name, rubric_version, {
             "scorable": 0, "unscorable_reason": reason}))
@@ -1000,6 +1001,13 @@ def _roles_fields(call: Transcript) -> dict[str, Any]:
         return {"roles": None, "roles_review": 0}
     return {"roles": json.dumps(roles, ensure_ascii=False),
             "roles_review": int(bool(roles.get("needs_review")))}
+
+
+def scorable_and_roles(db: sqlite_utils.Database, call_id: str) -> tuple[Any, Any] | None:
+    """A stored call's ``scorable`` flag and how its roles were decided (JSON text), or None
+    when there is no such call."""
+    row = db.execute("SELECT scorable, roles FROM calls WHERE id = ?", [call_id]).fetchone()
+    return None if row is None else (row[0], row[1])
 
 
 def role_decision(db: sqlite_utils.Database, call_id: str) -> dict[str, Any] | None:
@@ -1315,6 +1323,20 @@ def iter_findings(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
     yield from db.query(
         "SELECT f.*, c.agent FROM findings f JOIN calls c ON c.id = f.call_id "
         "ORDER BY f.call_id, f.start, f.id")
+
+
+def rubric_version_of(db: sqlite_utils.Database, call_id: str
+                      ) -> tuple[str, str | None] | None:
+    """The rubric version a stored call was scored with and the rubric file it came from;
+    None when there is no such call."""
+    row = db.execute("SELECT rubric_version, rubric_file FROM calls WHERE id = ?",
+                     [call_id]).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def roles_to_review(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Calls flagged for a person to confirm who the agent is (id, agent, roles JSON)."""
+    return list(db.query("SELECT id, agent, roles FROM calls WHERE roles_review = 1"))
 
 
 def list_runs(db: sqlite_utils.Database, limit: int = 20) -> list[dict[str, Any]]:
