@@ -426,3 +426,15 @@ def test_empathy_in_more_everyday_words(rubric: Rubric, text: str) -> None:
 def test_empathy_look_alikes(rubric: Rubric, text: str) -> None:
     call = make_call(("c", 0.0, 5.0, "Which one should I buy?"), ("a", 5.5, 9.0, text))
     assert "empathy" not in labels_on(call, rubric, 1)
+
+
+def test_reading_the_record_back_is_not_a_restatement(rubric: Rubric) -> None:
+    call = make_call(("c", 0.0, 6.0, "My payout of four hundred pounds never reached my bank."),
+                     ("a", 6.5, 12.0, "So your payout of four hundred pounds went out on the "
+                                      "third and it's showing as paid."))
+    assert "paraphrase" not in labels_on(call, rubric, 1)
+    said_back = make_call(("c", 0.0, 6.0, "My payout of four hundred pounds never reached my "
+                                          "bank."),
+                          ("a", 6.5, 12.0, "So your payout of four hundred pounds never "
+                                           "reached your bank."))
+    assert "paraphrase" in labels_on(said_back, rubric, 1)

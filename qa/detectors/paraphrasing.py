@@ -125,6 +125,18 @@ _LOOKUP_RE = re.compile(
     r"(?:'s\s+)?(?:is\s+)?(?:showing|shows|says|saying|states|reads|has\s+it)\b")
 
 
+# The agent reading the record aloud, anywhere in the sentence.
+_READOUT_RE = re.compile(
+    r"\b(?:(?:it's|it\s+is|it|that's|that\s+is|which\s+is|they're|they\s+are)\s+(?:now\s+|still\s+)?"
+    r"(?:showing|shown|listed|marked|flagged)\s+as|i\s+(?:have|'ve\s+got)\s+you\s+(?:in|down|"
+    r"booked)|on\s+(?:the|our|your)\s+(?:system|folio|screen|file|records?)\b|i\s+can\s+see\s+"
+    r"(?:here|on\s+(?:the|my)\s+screen))")
+
+
+_HEARD_FROM_THEM_RE = re.compile(r"\b(?:you\s+(?:said|mentioned|told|explained)|i'm\s+hearing|"
+                                 r"if\s+i\s+(?:understand|heard)|what\s+you're\s+saying)\b")
+
+
 def _marker_in(sentence: str, cfg: CriterionConfig) -> str | None:
     """The restatement marker a sentence uses: a rubric phrase or the marker grammar."""
     found = find_phrase(sentence, cfg["marker_phrases"])
@@ -240,6 +252,10 @@ def _restates(sentence: str, context: Context, cfg: CriterionConfig,
         return None
     if _LOOKUP_RE.match(" ".join(tokens(sentence))):
         return None
+    said = " ".join(tokens(sentence))
+    if _READOUT_RE.search(said) and not _HEARD_FROM_THEM_RE.search(said):
+        return None  # "so your payout was created on the 15th and it's showing as sent" reads
+        # the record back; it does not restate what the customer said
     theirs: set[str] = set()
     best: tuple[int, int] | None = None
     for ci, stems, _numbers in context:
