@@ -41,12 +41,13 @@ from typing import Any
 
 import numpy as np
 
-from qa import queries, store
+from qa import queries
 from qa.auth import AGENT, COACH, LEAD, Viewer
 from qa.detectors import CONTRACTS, DETECTORS
 from qa.findings import COACHING, STRENGTH, Finding
 from qa.rubric import Rubric, load_rubric
 from qa.scoring import score_call, weighted_mean
+from qa.store import practice as practice_store
 from qa.transcript import AGENT as AGENT_SPEAKER
 from qa.transcript import CUSTOMER, NO_TIMING, Transcript, Utterance
 
@@ -80,57 +81,6 @@ CLIP_RATE = 16000
 
 class PracticeError(ValueError):
     """A practice request that cannot be done; the message says why."""
-
-
-# --- schema (store step 0009_practice) ---------------------------------------------------------
-# No foreign key to calls: a re-scored call is deleted and re-inserted, and a set must survive
-# that. An item holds its own copy of what it shows (the customer's words, the context), so an
-# agent's practice never reads the calls table, and ``agent`` on the item repeats the set's
-# agent so every read can check both.
-SCHEMA = """
-    CREATE TABLE IF NOT EXISTS practice_sets (
-        id INTEGER PRIMARY KEY,
-        agent TEXT NOT NULL,
-        title TEXT NOT NULL,
-        created_by TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        assigned INTEGER NOT NULL DEFAULT 1
-    );
-    CREATE INDEX IF NOT EXISTS idx_practice_sets_agent ON practice_sets (agent, id);
-    CREATE TABLE IF NOT EXISTS practice_items (
-        id INTEGER PRIMARY KEY,
-        set_id INTEGER NOT NULL REFERENCES practice_sets (id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        agent TEXT NOT NULL,
-        call_id TEXT NOT NULL,
-        finding_label TEXT NOT NULL,
-        criterion TEXT NOT NULL,
-        moment_idx INTEGER NOT NULL,
-        prompt TEXT NOT NULL,
-        context TEXT NOT NULL,
-        original TEXT,
-        original_result TEXT,
-        message TEXT,
-        suggestion TEXT,
-        audio BLOB,
-        audio_source TEXT
-    );
-    CREATE INDEX IF NOT EXISTS idx_practice_items_set ON practice_items (set_id, position);
-    CREATE INDEX IF NOT EXISTS idx_practice_items_call ON practice_items (call_id);
-    CREATE TABLE IF NOT EXISTS practice_attempts (
-        id INTEGER PRIMARY KEY,
-        item_id INTEGER NOT NULL REFERENCES practice_items (id) ON DELETE CASCADE,
-        agent TEXT NOT NULL,
-        user TEXT NOT NULL,
-        mode TEXT NOT NULL CHECK (mode IN ('typed', 'spoken')),
-        answer TEXT NOT NULL,
-        score REAL,
-        result TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS idx_practice_attempts_item ON practice_attempts (item_id, id);
-    CREATE INDEX IF NOT EXISTS idx_practice_attempts_agent ON practice_attempts (agent, id);
-"""
 
 
 # --- the moment --------------------------------------------------------------------------------
@@ -373,7 +323,7 @@ def _own_set(conn: sqlite3.Connection, viewer: Viewer, set_id: int) -> sqlite3.R
     """The set, if the viewer may see it (staff: any; an agent: their own); else LookupError,
     the same as for a set that does not exist."""
     _require(viewer, LEAD, COACH, AGENT)
-    row = conn.execute("SELECT * FROM practice_sets WHERE id = ?", [set_id]).fetchone()
+    row = practice_store.get_set(conn, set_id)
     if row is None or (viewer.role == AGENT and row["agent"] != viewer.agent):
         raise LookupError(f"no practice set {set_id}")
     return row
@@ -381,9 +331,7 @@ def _own_set(conn: sqlite3.Connection, viewer: Viewer, set_id: int) -> sqlite3.R
 
 def _own_item(conn: sqlite3.Connection, viewer: Viewer, item_id: int) -> sqlite3.Row:
     _require(viewer, LEAD, COACH, AGENT)
-    row = conn.execute("SELECT i.*, s.agent AS set_agent FROM practice_items i "
-                       "JOIN practice_sets s ON s.id = i.set_id WHERE i.id = ?",
-                       [item_id]).fetchone()
+    row = practice_store.get_item(conn, item_id)
     if row is None or (viewer.role == AGENT and not (row["agent"] == viewer.agent
                                                      == row["set_agent"])):
         raise LookupError(f"no practice item {item_id}")
@@ -403,14 +351,7 @@ def candidates(conn: sqlite3.Connection, viewer: Viewer, agent: str,
     if not wanted:
         return []
     cond, params = queries._visible(viewer, "c", "id")
-    return [dict(r) for r in conn.execute(
-        f"SELECT fi.call_id, fi.label, fi.criterion, fi.utterance_idx, fi.speaker, "
-        f"fi.message, fi.suggestion, c.origin, c.source_path, c.redacted, c.redacted_audio "
-        f"FROM findings fi JOIN calls c ON c.id = fi.call_id "
-        f"WHERE c.agent = ? AND c.scorable = 1 AND fi.polarity = 'coaching' "
-        f"AND fi.label IN ({', '.join('?' * len(wanted))}) AND {cond} "
-        f"ORDER BY coalesce(c.call_time, c.scored_at) DESC, fi.start LIMIT ?",
-        [agent, *wanted, *params, limit])]
+    return practice_store.coaching_points(conn, agent, wanted, cond, params, limit)
 
 
 def _spread(points: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
@@ -468,9 +409,7 @@ def create_set(conn: sqlite3.Connection, viewer: Viewer, agent: str, title: str 
             break
         call_id = point["call_id"]
         if call_id not in cache:
-            cache[call_id] = [dict(r) for r in conn.execute(
-                "SELECT idx, speaker, start, end, text FROM utterances WHERE call_id = ? "
-                "ORDER BY idx", [call_id])]
+            cache[call_id] = practice_store.call_utterances(conn, call_id)
         utterances = cache[call_id]
         if point["utterance_idx"] is None or point["utterance_idx"] >= len(utterances):
             continue
@@ -502,20 +441,7 @@ def create_set(conn: sqlite3.Connection, viewer: Viewer, agent: str, title: str 
     if not items:
         raise PracticeError(f"{agent} has no coaching points to practise"
                             + (" on the calls shared with them" if viewer.role == AGENT else ""))
-    with conn:
-        cur = conn.execute("INSERT INTO practice_sets (agent, title, created_by, created_at, "
-                           "assigned) VALUES (?, ?, ?, ?, ?)",
-                           [agent, title, viewer.user, store.now(),
-                            int(viewer.role in STAFF)])
-        set_id = int(cur.lastrowid or 0)
-        for position, item in enumerate(items):
-            columns = ["set_id", "position", *item]
-            conn.execute(f"INSERT INTO practice_items ({', '.join(columns)}) "
-                         f"VALUES ({', '.join('?' * len(columns))})",
-                         [set_id, position, *item.values()])
-        store.audit(conn, viewer.user, "practice.assign", None, target=f"practice_set:{set_id}",
-                    after={"agent": agent, "title": title, "items": len(items)})
-    return set_id
+    return practice_store.add_set(conn, viewer.user, agent, title, viewer.role in STAFF, items)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -527,29 +453,15 @@ def list_sets(conn: sqlite3.Connection, viewer: Viewer, agent: str | None = None
     _require(viewer, LEAD, COACH, AGENT)
     if viewer.role == AGENT:
         agent = viewer.agent
-    where, params = ("WHERE s.agent = ?", [agent]) if agent else ("", [])
-    return [dict(r) for r in conn.execute(
-        f"SELECT s.id, s.agent, s.title, s.created_by, s.created_at, s.assigned, "
-        f"(SELECT count(*) FROM practice_items i WHERE i.set_id = s.id) AS items, "
-        f"(SELECT count(DISTINCT a.item_id) FROM practice_attempts a JOIN practice_items i "
-        f" ON i.id = a.item_id WHERE i.set_id = s.id) AS answered, "
-        f"(SELECT max(a.created_at) FROM practice_attempts a JOIN practice_items i "
-        f" ON i.id = a.item_id WHERE i.set_id = s.id) AS last_answer "
-        f"FROM practice_sets s {where} ORDER BY s.id DESC", params)]
+    return practice_store.list_sets(conn, agent)
 
 
 def set_items(conn: sqlite3.Connection, viewer: Viewer, set_id: int) -> list[dict[str, Any]]:
     """A set's items in order (without their audio), each with its attempts, newest last."""
     row = _own_set(conn, viewer, set_id)
-    items = [dict(r) for r in conn.execute(
-        "SELECT id, set_id, position, agent, call_id, finding_label, criterion, moment_idx, "
-        "prompt, context, original, original_result, message, suggestion, audio_source, "
-        "audio IS NOT NULL AS has_audio FROM practice_items WHERE set_id = ? AND agent = ? "
-        "ORDER BY position", [set_id, row["agent"]])]
+    items = practice_store.set_items(conn, set_id, row["agent"])
     attempts: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for a in conn.execute("SELECT a.* FROM practice_attempts a JOIN practice_items i "
-                          "ON i.id = a.item_id WHERE i.set_id = ? ORDER BY a.id", [set_id]):
-        attempt = dict(a)
+    for attempt in practice_store.set_attempts(conn, set_id):
         attempt["result"] = json.loads(attempt["result"])
         attempts[attempt["item_id"]].append(attempt)
     for item in items:
@@ -582,11 +494,8 @@ def answer(conn: sqlite3.Connection, viewer: Viewer, item_id: int, text: str,
     result = score_answer(json.loads(item["context"]), text, item["criterion"], rubric)
     original = json.loads(item["original_result"]) if item["original_result"] else None
     result["original"] = original["score"] if original else None
-    with conn:
-        conn.execute("INSERT INTO practice_attempts (item_id, agent, user, mode, answer, score, "
-                     "result, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     [item_id, item["agent"], viewer.user, mode, text, result["score"],
-                      json.dumps(result), store.now()])
+    practice_store.add_attempt(conn, item_id, item["agent"], viewer.user, mode, text,
+                               result["score"], json.dumps(result))
     return result
 
 
@@ -599,14 +508,7 @@ def progress(conn: sqlite3.Connection, viewer: Viewer, agent: str) -> list[dict[
         raise queries.AccessDenied("you can only see your own progress")
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # items, answered
     scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for row in conn.execute(
-            "SELECT i.id, i.criterion, i.original_result, "
-            "(SELECT a.result FROM practice_attempts a WHERE a.item_id = i.id "
-            " ORDER BY a.id LIMIT 1) AS first, "
-            "(SELECT a.result FROM practice_attempts a WHERE a.item_id = i.id "
-            " ORDER BY a.id DESC LIMIT 1) AS latest "
-            "FROM practice_items i JOIN practice_sets s ON s.id = i.set_id "
-            "WHERE s.agent = ? AND i.agent = ?", [agent, agent]):
+    for row in practice_store.item_results(conn, agent):
         criterion = row["criterion"]
         counts[criterion][0] += 1
         original = _criterion_score(row["original_result"], criterion)

@@ -366,14 +366,62 @@ def with_answers(scored: ScoredCall, answers: dict[str, dict[str, Any]]) -> Scor
     return scoring.rescored(scored, scores)
 
 
+# No foreign key to calls: a re-scored call is deleted and re-inserted, and a set must survive
+# that. An item holds its own copy of what it shows (the customer's words, the context), so an
+# agent's practice never reads the calls table, and ``agent`` on the item repeats the set's
+# agent so every read can check both.
+PRACTICE_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS practice_sets (
+        id INTEGER PRIMARY KEY,
+        agent TEXT NOT NULL,
+        title TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        assigned INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX IF NOT EXISTS idx_practice_sets_agent ON practice_sets (agent, id);
+    CREATE TABLE IF NOT EXISTS practice_items (
+        id INTEGER PRIMARY KEY,
+        set_id INTEGER NOT NULL REFERENCES practice_sets (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        agent TEXT NOT NULL,
+        call_id TEXT NOT NULL,
+        finding_label TEXT NOT NULL,
+        criterion TEXT NOT NULL,
+        moment_idx INTEGER NOT NULL,
+        prompt TEXT NOT NULL,
+        context TEXT NOT NULL,
+        original TEXT,
+        original_result TEXT,
+        message TEXT,
+        suggestion TEXT,
+        audio BLOB,
+        audio_source TEXT
+    );
+    CREATE INDEX IF NOT EXISTS idx_practice_items_set ON practice_items (set_id, position);
+    CREATE INDEX IF NOT EXISTS idx_practice_items_call ON practice_items (call_id);
+    CREATE TABLE IF NOT EXISTS practice_attempts (
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES practice_items (id) ON DELETE CASCADE,
+        agent TEXT NOT NULL,
+        user TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('typed', 'spoken')),
+        answer TEXT NOT NULL,
+        score REAL,
+        result TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS idx_practice_attempts_item ON practice_attempts (item_id, id);
+    CREATE INDEX IF NOT EXISTS idx_practice_attempts_agent ON practice_attempts (agent, id);
+"""
+
+
 @_step("0009_practice")
 def _practice(db: sqlite_utils.Database) -> None:
-    """Practice on real moments (qa/practice.py): sets made for an agent from their coaching
-    points, their items (the customer's words, the call up to that moment, an audio clip) and
-    the agent's scored answers."""
-    from qa.practice import SCHEMA
-
-    db.executescript(SCHEMA)
+    """Practice on real moments (qa/practice.py, rows in qa/store/practice.py): sets made for
+    an agent from their coaching points, their items (the customer's words, the call up to
+    that moment, an audio clip) and the agent's scored answers."""
+    db.executescript(PRACTICE_SCHEMA)
 
 
 # --- audit trail and disputes (issue 15) --------------------------------------------------
