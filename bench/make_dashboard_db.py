@@ -229,7 +229,8 @@ def generate(path: Path, n_calls: int, n_agents: int, seed: int, password: str,
         conn.executemany("INSERT INTO findings (call_id, criterion, label, utterance_idx, "
                          "speaker, start, end, quote, polarity, message, suggestion, detail) "
                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", findings)
-        conn.executemany("INSERT INTO scores VALUES (?,?,?,?,?,?)", scores)
+        conn.executemany("INSERT INTO scores (call_id, criterion, score, applicable, reason, "
+                         "weight) VALUES (?,?,?,?,?,?)", scores)
         conn.executemany("INSERT INTO reviews VALUES (?,?,?,?,?)", reviews)
         conn.executemany("INSERT INTO overrides VALUES (?,?,?,?,?,?,?)", overrides)
         conn.executemany("INSERT INTO notes (call_id, finding_id, finding_ref, author, body, "
