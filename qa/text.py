@@ -151,6 +151,7 @@ _SHOULD_OF_RE = re.compile(r"\b(should|could|would|must|might)\s+of\b(?=\s+\w+(?
                            r"sent|kept|left|made|given|taken|called|checked|asked)\b)")
 
 
+@lru_cache(maxsize=20_000)
 def normalize(text: str) -> str:
     """Lower-case, unify apostrophes, restore bare contractions ("cant" -> "can't", "should
     of had" -> "should have had"), collapse white space."""

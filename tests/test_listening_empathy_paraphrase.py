@@ -438,3 +438,12 @@ def test_reading_the_record_back_is_not_a_restatement(rubric: Rubric) -> None:
                           ("a", 6.5, 12.0, "So your payout of four hundred pounds never "
                                            "reached your bank."))
     assert "paraphrase" in labels_on(said_back, rubric, 1)
+
+
+@pytest.mark.parametrize("text", ["That does sound like a real headache to sort out.",
+                                  "I can totally understand why that would upset you.",
+                                  "It's a perfectly reasonable thing to worry about."])
+def test_empathy_forms_from_a_fourth_outside_hand(rubric: Rubric, text: str) -> None:
+    call = make_call(("c", 0.0, 5.0, "My dad needs his oxygen machine running all night."),
+                     ("a", 5.5, 9.0, text))
+    assert "empathy" in labels_on(call, rubric, 1)

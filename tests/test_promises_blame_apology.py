@@ -622,3 +622,28 @@ def test_owned_fault_and_who_does_what_are_not_blame(rubric: Rubric, text: str) 
 def test_apology_owned_in_the_sentences_around_it(rubric: Rubric, text: str,
                                                   expected: str | None) -> None:
     assert _label(text, rubric, "apology") == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("You'll have to take that up with the bank.", "blame"),
+    ("Delivery slots aren't something I can change.", "blame"),
+    ("We can't do anything about the courier's mistakes.", "blame"),
+    ("Well, it's not here, so I don't know what to tell you.", "blame"),
+    ("I couldn't say, it's a different team.", "blame"),
+    ("You did exactly what you were meant to do.", None),
+    ("You're right, you should have heard from us on Monday.", None),
+])
+def test_blame_forms_from_a_fourth_outside_hand(rubric: Rubric, text: str,
+                                                 expected: str | None) -> None:
+    # hand8's forms, written here in other words.
+    assert _label(text, rubric, "blame") == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I'll put a note on your booking so nobody charges the fee.", "expectation:specific"),
+    ("will anyone be home on friday afternoon", None),
+    ("It'll have been the night shift, they do their own rota.", None),
+])
+def test_promise_forms_from_a_fourth_outside_hand(rubric: Rubric, text: str,
+                                                   expected: str | None) -> None:
+    assert _label(text, rubric, "expectation") == expected

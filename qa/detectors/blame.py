@@ -258,6 +258,7 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"separate|a\s+separate)\s+(?:department|team)\b|\b(?:another|a\s+different|the\s+other)\s+"
         r"(?:department|team)'s\b|\b(?:another|a\s+different|the\s+other|different|separate|"
         r"a\s+separate)\s+(?:department|team)\b[^.]*\b(?:i|we)\s+(?:can't|cannot|can\s+not)\b"
+
         r"|,?\s+not\s+(?:us|me|mine|ours|claims|reception|billing|sales)\s*[.!]?$"
         r"|\bnot\s+(?:by|from)\s+us\b|\b(?:it's|its|it\s+is)\s+them\b|\bwasn't\s+us\b"
         # "the system won't let me", not "the system sent you a text at nine"
@@ -293,19 +294,26 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"|\b(?:we|i)\s+(?:don't|do\s+not)\s+(?:book|handle|deal\s+with|do|arrange|look\s+after|"
         r"cover|control)\s+(?:those|that|them|these)\b|\bi\s+can\s+only\s+go\s+(?:by|on|off)\b"
         r"|\bi\s+don't\s+make\s+the\s+rules\b|\bi\s+(?:just|only)\s+work\s+here\b|\babove\s+my\s+pay"
-        r"|\btake\s+it\s+up\s+with\b|\byou(?:'ll|'d|\s+will|\s+would)\s+(?:have|need)\s+to\s+"
+        r"|\btake\s+(?:it|that|this|that\s+one|this\s+one)\s+up\s+with\b|\byou(?:'ll|'d|\s+will|\s+would)\s+(?:have|need)\s+to\s+"
         r"(?:call|contact|speak\s+to|talk\s+to|email|write\s+to|ring|ask|go\s+(?:to|through))\s+"
         r"(?:them|the|your|their)\b|\brules\s+are\s+rules\b"
         r"|\bthat's\s+not\s+how\s+it\s+works\b|\b(?:don't|do\s+not)\s+have\s+(?:any\s+)?control\b"
         r"|\bnot\s+something\s+(?:we|i)\s+(?:control|do|handle)\b|\bno\s+control\s+over\b"
-        r"|\bi\s+can(?:'t|not)\s+(?:do\s+anything|help\s+you|make\s+(?:the|them)|do\s+it)\b"
+        r"|\b(?:i|we)\s+can(?:'t|not)\s+(?:really\s+)?(?:do\s+anything|help\s+you|make\s+(?:the|them)|"
+        r"do\s+it)\b"
         r"|\bi(?:'m|\s+am)\s+(?:just|only)\s+(?:telling|in|the|doing)\b|\bnothing\s+to\s+do\s+with\s+"
         r"(?:us|me)\b|\bnot\s+responsible\b"
         # "I've no way to go above it", "my hands are tied", "all I'm saying is".
         r"|\b(?:i've|i\s+have|we've|we\s+have|i've\s+got|there's)\s+no\s+way\s+(?:to|of|for\s+me)\b"
+        r"|\b(?:i|we)\s+(?:can't|cannot|couldn't|could\s+not)\s+(?:\w+\s+){0,4}?(?:they're|it's|"
+        r"that's)\s+(?:a\s+)?(?:separate|different|another)\s+(?:department|team)\b"
         r"|\bmy\s+hands\s+are\s+tied\b|\b(?:i|we)\s+can(?:'t|not)\s+go\s+(?:above|over|beyond)\b"
         r"|\bi'm\s+(?:just|only)\s+saying\b|\ball\s+i'm\s+saying\b"
-        r"|\bnot\s+something\s+(?:i|we|i'm|we're)\s+(?:can|could|(?:am\s+|are\s+)?able\s+to)\s+\w+"
+        r"|\b(?:not|isn't|is\s+not|aren't)\s+something\s+(?:i|we|i'm|we're)\s+(?:can|could|"
+        r"(?:am\s+|are\s+)?able\s+to)\s+\w+"
+        # "I don't know what to tell you", "it's not on our side".
+        r"|\b(?:i|we)\s+(?:don't|do\s+not)\s+know\s+what\s+(?:else\s+)?to\s+(?:tell|say\s+to)\s+"
+        r"you\b|\bnot\s+(?:on\s+)?our\s+(?:side|end|fault)\b"
         r"|\b(?:i|we)\s+can(?:'t|not)\s+(?:override|overrule|bypass|get\s+around|change)\s+"
         r"(?:the|their|that)\s+(?:system|policy|rules?|decision|process)\b"
         r"|\b(?:i|we)\s+can(?:'t|not)\s+(?:commit|speak|promise\s+anything)\s+(?:on|for)\s+"
@@ -320,6 +328,8 @@ _DUTY_RE = re.compile(r"\b" + _DUTY + r"\b")
 # Not blame: reassurance ("not your fault"), and promises that look alike ("you should have
 # it by Thursday").
 _NOT_BLAME = re.compile(
+    r"\b(?:did|done)\s+(?:exactly\s+|just\s+)?what\s+you\s+(?:were|are)\s+(?:supposed|meant|asked)\s+"
+    r"to\b|\byou\s+should\s+have\s+(?:heard|had|got|received)\s+(?:\w+\s+)?from\s+us\b|"
     r"\b(?:not|wasn't|isn't|never)\s+(?:your|you're)\s+(?:fault|mistake|doing)|\bdon't\s+blame\s+"
     r"you|\bcan't\s+blame\s+you|\bno\s+fault\s+of\s+yours|\byou\s+must\s+(?:have\s+been|'ve\s+"
     r"been|have\s+felt|be)\b")

@@ -113,9 +113,14 @@ _FRAMES: tuple[tuple[str, str], ...] = (
      r"|care)\b"),
     # The feeling said to be natural: "it's entirely natural to feel shaken".
     ("said the customer's feeling is natural",
-     r"\b(?:it's|it is|that's|that is)\s+(?:entirely |completely |perfectly |only |totally |quite "
-     r"|so |very )?(?:natural|normal|understandable|reasonable|fair) (?:to (?:feel|be|want|worry"
-     r"|get)|that you)\b"),
+     r"\b(?:it's|it is|that's|that is)\s+(?:a\s+)?(?:entirely |completely |perfectly |only "
+     r"|totally |quite |so |very |really )?(?:natural|normal|understandable|reasonable|fair)"
+     r"(?: thing| reaction| question| worry| concern)? (?:to (?:feel|be|want|worry|get|ask)"
+     r"|that you)\b"),
+    # "I can completely understand why that would worry you".
+    ("named how the customer feels",
+     r"\bi (?:can |do )?(?:completely |totally |fully |really |quite |absolutely )?understand "
+     r"(?:why|how) (?:that|this|it|you)\b"),
     # "I can quite understand your exasperation", "I appreciate your concern".
     ("named how the customer feels",
      r"\bi (?:can |do |totally |completely |fully |really |certainly |quite )*(?:understand"

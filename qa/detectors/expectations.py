@@ -100,6 +100,10 @@ def _action_stems(phrases: tuple[str, ...]) -> frozenset[str]:
     return frozenset(stem(a) for a in phrases if " " not in a)
 
 
+_NOTE_ACTIONS = frozenset({"put a note", "add a note", "adding a note", "putting a note",
+                           "leave a note", "leaving a note"})
+
+
 def _first_person_action(sentence: str, cfg: CriterionConfig) -> str | None:
     """An action the agent is taking or has just taken: "I'm reversing", "I've refunded"."""
     words = tokens(sentence)
@@ -111,8 +115,12 @@ def _first_person_action(sentence: str, cfg: CriterionConfig) -> str | None:
                 word in {"i", "we"} and pos + 1 < len(words)
                 and words[pos + 1] in {"am", "have", "are", "will"}):
             continue
-        for follower in words[pos + 1:pos + 4]:
-            if stem(follower) in actions:
+        for at, follower in enumerate(words[pos + 1:pos + 4], start=pos + 1):
+            # "I'll put a note on the account" promises a step on the customer's record, as
+            # "I'll refund" does ("I've put a note on your file" reports one); "put" alone is
+            # too common to count as an action.
+            if stem(follower) in actions or (word in {"i'll", "we'll", "i", "we"}
+                                             and " ".join(words[at:at + 3]) in _NOTE_ACTIONS):
                 return f"{word} {follower}" if word != "i" else f"i {words[pos + 1]} {follower}"
             if follower not in _FIRST_PERSON:
                 break
@@ -123,6 +131,11 @@ _FUTURE = (r"(?:'ll|\s+will|\s+shall|\s+(?:am|is|are)\s+(?:going\s+to|gonna)"
            r"|'[mrs]\s+(?:going\s+to|gonna)|\s+gonna)")
 # A next step handed on with no time: "I'll pass it along", "I'll flag it with the team",
 # "I'll get somebody to reach out", "we'll look into it", "someone will follow up".
+# A note put on the customer's own record is a concrete step ("I'll put a note on the account so
+# no fee is charged"), not a message handed to someone else.
+_ON_THE_RECORD = (r"\s+(?:on|to|against)\s+(?:the|your|his|her|their|this|that|thursday's|"
+                  r"today's|\w+'s)\s+(?:\w+\s+)?(?:account|job|file|booking|order|record|system|"
+                  r"profile|visit|appointment)\b")
 _HANDOFF_RE = re.compile(
     r"\b(?:i|we|someone|somebody|they|he|she|it|team)(?:" + _FUTURE + r"|'d|\s+would)"
     # "we will never ask for your passcode" states a policy; it hands nothing on.
@@ -133,7 +146,9 @@ _HANDOFF_RE = re.compile(
     r"the\s+\w+)|let\s+(?:them|the\s+\w+|someone|somebody|my\s+\w+)\s+know|reach\s+out|"
     r"get\s+back|come\s+back\s+to\s+you|be\s+in\s+touch|see\s+what|"
     # "I would note that the letter permits it" remarks; "I'll note that on your file" acts.
-    r"note(?!\s+that\s+(?:the|this|your|you|it|we|our|there)\b)|make\s+a\s+note|put\s+(?:a|in\s+a)\s+|"
+    r"note(?!\s+that\s+(?:the|this|your|you|it|we|our|there)\b|" + _ON_THE_RECORD + r")|"
+    r"make\s+a\s+note(?!" + _ON_THE_RECORD + r")|"
+    r"put\s+(?:a|in\s+a)\s+(?!note" + _ON_THE_RECORD + r")|"
     r"send\s+(?:it|this|that)\s+(?:up|over|on)|take\s+(?:it|this|that)\s+(?:further|up)|"
     r"keep\s+(?:an\s+eye|you\s+posted)|do\s+(?:my|our|what)|try|investigate|check\s+(?:on|with|into)|"
     r"speak\s+to|talk\s+to|ask|send\s+(?:a\s+|an\s+)?(?:message|note|email|request|ticket|"
@@ -264,6 +279,13 @@ _AVAILABILITY_RE = re.compile(
     r"is\s+(?:good|best|convenient)\s+for\s+you)")
 
 
+# A question written without its question mark (speech-recogniser text): "will someone be home
+# tomorrow morning".
+_UNMARKED_QUESTION_RE = re.compile(
+    r"^(?:(?:so|and|okay|ok|right|um|uh)\s+)*(?:will|would|is|are|can|could)\s+(?:someone|"
+    r"somebody|anyone|anybody|there\s+be)\s+(?:be\s+)?(?:home|in|around|there|available|free|about)\b")
+
+
 def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | None]] | None:
     """("specific" | "vague", parts) for a sentence that promises a next step, else None.
 
@@ -295,7 +317,8 @@ def classify(sentence: str, cfg: CriterionConfig) -> tuple[str, dict[str, str | 
         # clause is no promise, the next one may be.
         halves = _NEXT_CLAUSE_RE.split(sentence, maxsplit=1)
         return classify(halves[1], cfg) if len(halves) == 2 and halves[1].strip() else None
-    if is_question(sentence) or _AVAILABILITY_RE.search(norm) or not norm.strip(" ,."):
+    if is_question(sentence) or _AVAILABILITY_RE.search(norm) or _UNMARKED_QUESTION_RE.match(norm) \
+            or not norm.strip(" ,."):
         return None
     when = _time_frame(norm, cfg)
     circumstance = _CIRCUMSTANCE_RE.search(norm)
