@@ -58,9 +58,14 @@ BUSY_WAIT = 5.0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 
 _hasher = PasswordHasher()
-# Verified against when the name is unknown, so a wrong name costs as long as a wrong password
-# and the response time does not tell which names exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name costs as long as a wrong
+    password and the response time does not tell which names exist. Made on first use: one
+    hash costs a good part of a second, which every ``qa`` command paid at import."""
+    return _hasher.hash("not-a-real-password")
 
 
 _checks = threading.BoundedSemaphore(MAX_CONCURRENT_CHECKS)
@@ -234,7 +239,7 @@ def authenticate(conn: sqlite3.Connection, name: str, password: str) -> Viewer |
     row = conn.execute("SELECT name, role, agent, password_hash, disabled FROM users "
                        "WHERE name = ?", [name.strip()]).fetchone()
     if row is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return None
     user, role, agent, password_hash, disabled = row
     if not verify_password(password_hash, password) or disabled:

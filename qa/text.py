@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import Any
 
-from nltk.stem import PorterStemmer
-
-_STEMMER = PorterStemmer()
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)*(?:[.,][0-9]+)?")
 # Machine transcripts sometimes drop the full stop but keep the capital of the next
 # sentence's opener ("sorry to hear that So you cancelled..."): split there too.
@@ -143,7 +142,7 @@ def clauses(text: str) -> list[str]:
 @lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     """Porter stem of a lower-case word."""
-    return _STEMMER.stem(word)
+    return _stemmer().stem(word)
 
 
 _KEEP_S = frozenset({"it's", "that's", "what's", "let's", "there's", "he's", "she's", "here's",
@@ -299,3 +298,25 @@ def clock(seconds: object) -> str:
         return "-"
     minutes, secs = divmod(int(value), 60)
     return f"{minutes}:{secs:02d}"
+
+
+@cache
+def _stemmer() -> Any:
+    """NLTK's Porter stemmer, imported on first use.
+
+    ``import nltk`` loads every NLTK subpackage, and through ``nltk.metrics`` all of SciPy's
+    statistics (over a second of the start-up of every ``qa`` command). Nothing here uses
+    SciPy through NLTK, so when SciPy is not loaded yet NLTK is imported with it hidden (NLTK
+    imports it optionally) and SciPy is left importable afterwards for whoever needs it."""
+    if "nltk" not in sys.modules and "scipy" not in sys.modules:
+        sys.modules["scipy"] = None  # type: ignore[assignment]  # ImportError for NLTK's try
+        try:
+            import nltk  # noqa: F401
+        except ImportError:  # an NLTK that needs SciPy: import it in full below
+            for name in [n for n in sys.modules if n == "nltk" or n.startswith("nltk.")]:
+                del sys.modules[name]
+        finally:
+            del sys.modules["scipy"]
+    from nltk.stem import PorterStemmer
+
+    return PorterStemmer()

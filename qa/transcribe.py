@@ -19,15 +19,17 @@ import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from faster_whisper import BatchedInferencePipeline, WhisperModel
-from faster_whisper.transcribe import Word as WhisperWord
-from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from qa.audio import SAMPLE_RATE, CallAudio, sound_regions
 from qa.transcript import AGENT, CUSTOMER, UNKNOWN, Transcript, Utterance, Word, group_words
+
+if TYPE_CHECKING:  # faster-whisper (CTranslate2, ONNX Runtime) loads only when a model runs
+    from faster_whisper.transcribe import Word as WhisperWord
 
 Region = tuple[float, float]
 
@@ -42,8 +44,16 @@ _WORD_GAP_S = 0.3
 # The first word of a sound region starts at the region's onset when Whisper put it at most
 # this much later (see _snap_onsets).
 _ONSET_SNAP_S = 1.0
-# Silero settings for finding speech edges (not for filtering): short gaps, little padding.
-_EDGE_VAD = VadOptions(min_silence_duration_ms=100, speech_pad_ms=30)
+
+
+@cache
+def _edge_vad() -> Any:
+    """Silero settings for finding speech edges (not for filtering): short gaps, little
+    padding."""
+    from faster_whisper.vad import VadOptions
+
+    return VadOptions(min_silence_duration_ms=100, speech_pad_ms=30)
+
 # Longest stretch handed to Whisper or Silero at once: both hold several float copies of their
 # input (a 12-minute channel peaked at 0.8 GB in one piece).
 _PIECE_S = 300.0
@@ -129,6 +139,8 @@ class Transcriber:
     """A loaded Whisper model and the settings to run it: load once, transcribe many calls."""
 
     def __init__(self, config: TranscriberConfig | None = None) -> None:
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
+
         self.config = config or TranscriberConfig()
         self.model = WhisperModel(self.config.model_source(), device="cpu",
                                   compute_type=self.config.compute_type,
@@ -292,12 +304,14 @@ def voiced_regions(samples: np.ndarray,
     [] for a silent channel; None when the channel is too noisy to tell sound from background
     (then nothing can be cut and word times cannot be fitted).
     """
+    from faster_whisper.vad import get_speech_timestamps
+
     energy = sound_regions(samples, sample_rate)
     if energy is None or not energy:
         return energy
     silero = [((start + s["start"]) / sample_rate, (start + s["end"]) / sample_rate)
               for start, end in _pieces(samples, sample_rate, energy)
-              for s in get_speech_timestamps(samples[start:end], _EDGE_VAD,
+              for s in get_speech_timestamps(samples[start:end], _edge_vad(),
                                              sampling_rate=sample_rate)]
     return _union(silero + energy)
 
