@@ -6,11 +6,13 @@ so nothing is downloaded at run time. Stop words are our own list for the same r
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import sys
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)*(?:[.,][0-9]+)?")
@@ -302,21 +304,39 @@ def clock(seconds: object) -> str:
 
 @cache
 def _stemmer() -> Any:
-    """NLTK's Porter stemmer, imported on first use.
+    """NLTK's Porter stemmer, loaded on first use without the rest of NLTK.
 
-    ``import nltk`` loads every NLTK subpackage, and through ``nltk.metrics`` all of SciPy's
-    statistics (over a second of the start-up of every ``qa`` command). Nothing here uses
-    SciPy through NLTK, so when SciPy is not loaded yet NLTK is imported with it hidden (NLTK
-    imports it optionally) and SciPy is left importable afterwards for whoever needs it."""
-    if "nltk" not in sys.modules and "scipy" not in sys.modules:
-        sys.modules["scipy"] = None  # type: ignore[assignment]  # ImportError for NLTK's try
-        try:
-            import nltk  # noqa: F401
-        except ImportError:  # an NLTK that needs SciPy: import it in full below
-            for name in [n for n in sys.modules if n == "nltk" or n.startswith("nltk.")]:
-                del sys.modules[name]
-        finally:
-            del sys.modules["scipy"]
+    ``import nltk`` runs NLTK's ``__init__``, which imports every subpackage (corpora readers,
+    parsers, SciPy's statistics): 1.5 s, most of the start-up of ``qa score`` on a transcript.
+    The stemmer's module needs only three small NLTK modules, so when NLTK is not loaded yet
+    it is imported under bare package entries, which are removed again afterwards: a later
+    ``import nltk`` anywhere gets the whole, real package. Any failure (another NLTK layout)
+    falls back to the plain import."""
+    if "nltk" not in sys.modules:
+        with contextlib.suppress(Exception):
+            return _porter_alone()()
     from nltk.stem import PorterStemmer
 
     return PorterStemmer()
+
+
+def _porter_alone() -> Any:
+    """The ``PorterStemmer`` class from NLTK's files, imported without NLTK's ``__init__``."""
+    import importlib
+    import importlib.util
+    import types
+
+    spec = importlib.util.find_spec("nltk")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("nltk is not installed")
+    root = list(spec.submodule_search_locations)
+    names = ("nltk", "nltk.stem")
+    for name, path in zip(names, (root, [str(Path(root[0]) / "stem")]), strict=True):
+        package = types.ModuleType(name)
+        package.__path__ = path
+        sys.modules[name] = package
+    try:
+        return importlib.import_module("nltk.stem.porter").PorterStemmer
+    finally:
+        for name in [n for n in sys.modules if n == "nltk" or n.startswith("nltk.")]:
+            del sys.modules[name]

@@ -94,11 +94,13 @@ class TranscriberConfig:
       things coaching looks at); kept for comparison only.
     - ``"off"``: the whole channel is decoded.
 
-    ``batch_size`` above 0 (the default, 8) decodes with faster-whisper's
-    ``BatchedInferencePipeline``: the packed voiced audio cut at span boundaries into clips of
-    at most 30 s, that many clips at once; 0 decodes sequentially. With ``beam_size`` 2 this
-    was the fastest setting measured on the 2-core test machine, with no loss on the sample
-    calls' word error rates or interruption times (docs/cluster.md has the figures).
+    ``batch_size`` above 0 (the default, 4) decodes with faster-whisper's
+    ``BatchedInferencePipeline``: the voiced spans of both channels packed into shared clips
+    of at most 30 s (:func:`_fill_windows`), that many clips at once; 0 decodes sequentially.
+    With ``beam_size`` 2 this was the fastest setting measured on the 2-core test machine,
+    with no loss on the sample calls' word error rates or interruption times. A batch of 4
+    rather than 8 took the same CPU time on a real call and peaked at 582 instead of 820 MiB
+    (docs/cluster.md has the figures).
     ``cpu_threads`` 0 means one thread per core; a worker of a multi-process batch gets
     cores / workers.
     """
@@ -110,7 +112,7 @@ class TranscriberConfig:
     language: str = "en"
     vad: str = "voiced"
     clip_to_speech: bool = True
-    batch_size: int = 8
+    batch_size: int = 4
 
     def __post_init__(self) -> None:
         if self.vad not in VAD_MODES:
