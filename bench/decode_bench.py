@@ -42,13 +42,13 @@ TOLERANCE_S = 0.3
 def settings(threads: int) -> dict[str, TranscriberConfig]:
     """The settings compared, each with ``threads`` CTranslate2 threads."""
     return {
-        "batched 8, beam 2 (default)": TranscriberConfig(cpu_threads=threads),
-        "batched 4, beam 2": TranscriberConfig(cpu_threads=threads, batch_size=4),
-        "batched 8, beam 1": TranscriberConfig(cpu_threads=threads, beam_size=1),
-        "batched 8, beam 5": TranscriberConfig(cpu_threads=threads, beam_size=5),
+        "batched 4, beam 2 (default)": TranscriberConfig(cpu_threads=threads),
+        "batched 8, beam 2": TranscriberConfig(cpu_threads=threads, batch_size=8),
+        "batched 4, beam 1": TranscriberConfig(cpu_threads=threads, beam_size=1),
+        "batched 4, beam 5": TranscriberConfig(cpu_threads=threads, beam_size=5),
         "sequential, beam 5": TranscriberConfig(cpu_threads=threads, batch_size=0,
                                                 beam_size=5),
-        "batched 8, beam 2, whole channel": TranscriberConfig(cpu_threads=threads, vad="off"),
+        "batched 4, beam 2, whole channel": TranscriberConfig(cpu_threads=threads, vad="off"),
     }
 
 
