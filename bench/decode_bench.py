@@ -44,7 +44,6 @@ def settings(threads: int) -> dict[str, TranscriberConfig]:
     return {
         "batched 4, beam 2 (default)": TranscriberConfig(cpu_threads=threads),
         "batched 8, beam 2": TranscriberConfig(cpu_threads=threads, batch_size=8),
-        "batched 3, beam 2": TranscriberConfig(cpu_threads=threads, batch_size=3),
         "batched 2, beam 2": TranscriberConfig(cpu_threads=threads, batch_size=2),
         "batched 4, beam 1": TranscriberConfig(cpu_threads=threads, beam_size=1),
         "batched 4, beam 5": TranscriberConfig(cpu_threads=threads, beam_size=5),
