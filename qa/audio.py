@@ -12,9 +12,12 @@ import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
 import numpy as np
+
+if TYPE_CHECKING:  # PyAV is imported where audio is decoded: `qa --help` need not load it
+    import av
 
 SAMPLE_RATE = 16000
 
@@ -113,6 +116,8 @@ def load_call(path: str | Path) -> CallAudio:
         raise AudioError("not a file")
     if size == 0:
         raise AudioError("empty file (0 bytes)")
+
+    import av
 
     try:
         container = av.open(str(path), metadata_errors="ignore")
@@ -235,6 +240,8 @@ def _decode(container: av.container.InputContainer, stream: av.AudioStream, n_ch
     Decoding each packet separately (rather than ``container.decode``, whose generator dies on
     the first error) lets one damaged packet be skipped while the rest of the call survives.
     """
+    import av
+
     layout = "stereo" if n_channels == 2 else "mono"
     # Preallocate from the declared length so a long call is not copied as it grows.
     capacity = int(((declared or 60.0) * 1.02 + 1.0) * SAMPLE_RATE)
@@ -293,6 +300,8 @@ def _decode(container: av.container.InputContainer, stream: av.AudioStream, n_ch
 def _declared_duration(container: av.container.InputContainer, stream: av.AudioStream,
                        path: Path) -> float | None:
     """The length the file's header states, or None when it is only a bitrate estimate."""
+    import av
+
     fmt = container.format.name
     if fmt == "wav" and (riff := _riff_data_duration(path)) is not None:
         return riff

@@ -29,10 +29,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 
 from qa import store
 from qa.store import accounts
@@ -58,10 +59,23 @@ MAX_CONCURRENT_CHECKS = 2
 BUSY_WAIT = 5.0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 
-_hasher = PasswordHasher()
-# Verified against when the name is unknown, so a wrong name costs as long as a wrong password
-# and the response time does not tell which names exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    """The Argon2 hasher, made on first use: every ``qa`` command imports this module, and
+    only signing in and account changes hash a password."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name costs as long as a wrong
+    password and the response time does not tell which names exist. Made on first use: one
+    hash costs a good part of a second, which every ``qa`` command paid at import."""
+    return _hasher().hash("not-a-real-password")
 
 
 _checks = threading.BoundedSemaphore(MAX_CONCURRENT_CHECKS)
@@ -95,13 +109,15 @@ class Viewer:
 
 def hash_password(password: str) -> str:
     """An Argon2id hash of ``password`` (salted; parameters stored in the hash)."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """True when ``password`` matches ``password_hash``."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -229,12 +245,12 @@ def authenticate(conn: sqlite3.Connection, name: str, password: str) -> Viewer |
         return None
     row = accounts.password_row(conn, name.strip())
     if row is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return None
     user, role, agent, password_hash, disabled = row
     if not verify_password(password_hash, password) or disabled:
         return None
-    if _hasher.check_needs_rehash(password_hash):
+    if _hasher().check_needs_rehash(password_hash):
         with conn:  # hashing parameters were raised since: upgrade while we have the password
             accounts.write_password_hash(conn, user, hash_password(password))
     return Viewer(user, role, agent)

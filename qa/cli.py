@@ -12,15 +12,13 @@ import sys
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import sqlite_utils
 
 from qa import exports as exports_lib
 from qa import queries, store
-from qa.auth import LEAD, Viewer
-from qa.batch import ManifestError, run_batch
 from qa.jobs import Compute, Outcome, Settings
 from qa.redact import cli as redact_cli
 from qa.rubric import (
@@ -35,13 +33,24 @@ from qa.store import accounts, callbacks
 from qa.text import clock as call_clock
 from qa.transcribe import TranscriberConfig
 
+if TYPE_CHECKING:
+    from qa.auth import Viewer
+    from qa.rubric import Rubric
+
 # "auto": the mapping is unknown, so the agent's channel is decided from what is said.
 CHANNELS: dict[str, int | None] = {"left": 0, "right": 1, "auto": None}
-# Whoever can open the database file from a shell reads it all, as a lead does.
-CLI_VIEWER = Viewer("qa-cli", LEAD)
+
+
+def _cli_viewer() -> Viewer:
+    """Whoever can open the database file from a shell reads it all, as a lead does."""
+    from qa.auth import LEAD, Viewer
+
+    return Viewer("qa-cli", LEAD)
 
 
 def _rubric(path: str | None) -> Rubric:
+    from qa.rubric import RubricError, load_rubric
+
     try:
         return load_rubric(path)
     except RubricError as exc:
@@ -64,7 +73,7 @@ def _transcriber_options(func: Any) -> Any:
         click.option("--compute-type", default="int8", show_default=True,
                      help="CTranslate2 compute type (int8, float32, ...)"),
         click.option("--beam-size", default=2, show_default=True, type=click.IntRange(1, 20)),
-        click.option("--batch-size", default=8, show_default=True, type=click.IntRange(0, 64),
+        click.option("--batch-size", default=4, show_default=True, type=click.IntRange(0, 64),
                      help="decode this many clips of up to 30 s at once with faster-whisper's "
                           "BatchedInferencePipeline (0: sequential decoding; docs/cluster.md "
                           "has the measured choice)"),
@@ -243,6 +252,7 @@ def score(paths: tuple[str, ...], db_path: str, rubric_path: str | None, manifes
     Calls already scored from the same content with the same rubric are skipped. The exit
     code is 1 if any file failed.
     """
+    from qa.batch import ManifestError, run_batch
     rubric, rubrics = _rubrics(rubric_path)
     settings = Settings(rubric, TranscriberConfig(model=model, compute_type=compute_type,
                                                   beam_size=beam_size, batch_size=batch_size,
@@ -425,11 +435,11 @@ def export(db_path: str, fmt: str, what: str, start: Any, end: Any, agents: tupl
         if what == "all":
             if not folder:
                 raise click.UsageError("--what all writes one file per table: give --folder DIR")
-            counts = exports_lib.write_all(conn, CLI_VIEWER, fmt, Path(folder), flt)
+            counts = exports_lib.write_all(conn, _cli_viewer(), fmt, Path(folder), flt)
             click.echo(f"{sum(counts.values())} rows in {len(counts)} tables written to "
                        f"{folder}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
             return
-        table = exports_lib.table(conn, CLI_VIEWER, what, flt)
+        table = exports_lib.table(conn, _cli_viewer(), what, flt)
         if fmt == "parquet":
             if output == "-":
                 raise click.UsageError("Parquet is a binary file: give -o FILE")
@@ -444,11 +454,11 @@ def export(db_path: str, fmt: str, what: str, start: Any, end: Any, agents: tupl
 def _export_json(conn: Any, flt: exports_lib.ExportFilter, out: Any) -> None:
     """``{"calls": [...]}`` with everything about each chosen call, written call by call (never
     the whole set in memory)."""
-    ids = exports_lib.table(conn, CLI_VIEWER, "calls", flt)
+    ids = exports_lib.table(conn, _cli_viewer(), "calls", flt)
     out.write('{"calls": [')
     first = True
     for row in ids.rows:
-        full = queries.get_call(conn, CLI_VIEWER, row[0])
+        full = queries.get_call(conn, _cli_viewer(), row[0])
         if full is None:  # removed since the listing began
             continue
         # Redaction counts per type; null when the call was stored unredacted.
@@ -461,11 +471,12 @@ def _export_json(conn: Any, flt: exports_lib.ExportFilter, out: Any) -> None:
 
 
 def _export_labeled(db_path: str, folder: str | None) -> None:
+    from qa import queries
     if not folder:
         raise click.UsageError("--format labeled writes one file per call: give --folder DIR")
     _existing_db(db_path).close()  # the schema, as every command that reads sees it
     conn = queries.connect(db_path)
-    calls = queries.labeled_calls(conn, CLI_VIEWER)
+    calls = queries.labeled_calls(conn, _cli_viewer())
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     for call in calls:
@@ -488,6 +499,7 @@ def themes_command(db_path: str, days: int, queue: str | None, theme_id: int | N
     """Complaint themes: the customers' problem statements grouped into root causes."""
     from datetime import timedelta
 
+    from qa import queries
     from qa import themes as theme_lib
     db = store.open_db(db_path)
     if not no_update:
@@ -497,17 +509,17 @@ def themes_command(db_path: str, days: int, queue: str | None, theme_id: int | N
                    f"new themes, {done.pending} calls waiting for a theme")
     db.close()
     conn = queries.connect(db_path)
-    bounds = queries.date_range(conn, CLI_VIEWER)
+    bounds = queries.date_range(conn, _cli_viewer())
     if bounds is None:
         click.echo("no calls")
         return
     period = queries.Period(max(bounds[0], bounds[1] - timedelta(days=days - 1)), bounds[1])
     if theme_id is not None:
-        for r in queries.theme_calls(conn, CLI_VIEWER, theme_id, period, queue, limit=10**9):
+        for r in queries.theme_calls(conn, _cli_viewer(), theme_id, period, queue, limit=10**9):
             score = "-" if r["overall"] is None else f"{r['overall']:.0f}"
             click.echo(f"{r['call_id']}\t{(r['ts'] or '')[:16]}\t{r['agent'] or '-'}\t{score}")
         return
-    report = queries.themes(conn, CLI_VIEWER, period, queue)
+    report = queries.themes(conn, _cli_viewer(), period, queue)
     click.echo(f"{period.start} to {period.end}: {report.calls} calls in {len(report.themes)} "
                f"themes, {report.waiting} waiting for a theme, {report.no_statement} with no "
                "problem statement found")
@@ -535,9 +547,10 @@ def themes_command(db_path: str, days: int, queue: str | None, theme_id: int | N
 @click.option("--mistakes", is_flag=True, help="also list each disagreement")
 def calibrate(db_path: str, mistakes: bool) -> None:
     """How far the machine agrees with the coaches' marks, and coaches with each other."""
+    from qa import queries
     _existing_db(db_path).close()
     conn = queries.connect(db_path)
-    report = queries.calibration_report(conn, CLI_VIEWER)
+    report = queries.calibration_report(conn, _cli_viewer())
     click.echo(f"{report.marked_calls} calls marked by coaches, {report.double_marked_calls} "
                "by two or more")
     click.echo(f"\n{'machine vs coaches':<22} {'P':>6} {'R':>6} {'F1':>6} {'kappa':>6} "
@@ -654,6 +667,9 @@ def _mark_commitment(db_path: str, commitment_id: int, status: str, by: str | No
     is refused) or, without --by, as the person running the command (who holds the database
     file, so acts as a lead), recording who and when."""
     import getpass
+
+    from qa import queries
+    from qa.auth import LEAD, Viewer
 
     store.open_db(db_path)  # schema up to date
     conn = queries.connect(db_path)

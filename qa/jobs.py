@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qa import store
-from qa.rubric import Rubric, RubricSet
-from qa.scoring import ScoredCall
 from qa.transcribe import TranscriberConfig
-from qa.transcript import Transcript
+
+if TYPE_CHECKING:  # for annotations only: the rubric and scoring load the detectors
+    from qa import store
+    from qa.rubric import Rubric, RubricSet
+    from qa.scoring import ScoredCall
+    from qa.transcript import Transcript
 
 
 @dataclass

@@ -6,14 +6,15 @@ so nothing is downloaded at run time. Stop words are our own list for the same r
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import sys
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
 
-from nltk.stem import PorterStemmer
-
-_STEMMER = PorterStemmer()
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)*(?:[.,][0-9]+)?")
 # Machine transcripts sometimes drop the full stop but keep the capital of the next
 # sentence's opener ("sorry to hear that So you cancelled..."): split there too.
@@ -201,7 +202,7 @@ def clauses(text: str) -> list[str]:
 @lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     """Porter stem of a lower-case word."""
-    return _STEMMER.stem(word)
+    return _stemmer().stem(word)
 
 
 _KEEP_S = frozenset({"it's", "that's", "what's", "let's", "there's", "he's", "she's", "here's",
@@ -370,3 +371,43 @@ def clock(seconds: object) -> str:
         return "-"
     minutes, secs = divmod(int(value), 60)
     return f"{minutes}:{secs:02d}"
+
+
+@cache
+def _stemmer() -> Any:
+    """NLTK's Porter stemmer, loaded on first use without the rest of NLTK.
+
+    ``import nltk`` runs NLTK's ``__init__``, which imports every subpackage (corpora readers,
+    parsers, SciPy's statistics): 1.5 s, most of the start-up of ``qa score`` on a transcript.
+    The stemmer's module needs only three small NLTK modules, so when NLTK is not loaded yet
+    it is imported under bare package entries, which are removed again afterwards: a later
+    ``import nltk`` anywhere gets the whole, real package. Any failure (another NLTK layout)
+    falls back to the plain import."""
+    if "nltk" not in sys.modules:
+        with contextlib.suppress(Exception):
+            return _porter_alone()()
+    from nltk.stem import PorterStemmer
+
+    return PorterStemmer()
+
+
+def _porter_alone() -> Any:
+    """The ``PorterStemmer`` class from NLTK's files, imported without NLTK's ``__init__``."""
+    import importlib
+    import importlib.util
+    import types
+
+    spec = importlib.util.find_spec("nltk")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("nltk is not installed")
+    root = list(spec.submodule_search_locations)
+    names = ("nltk", "nltk.stem")
+    for name, path in zip(names, (root, [str(Path(root[0]) / "stem")]), strict=True):
+        package = types.ModuleType(name)
+        package.__path__ = path
+        sys.modules[name] = package
+    try:
+        return importlib.import_module("nltk.stem.porter").PorterStemmer
+    finally:
+        for name in [n for n in sys.modules if n == "nltk" or n.startswith("nltk.")]:
+            del sys.modules[name]

@@ -8,6 +8,7 @@ Judged by content, not by a marker phrase: the agent's words must carry over the
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from qa.detectors.common import (
@@ -228,10 +229,16 @@ _ASKS_OR_ADVISES = re.compile(
     r"|you're (?:booked|all set|welcome|right)|it(?:'s| is) (?:good|great|nice) (?:that|to))\b)")
 # Words that name one thing for sure: days, months, and numbers. One of them carried over counts
 # as much as two ordinary words ("the main thing for you is having it before Monday").
-_ENTITY_WORDS = frozenset(stem(w) for w in (
+_ENTITY_NAMES = (
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
     "february", "march", "april", "june", "july", "august", "september", "october", "november",
-    "december", "weekend", "tomorrow", "tonight"))
+    "december", "weekend", "tomorrow", "tonight")
+
+
+@cache
+def _entity_words() -> frozenset[str]:
+    """The stems of ``_ENTITY_NAMES`` (stemmed on first use: the stemmer loads lazily)."""
+    return frozenset(stem(w) for w in _ENTITY_NAMES)
 
 
 def _asks_or_advises(sentence: str) -> bool:
@@ -265,7 +272,7 @@ def _restates(sentence: str, context: Context, cfg: CriterionConfig,
             best = (ci, overlap)
     their_numbers = set().union(*(found for _, _, found in context))
     shared = sorted(mine & theirs)
-    entities = {w for w in shared if w in _ENTITY_WORDS}
+    entities = {w for w in shared if w in _entity_words()}
     # Numbers carried over help, but a read-back of digits alone is not a restatement.
     shared_numbers = {n for n in numbers(sentence) & their_numbers if n not in (0, 1)}
     carried = len(shared) + min(1, len(shared_numbers)) + min(1, len(entities))

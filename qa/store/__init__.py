@@ -17,16 +17,18 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
 from qa import followup, forms, scoring
 from qa.detectors import COMMITMENT_LABELS
-from qa.scoring import ScoredCall
 from qa.store import callbacks
 from qa.transcript import NO_TIMING, Transcript, Utterance, Word, has_timing
+
+if TYPE_CHECKING:  # scoring loads every detector; the store only names its result type
+    from qa.scoring import ScoredCall
 
 DEFAULT_DB = "qa.db"
 
