@@ -31,12 +31,11 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from argon2 import PasswordHasher
-
-
 from qa import store
 from qa.store import accounts
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 LEAD, COACH, AGENT = "lead", "coach", "agent"
 ROLES = (LEAD, COACH, AGENT)
