@@ -447,3 +447,13 @@ def test_empathy_forms_from_a_fourth_outside_hand(rubric: Rubric, text: str) -> 
     call = make_call(("c", 0.0, 5.0, "My dad needs his oxygen machine running all night."),
                      ("a", 5.5, 9.0, text))
     assert "empathy" in labels_on(call, rubric, 1)
+
+
+def test_a_short_exclamation_over_the_customer_is_no_interruption(rubric: Rubric) -> None:
+    # The real call auto_repairs_49 at 03:26: "oh, it did." over "It's up! Yeah, it works!".
+    call = make_call(("c", 0.0, 4.0, "Hang on, it's up! Yeah, no, it works now!"),
+                     ("a", 2.5, 3.2, "oh, it did."),
+                     ("c", 4.5, 8.0, "So I'll just leave it running then, will I?"),
+                     ("a", 6.0, 9.0, "No, turn it off and start it again when you park."))
+    assert "interruption" not in labels_on(call, rubric, 1)
+    assert "interruption" in labels_on(call, rubric, 3)

@@ -116,7 +116,8 @@ def _talked_over(call: Transcript, speaker: str, other: str,
     turns = call.by(speaker)
     found = []
     for n, (i, utt) in enumerate(turns):
-        if is_listening_cue(utt.text, cfg) or _only_recovery(utt.text, cfg):
+        if is_listening_cue(utt.text, cfg) or _only_recovery(utt.text, cfg) \
+                or _only_reaction(utt.text):
             continue
         start = utt.start
         if timed:
@@ -176,6 +177,16 @@ def _floor_held(other: list[tuple[float, float]], own: list[tuple[float, float]]
     before = (j if j is not None else bisect.bisect_right(own, (moment, float("inf")))) - 1
     own_end = own[before][1] if before >= 0 else float("-inf")
     return own_start - max(other_start, own_end)
+
+
+_EXCLAMATIONS = frozenset({"oh", "ah", "ooh", "wow", "aw", "aww", "whoa", "oops", "yay", "ha"})
+
+
+def _only_reaction(text: str) -> bool:
+    """ "Oh, it did!" or "Wow, really?" reacts to what the customer says without taking the
+    floor: an exclamation and at most two more words (the real call auto_repairs_49 at 03:26)."""
+    words = tokens(text)
+    return 1 < len(words) <= 3 and words[0] in _EXCLAMATIONS
 
 
 def _only_recovery(text: str, cfg: CriterionConfig) -> bool:
