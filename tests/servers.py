@@ -52,3 +52,11 @@ def dashboard_server(db: Path, log_dir: Path) -> Iterator[str]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def settle(tab: object, ms: int = 1500) -> None:
+    """Let Streamlit finish the run and draw (no status widget), then wait ``ms`` more: a click
+    while the page is still being redrawn can land on an element that is then replaced."""
+    tab.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=stStatusWidget]')")
+    tab.wait_for_timeout(ms)  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servers import dashboard_server
+from servers import dashboard_server, settle
 
 from qa import queries
 from qa.auth import Viewer, add_user
@@ -85,12 +85,6 @@ def sign_in(tab: object, name: str, landing: str) -> None:
     tab.get_by_role("textbox", name="Password").fill(PASSWORD)
     tab.get_by_role("button", name="Sign in").click()
     tab.get_by_role("heading", name=landing).wait_for()
-
-
-def settle(tab: object, ms: int = 1500) -> None:
-    """Let Streamlit finish the run and the charts draw."""
-    tab.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
-    tab.wait_for_timeout(ms)
 
 
 def keep(tab: object, tmp_path: Path, name: str) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from servers import dashboard_server
+from servers import dashboard_server, settle
 
 from qa import queries
 from qa.auth import Viewer, add_user
@@ -64,6 +64,9 @@ def test_lead_downloads_an_export(db: Path, tmp_path: Path) -> None:
             tab.get_by_role("heading", name="Team overview").wait_for()
             tab.get_by_role("link", name="Exports").click()
             tab.get_by_role("heading", name="Exports").wait_for()
+            # A click while the page is still being redrawn lands on a button that is then
+            # replaced, and no download starts: wait until the app is idle.
+            settle(tab)
             with tab.expect_download() as done:
                 tab.get_by_role("button", name="Export calls of 3 calls").click()
             calls = tmp_path / "calls.csv"
@@ -72,6 +75,7 @@ def test_lead_downloads_an_export(db: Path, tmp_path: Path) -> None:
             tab.get_by_role("combobox", name="Table").click()  # opens the list
             tab.get_by_role("option", name="notes", exact=True).click()
             tab.get_by_text("JSON Lines").click()
+            settle(tab)
             with tab.expect_download() as done:
                 tab.get_by_role("button", name="Export notes of 3 calls").click()
             notes = tmp_path / "notes.jsonl"
