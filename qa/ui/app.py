@@ -49,14 +49,18 @@ def main() -> None:
                               url_path="calibration", icon=":material/balance:")
         themes = st.Page(PAGES / "themes.py", title="Themes", url_path="themes",
                          icon=":material/category:")
+        library = st.Page(PAGES / "library.py", title="Good moments", url_path="moments",
+                          icon=":material/star:")
+        sessions = st.Page(PAGES / "sessions.py", title="Coaching sessions",
+                           url_path="sessions", icon=":material/co_present:")
         accounts = st.Page(PAGES / "accounts.py", title="Accounts", url_path="accounts",
                            icon=":material/manage_accounts:")
         disputes = st.Page(PAGES / "disputes.py", url_path="disputes", icon=":material/gavel:",
                            title=f"Disputes ({open_disputes})" if open_disputes else "Disputes")
-        pages = {LEAD: [overview, calls, review, disputes, coaching, themes, calibration, batch,
-                        accounts],
-                 COACH: [calls, review, disputes, coaching],
-                 AGENT: [feedback]}[who.role]
+        pages = {LEAD: [overview, calls, review, disputes, coaching, library, sessions, themes,
+                        calibration, batch, accounts],
+                 COACH: [calls, review, disputes, coaching, library, sessions],
+                 AGENT: [feedback, library, sessions]}[who.role]
         page = st.navigation(pages)
         signin.sidebar(who)
 
