@@ -96,6 +96,13 @@ _MOMENT_FINDINGS = (
     + ", ".join(f"'{label}'" for label in KINDS if label != RECOVERY) + ")) OR "
     "(fi.label = 'interruption' AND json_extract(fi.detail, '$.recovered') IS NOT NULL))"
     " AND fi.speaker = 'agent'")
+# The customer's first turns, where the problem is usually stated: with the context, the
+# situation a moment is searched and matched by.
+OPENING_TURNS = 3
+_OPENING_SQL = (
+    "(SELECT group_concat(text, ' ') FROM (SELECT u.text FROM utterances u "
+    "WHERE u.call_id = fi.call_id AND u.speaker = 'customer' AND u.idx < fi.utterance_idx "
+    f"ORDER BY u.idx LIMIT {OPENING_TURNS}))")
 _CONTEXT_SQL = (
     "(SELECT group_concat(text, ' ') FROM (SELECT text FROM (SELECT u.idx, u.text "
     "FROM utterances u WHERE u.call_id = fi.call_id AND u.speaker = 'customer' "
@@ -137,7 +144,8 @@ def _select(where: str, order: str, limit: int) -> str:
     return (f"SELECT fi.call_id, fi.utterance_idx, {_LABEL_SQL} AS label, fi.criterion, "
             "fi.start, fi.end, fi.quote, fi.message, "
             "json_extract(fi.detail, '$.recovered') AS recovered, f.agent, f.ts, "
-            f"{_CONTEXT_SQL} AS context, coalesce(mc.pinned, 0) AS pinned, "
+            f"{_CONTEXT_SQL} AS context, {_OPENING_SQL} AS opening, "
+            "coalesce(mc.pinned, 0) AS pinned, "
             "coalesce(mc.hidden, 0) AS hidden, coalesce(mc.shareable, 0) AS shareable "
             "FROM findings fi JOIN call_facts f ON f.call_id = fi.call_id "
             "LEFT JOIN moment_curation mc ON mc.call_id = fi.call_id "
@@ -164,6 +172,7 @@ def _dress(rows: Sequence[sqlite3.Row], viewer: Viewer, names: bool,
         if (as_colleague or viewer.role == AGENT) and not m["own"] and not names:
             m["agent"] = None
         m["context"] = m["context"] or ""
+        m["situation"] = f"{m.pop('opening') or ''} {m['context']}".strip()
         out.append(m)
     return out
 
@@ -198,7 +207,7 @@ def library(conn: sqlite3.Connection, viewer: Viewer, criterion: str | None = No
                                 pool), args).fetchall()
     moments = _dress(rows, viewer, show_names(conn))
     if words:
-        ranked = rank(words, [f"{m['context']} {m['quote'] or ''}" for m in moments])
+        ranked = rank(words, [f"{m['situation']} {m['quote'] or ''}" for m in moments])
         moments = [moments[i] for i, score in ranked if score > 0]
     return moments[:limit]
 
@@ -276,13 +285,18 @@ def curate(conn: sqlite3.Connection, viewer: Viewer, key: MomentKey, flag: str,
 # --- how a colleague handled this ---------------------------------------------------------
 
 def situation_of(conn: sqlite3.Connection, call_id: str, utterance_idx: int | None) -> str:
-    """The customer's words just before an utterance (the last :data:`CONTEXT_TURNS` turns)."""
+    """The customer's words that set up an utterance: their first :data:`OPENING_TURNS`
+    turns (where the problem is stated) and the last :data:`CONTEXT_TURNS` before it."""
     if utterance_idx is None:
         return ""
-    rows = conn.execute("SELECT text FROM utterances WHERE call_id = ? AND speaker = "
+    first = conn.execute("SELECT idx, text FROM utterances WHERE call_id = ? AND speaker = "
+                         "'customer' AND idx <= ? ORDER BY idx LIMIT ?",
+                         [call_id, utterance_idx, OPENING_TURNS]).fetchall()
+    last = conn.execute("SELECT idx, text FROM utterances WHERE call_id = ? AND speaker = "
                         "'customer' AND idx <= ? ORDER BY idx DESC LIMIT ?",
                         [call_id, utterance_idx, CONTEXT_TURNS]).fetchall()
-    return " ".join(r[0] for r in reversed(rows))
+    turns = dict(sorted((int(r[0]), str(r[1])) for r in [*first, *last]))
+    return " ".join(turns.values())
 
 
 def colleague_moment(conn: sqlite3.Connection, viewer: Viewer, finding_id: int
@@ -315,7 +329,7 @@ def colleague_moment(conn: sqlite3.Connection, viewer: Viewer, finding_id: int
         return None
     situation = situation_of(conn, row["call_id"], row["utterance_idx"])
     if situation.strip():
-        ranked = rank(situation, [m["context"] or m["quote"] or "" for m in moments])
+        ranked = rank(situation, [m["situation"] or m["quote"] or "" for m in moments])
         best, score = ranked[0]
     else:
         best, score = 0, 0.0

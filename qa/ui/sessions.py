@@ -80,7 +80,7 @@ def _prepare(conn: sqlite3.Connection, who: Viewer, agent: str) -> None:
 
 
 def _moment_label(m: dict[str, Any], agent: str) -> str:
-    whose = "theirs" if m["agent"] == agent else f"{m['agent']} (shareable)"
+    whose = "this agent's" if m["agent"] == agent else f"{m['agent']} (shareable)"
     return f"{m['kind']} · {whose} · {(m['quote'] or '')[:70]}"
 
 
