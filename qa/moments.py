@@ -62,8 +62,9 @@ SHOW_NAMES = "moments.show_names"
 CONTEXT_TURNS = 2
 SEARCH_POOL = 3000
 MAX_GOAL_LENGTH = 500
-# Audio clips: from this long before the customer's words to this long after the moment.
-CLIP_BEFORE, CLIP_AFTER = 0.5, 1.0
+# Audio clips: from this long before the customer's words to this long after the moment,
+# starting at most CLIP_LEAD seconds before the moment.
+CLIP_BEFORE, CLIP_AFTER, CLIP_LEAD = 0.5, 1.0, 12.0
 
 
 @dataclass(frozen=True)
@@ -358,7 +359,9 @@ def moment_audio(conn: sqlite3.Connection, viewer: Viewer, key: MomentKey
         "SELECT min(start) FROM (SELECT start FROM utterances WHERE call_id = ? AND speaker = "
         "'customer' AND idx < ? ORDER BY idx DESC LIMIT ?)",
         [key.call_id, key.utterance_idx, CONTEXT_TURNS]).fetchone()[0]
-    begin = max(0.0, float(start if start is not None else moment["start"] or 0) - CLIP_BEFORE)
+    said = float(moment["start"] or 0)
+    begin = max(0.0, said - CLIP_LEAD,
+                float(start if start is not None else said) - CLIP_BEFORE)
     end = float(moment["end"] or moment["start"] or 0) + CLIP_AFTER
     try:
         audio = load_call(path_text)
