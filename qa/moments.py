@@ -27,6 +27,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 import sqlite3
 import wave
 from collections.abc import Sequence
@@ -57,10 +58,12 @@ KINDS: dict[str, tuple[str, str]] = {
 CRITERIA = tuple(dict.fromkeys(c for c, _ in KINDS.values()))
 
 SHOW_NAMES = "moments.show_names"
-# The customer turns before a moment that make up its situation, and how many of the newest
-# moments a situation search ranks (the search is TF-IDF over those, on every query).
+# The customer turns before a moment that make up its situation; a situation search ranks
+# (TF-IDF) at most SEARCH_POOL moments of the SEARCH_CALLS calls the full-text index finds
+# closest to its words.
 CONTEXT_TURNS = 2
-SEARCH_POOL = 3000
+SEARCH_POOL = 1000
+SEARCH_CALLS = 300
 MAX_GOAL_LENGTH = 500
 # Audio clips: from this long before the customer's words to this long after the moment,
 # starting at most CLIP_LEAD seconds before the moment.
@@ -141,7 +144,29 @@ def _visible_moments(viewer: Viewer) -> tuple[str, list[Any]]:
             "OR coalesce(mc.shareable, 0) = 1))", [viewer.agent])
 
 
+_CURATION_JOIN = ("LEFT JOIN moment_curation mc ON mc.call_id = fi.call_id "
+                  f"AND mc.utterance_idx = fi.utterance_idx AND mc.label = {_LABEL_SQL}")
+# Where a list of moments is read from: every call, newest first (the call-time index gives
+# the order, so a page stops after its rows), or only the moments coaches curated (few).
+_SCAN = "call_facts f CROSS JOIN findings fi ON fi.call_id = f.call_id " + _CURATION_JOIN
+_CURATED = ("moment_curation mc CROSS JOIN findings fi ON fi.call_id = mc.call_id AND "
+            f"fi.utterance_idx = mc.utterance_idx AND {_LABEL_SQL} = mc.label "
+            "JOIN call_facts f ON f.call_id = fi.call_id")
+_SHARED_WITH_AGENT = ("f.agent = ? AND EXISTS (SELECT 1 FROM reviews vis WHERE "
+                      "vis.call_id = f.call_id AND vis.shared_at IS NOT NULL)")
+
+
+def _ids(conn: sqlite3.Connection, source: str, where: Sequence[str], args: Sequence[Any],
+         limit: int) -> list[int]:
+    """Finding ids of good moments from ``source`` matching ``where``, newest calls first."""
+    conditions = " AND ".join([_MOMENT_FINDINGS, *where])
+    return [int(r[0]) for r in conn.execute(
+        f"SELECT fi.id FROM {source} WHERE {conditions} ORDER BY f.ts DESC, fi.id LIMIT ?",
+        [*args, int(limit)])]
+
+
 def _select(where: str, order: str, limit: int) -> str:
+    """The full rows of good moments (quote, context, curation) matching ``where``."""
     return (f"SELECT fi.call_id, fi.utterance_idx, {_LABEL_SQL} AS label, fi.criterion, "
             "fi.start, fi.end, fi.quote, fi.message, "
             "json_extract(fi.detail, '$.recovered') AS recovered, f.agent, f.ts, "
@@ -149,9 +174,23 @@ def _select(where: str, order: str, limit: int) -> str:
             "coalesce(mc.pinned, 0) AS pinned, "
             "coalesce(mc.hidden, 0) AS hidden, coalesce(mc.shareable, 0) AS shareable "
             "FROM findings fi JOIN call_facts f ON f.call_id = fi.call_id "
-            "LEFT JOIN moment_curation mc ON mc.call_id = fi.call_id "
-            f"AND mc.utterance_idx = fi.utterance_idx AND mc.label = {_LABEL_SQL} "
-            f"WHERE {_MOMENT_FINDINGS} AND {where} ORDER BY {order} LIMIT {int(limit)}")
+            f"{_CURATION_JOIN} WHERE {_MOMENT_FINDINGS} AND {where} ORDER BY {order} "
+            f"LIMIT {int(limit)}")
+
+
+def _rows(conn: sqlite3.Connection, ids: Sequence[int]) -> list[sqlite3.Row]:
+    """The full rows of the moments with these finding ids, pinned first, then newest."""
+    rows: list[sqlite3.Row] = []
+    unique = list(dict.fromkeys(ids))
+    for at in range(0, len(unique), 500):  # within SQLite's parameter limit
+        chunk = unique[at:at + 500]
+        rows += conn.execute(_select(f"fi.id IN ({', '.join('?' * len(chunk))})", "fi.id",
+                                     len(chunk)), chunk).fetchall()
+    # Stable sorts, last key first: pinned, then the newest call, then time in the call.
+    rows.sort(key=lambda r: r["start"] or 0)
+    rows.sort(key=lambda r: r["ts"] or "", reverse=True)
+    rows.sort(key=lambda r: r["pinned"], reverse=True)
+    return rows
 
 
 def _dress(rows: Sequence[sqlite3.Row], viewer: Viewer, names: bool,
@@ -187,8 +226,9 @@ def library(conn: sqlite3.Connection, viewer: Viewer, criterion: str | None = No
     ``criterion``: one of :data:`CRITERIA`; ``agent``: one agent's moments; hidden moments
     only for staff who ask (``include_hidden``).
     """
-    cond, params = _visible_moments(viewer)
-    where, args = [cond], list(params)
+    _require(viewer, LEAD, COACH, AGENT)
+    where: list[str] = []
+    args: list[Any] = []
     if criterion:
         labels = [label for label, (c, _) in KINDS.items() if c == criterion]
         if not labels:
@@ -200,17 +240,56 @@ def library(conn: sqlite3.Connection, viewer: Viewer, criterion: str | None = No
         args.append(agent)
     if not (include_hidden and viewer.role in STAFF):
         where.append("coalesce(mc.hidden, 0) = 0")
-    if shareable_only:
-        where.append("coalesce(mc.shareable, 0) = 1")
     words = situation.strip()
     pool = SEARCH_POOL if words else limit
-    rows = conn.execute(_select(" AND ".join(where), "pinned DESC, f.ts DESC, fi.start",
-                                pool), args).fetchall()
+    if words:
+        calls = _matching_calls(conn, words)
+        if not calls:
+            return []
+        where.append(f"f.call_id IN ({', '.join('?' * len(calls))})")
+        args += calls
+    if viewer.role == AGENT:
+        # Their own shared calls, and colleagues' moments a coach shared: nothing else.
+        ids = _ids(conn, _CURATED, [*where, "mc.shareable = 1"], args, pool)
+        ids += _ids(conn, _SCAN, [*where, _SHARED_WITH_AGENT], [*args, viewer.agent], pool)
+    elif shareable_only:
+        ids = _ids(conn, _CURATED, [*where, "mc.shareable = 1"], args, pool)
+    else:
+        ids = _ids(conn, _CURATED, [*where, "mc.pinned = 1"], args, pool)
+        ids += _ids(conn, _SCAN, where, args, pool)
+    rows = _rows(conn, ids)
     moments = _dress(rows, viewer, show_names(conn))
     if words:
         ranked = rank(words, [f"{m['situation']} {m['quote'] or ''}" for m in moments])
         moments = [moments[i] for i, score in ranked if score > 0]
     return moments[:limit]
+
+
+def _matching_calls(conn: sqlite3.Connection, words: str) -> list[str]:
+    """The :data:`SEARCH_CALLS` calls whose customer said the most of these words (full-text
+    index, BM25), to rank moments in: a search reaches every call, not only recent ones."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    terms = [w for w in re.findall(r"[^\W_]+", words.lower())
+             if w not in ENGLISH_STOP_WORDS and len(w) > 1]
+    if not terms:
+        return []
+    query = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
+    calls: dict[str, None] = {}
+    per_text: dict[str, int] = {}
+    for call_id, text in conn.execute(
+            "SELECT u.call_id, u.text FROM utterances_fts JOIN utterances u "
+            "ON u.id = utterances_fts.rowid WHERE utterances_fts MATCH ? "
+            "AND u.speaker = 'customer' ORDER BY rank LIMIT ?", [query, SEARCH_CALLS * 20]):
+        # The same words in many calls (a scripted line, a common complaint): a few of them
+        # are enough, so that the rest of the calls searched can be about other things.
+        seen = per_text.get(text, 0)
+        per_text[text] = seen + 1
+        if seen < 3:
+            calls[call_id] = None
+            if len(calls) >= SEARCH_CALLS:
+                break
+    return list(calls)
 
 
 def rank(query: str, documents: Sequence[str]) -> list[tuple[int, float]]:
@@ -320,10 +399,10 @@ def colleague_moment(conn: sqlite3.Connection, viewer: Viewer, finding_id: int
     if row is None or row["criterion"] not in CRITERIA:
         return None
     labels = [label for label, (c, _) in KINDS.items() if c == row["criterion"]]
-    rows = conn.execute(_select(
-        f"mc.shareable = 1 AND mc.hidden = 0 AND f.agent IS NOT NULL AND f.agent != ? "
-        f"AND {_LABEL_SQL} IN ({', '.join('?' * len(labels))})",
-        "pinned DESC, f.ts DESC", SEARCH_POOL), [row["agent"] or "", *labels]).fetchall()
+    rows = _rows(conn, _ids(conn, _CURATED, [
+        "mc.shareable = 1", "mc.hidden = 0", "f.agent IS NOT NULL", "f.agent != ?",
+        f"{_LABEL_SQL} IN ({', '.join('?' * len(labels))})"],
+        [row["agent"] or "", *labels], SEARCH_POOL))
     # Names follow the team setting for every viewer here (a coach's screen may be shared).
     moments = _dress(rows, viewer, show_names(conn), as_colleague=True)
     if not moments:
