@@ -242,7 +242,9 @@ def library(conn: sqlite3.Connection, viewer: Viewer, criterion: str | None = No
         where.append("coalesce(mc.hidden, 0) = 0")
     words = situation.strip()
     pool = SEARCH_POOL if words else limit
-    if words:
+    if words and viewer.role in STAFF and not shareable_only:
+        # Every call is a candidate: narrow them down by the full-text index first. (An
+        # agent's and the shareable moments are few: all of them are ranked.)
         calls = _matching_calls(conn, words)
         if not calls:
             return []
@@ -274,22 +276,26 @@ def _matching_calls(conn: sqlite3.Connection, words: str) -> list[str]:
              if w not in ENGLISH_STOP_WORDS and len(w) > 1]
     if not terms:
         return []
-    query = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
+    quoted = [f'"{t}"' for t in dict.fromkeys(terms)]
     calls: dict[str, None] = {}
     per_text: dict[str, int] = {}
-    for call_id, text in conn.execute(
-            "SELECT u.call_id, u.text FROM utterances_fts JOIN utterances u "
-            "ON u.id = utterances_fts.rowid WHERE utterances_fts MATCH ? "
-            "AND u.speaker = 'customer' ORDER BY rank LIMIT ?", [query, SEARCH_CALLS * 20]):
-        # The same words in many calls (a scripted line, a common complaint): a few of them
-        # are enough, so that the rest of the calls searched can be about other things.
-        seen = per_text.get(text, 0)
-        per_text[text] = seen + 1
-        if seen < 3:
-            calls[call_id] = None
-            if len(calls) >= SEARCH_CALLS:
-                break
-    return list(calls)
+    # Turns with every word first (few, so quick to rank), then with any of them when
+    # those are not enough.
+    for query in dict.fromkeys([" ".join(quoted), " OR ".join(quoted)]):
+        for call_id, text in conn.execute(
+                "SELECT u.call_id, u.text FROM utterances_fts JOIN utterances u "
+                "ON u.id = utterances_fts.rowid WHERE utterances_fts MATCH ? "
+                "AND u.speaker = 'customer' ORDER BY rank LIMIT ?",
+                [query, SEARCH_CALLS * 20]):
+            # The same words in many calls (a scripted line, a common complaint): a few
+            # are enough, so that the other calls searched can be about other things.
+            seen = per_text.get(text, 0)
+            per_text[text] = seen + 1
+            if seen < 3:
+                calls[call_id] = None
+        if len(calls) >= SEARCH_CALLS // 10:
+            break
+    return list(calls)[:SEARCH_CALLS]
 
 
 def rank(query: str, documents: Sequence[str]) -> list[tuple[int, float]]:

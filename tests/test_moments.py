@@ -331,6 +331,7 @@ def test_coach_curates_on_the_library_page(db: Path) -> None:
     key = their_moment(conn)
     at = run_page("library", COACH)
     assert not at.exception
+    at.selectbox(key="moments-criterion").select("apology").run()
     assert others_calls(shown(at)) >= {THEIRS, "card_block_016"}
     slug = "".join(ch if ch.isalnum() else "-" for ch in
                    f"{key.call_id}-{key.utterance_idx}-{key.label}")

@@ -20,6 +20,8 @@ from qa.auth import AGENT, COACH, LEAD, Viewer
 from qa.ui import common, components
 
 LISTEN_KEY = "moments-listen"
+MORE_KEY = "moments-shown"
+PAGE = 20  # moments a page shows at first, and how many more each "Show more" adds
 
 
 def render() -> None:
@@ -48,17 +50,22 @@ def render() -> None:
     if staff:
         include_hidden = cols[2].checkbox("Show hidden", key="moments-hidden")
         shareable_only = cols[2].checkbox("Shareable only", key="moments-shareable")
+    shown = st.session_state.get(MORE_KEY, PAGE)
     found = moments.library(conn, who, criterion, situation, include_hidden=include_hidden,
-                            shareable_only=shareable_only, limit=40)
+                            shareable_only=shareable_only, limit=shown + 1)
     if not found:
         st.info("No good moments match." if situation or criterion else
                 "No good moments yet: they come from strength findings on scored calls"
                 + ("." if staff else " shared with you or shared by your coaches."))
         return
-    st.caption(f"{len(found)} moment(s)" + (", most similar first" if situation.strip()
-                                            else ", pinned first, then newest"))
-    for m in found:
+    more = "+" if len(found) > shown else ""
+    order = ", most similar first" if situation.strip() else ", pinned first, then newest"
+    st.caption(f"{min(len(found), shown)}{more} moment(s){order}")
+    for m in found[:shown]:
         _card(conn, who, m)
+    if len(found) > shown and st.button(f"Show {PAGE} more", key="moments-more"):
+        st.session_state[MORE_KEY] = shown + PAGE
+        st.rerun()
 
 
 def _names_setting(conn: sqlite3.Connection, who: Viewer) -> None:
