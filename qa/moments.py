@@ -482,10 +482,12 @@ def _staff_agent(conn: sqlite3.Connection, viewer: Viewer, agent: str) -> None:
 
 
 def criterion_mean(conn: sqlite3.Connection, viewer: Viewer, agent: str, since: str | None,
-                   until: str | None, criterion: str) -> tuple[float | None, int]:
+                   until: str | None, criterion: str, all_calls: bool = False
+                   ) -> tuple[float | None, int]:
     """The agent's mean score on a criterion (overrides applied) over calls from ``since``
     to before ``until`` (ISO times, None for open), and how many calls; an agent viewer
-    counts only their own shared calls."""
+    counts only their own shared calls unless ``all_calls`` (a session's goals are measured
+    over all of the agent's calls, as the baseline was, whoever reads them)."""
     _require(viewer, LEAD, COACH, AGENT)
     if viewer.role == AGENT and agent != viewer.agent:
         raise AccessDenied("you can only see your own sessions")
@@ -498,7 +500,7 @@ def criterion_mean(conn: sqlite3.Connection, viewer: Viewer, agent: str, since: 
     if until:
         sql += " AND s.ts < ?"
         args.append(until)
-    if viewer.role == AGENT:
+    if viewer.role == AGENT and not all_calls:
         sql += (" AND EXISTS (SELECT 1 FROM reviews vis WHERE vis.call_id = s.call_id "
                 "AND vis.shared_at IS NOT NULL)")
     mean, n = conn.execute(sql, args).fetchone()
@@ -529,7 +531,7 @@ def create_session(conn: sqlite3.Connection, viewer: Viewer, agent: str, period:
                "quote": (p["examples"] or [{}])[0].get("quote"),
                "suggestion": (p["examples"] or [{}])[0].get("suggestion")}
               for p in found["points"][:5]]
-    start, end = period.bounds()
+    start, end = period.start.isoformat(), period.end.isoformat()  # both days included
     with conn:
         cur = conn.execute(
             "INSERT INTO coaching_sessions (agent, coach, created_at, period_start, "
@@ -631,7 +633,7 @@ def progress(conn: sqlite3.Connection, viewer: Viewer, agent: str, before: str |
     for g in conn.execute(sql + " ORDER BY g.id", args):
         goal = dict(g)
         goal["now"], goal["now_calls"] = criterion_mean(conn, viewer, agent, g["created_at"],
-                                                        None, g["criterion"])
+                                                        None, g["criterion"], all_calls=True)
         goal["change"] = (None if goal["now"] is None or goal["baseline"] is None
                           else round(goal["now"] - goal["baseline"], 1))
         out.append(goal)
@@ -675,7 +677,7 @@ def session_html(session: dict[str, Any], names: dict[str, str] | None = None) -
         f"<h1>Coaching session: {e(session['agent'])}</h1>",
         f"<p class='muted'>Prepared by {e(session['coach'])} on "
         f"{e((session['created_at'] or '')[:10])}; calls from "
-        f"{e((session['period_start'] or '')[:10])} to before "
+        f"{e((session['period_start'] or '')[:10])} to "
         f"{e((session['period_end'] or '')[:10])}.</p>"]
     if session.get("progress"):
         parts.append("<h2>Since last time</h2><table><tr><th>Goal</th><th>Criterion</th>"

@@ -231,6 +231,9 @@ def test_a_session_keeps_points_moments_goals_and_shows_progress_next_time(db: P
     assert (p["goal"], p["baseline"], p["now"], p["now_calls"]) == (
         "Name the problem when apologising", 20, now, 1)
     assert p["change"] == round(now - 20, 1)
+    # The agent reads the same figures (the agent's call here was shared; a goal is measured
+    # over all of the agent's calls either way).
+    assert moments.get_session(conn, AGENT, second)["progress"] == [p]
     actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE action LIKE "
                                           "'session.%' ORDER BY id")]
     assert actions == ["session.create", "session.goal", "session.create"]

@@ -60,7 +60,7 @@ def _prepare(conn: sqlite3.Connection, who: Viewer, agent: str) -> None:
         shared = [m for m in moments.library(conn, who, shareable_only=True, limit=60)
                   if m["agent"] != agent]
         options = {m["key"].text(): m for m in own + shared}
-        with st.form("session-new"):
+        with st.form("session-new", clear_on_submit=True):
             picked = st.multiselect(
                 "Good moments to talk through (theirs, or colleagues' shareable ones)",
                 list(options), key="sessions-moments",
@@ -94,7 +94,7 @@ def _show(conn: sqlite3.Connection, who: Viewer, session: dict[str, Any]) -> Non
                        key="sessions-download", icon=":material/print:")
     st.caption(f"Prepared by {common.md(session['coach'])} on "
                f"{common.day(session['created_at'])}, from the calls of "
-               f"{common.day(session['period_start'])} to before "
+               f"{common.day(session['period_start'])} to "
                f"{common.day(session['period_end'])}.")
     if session["progress"]:
         st.subheader("Since last time")
