@@ -4,12 +4,15 @@ sessions with goals and progress, and the pages through Streamlit's AppTest."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import sqlite3
+import wave
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
@@ -421,3 +424,45 @@ def test_every_role_has_the_new_pages_in_its_navigation(db: Path) -> None:
             at.switch_page(f"qa/ui/{page}.py").run()
             assert not at.exception, (name, page, at.exception)
             assert [t.value for t in at.title] == [title]
+
+
+# --- clips ------------------------------------------------------------------------------------
+
+def write_wav(path: Path, seconds: float, tone: bool) -> None:
+    """A mono 16 kHz WAV: a 440 Hz tone, or silence."""
+    t = np.arange(int(seconds * 16000)) / 16000
+    samples = 0.5 * np.sin(2 * np.pi * 440 * t) if tone else np.zeros_like(t)
+    path.write_bytes(moments.wav_bytes([samples.astype(np.float32)], 16000))
+
+
+def test_a_clip_is_cut_around_the_moment_and_a_redacted_call_plays_only_its_copy(
+        db: Path, tmp_path: Path) -> None:
+    conn = connect(db)
+    key = their_moment(conn)
+    m = moments.get_moment(conn, COACH, key)
+    length = float(m["end"]) + 30
+    original, copy = tmp_path / "original.wav", tmp_path / "redacted.wav"
+    write_wav(original, length, tone=True)
+    write_wav(copy, length, tone=False)
+    conn.execute("UPDATE calls SET source_path = ? WHERE id = ?", [str(original), THEIRS])
+    conn.commit()
+    data, mime = moments.moment_audio(conn, COACH, key)
+    assert mime == "audio/wav"
+    with wave.open(io.BytesIO(data)) as clip:
+        seconds = clip.getnframes() / clip.getframerate()
+        loud = np.abs(np.frombuffer(clip.readframes(clip.getnframes()), "<i2")).max()
+    # From the customer's words before it (at most 12 s) to a second after it, not the call.
+    assert m["end"] - m["start"] + 1 <= seconds <= m["end"] - m["start"] + 13.5 < length
+    assert loud > 10_000
+    assert moments.moment_audio(conn, AGENT, key) is None  # not shareable: not for the agent
+
+    # Redacted: the original is never used; the redacted copy when there is one.
+    conn.execute("UPDATE calls SET redacted = '{}', redacted_audio = NULL WHERE id = ?",
+                 [THEIRS])
+    conn.commit()
+    assert moments.moment_audio(conn, COACH, key) is None
+    conn.execute("UPDATE calls SET redacted_audio = ? WHERE id = ?", [str(copy), THEIRS])
+    conn.commit()
+    data, _ = moments.moment_audio(conn, COACH, key)
+    with wave.open(io.BytesIO(data)) as clip:
+        assert not np.frombuffer(clip.readframes(clip.getnframes()), "<i2").any()
