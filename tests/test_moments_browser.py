@@ -244,6 +244,7 @@ def test_coach_prepares_a_session_and_the_agent_reads_it(page: object, browser_d
                                        "'session.%' ORDER BY id")] == [
         "session.create", "session.goal"]
     conn.close()
+    tab.get_by_text("Prepare a new session").click()  # fold the form away for the picture
     tab.evaluate("document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
     settle(tab, 800)
     keep(tab, tmp_path, "coaching-session.png")
