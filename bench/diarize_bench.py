@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.audio import AUDIO_EXTENSIONS, load_call
-from qa.detectors import DETECTORS
+from qa.detectors import CONTRACTS
 from qa.diarize import speaker_accuracy
 from qa.rubric import load_rubric
 from qa.scoring import overall_score, score_call
@@ -52,12 +52,12 @@ def main(paths: list[str]) -> None:
         mono_s = {s.criterion: s.score for s in mono_all}
         # The text-only criteria's weighted score (as the overall weighs them), each side on
         # its own applicable criteria.
-        text = {n for n in rubric.criteria if not DETECTORS[n].NEEDS_TIMING}
+        text = {n for n in rubric.criteria if not CONTRACTS[n].needs_timing}
         text_stereo = overall_score([s for s in stereo_all if s.criterion in text])
         text_mono = overall_score([s for s in mono_all if s.criterion in text])
         diffs = {}
         for name in rubric.criteria:
-            if DETECTORS[name].NEEDS_TIMING:
+            if CONTRACTS[name].needs_timing:
                 continue
             a, b = stereo_s.get(name), mono_s.get(name)
             diffs[name] = None if a is None or b is None else round(b - a, 1)

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from qa import store  # noqa: E402
 from qa.auth import hash_password  # noqa: E402
+from qa.detectors import COMMITMENT_LABELS  # noqa: E402
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding  # noqa: E402
 from qa.rubric import Rubric, load_rubric  # noqa: E402
 from qa.scoring import coaching_summary, overall_score, score_call  # noqa: E402
@@ -198,7 +199,7 @@ def generate(path: Path, n_calls: int, n_agents: int, seed: int, password: str,
         scores.extend((call_id, s.criterion, s.score, int(s.score is not None), s.reason,
                        s.weight) for s in drawn)
         for f in kept:
-            if f.label in ("expectation:specific", "expectation:vague"):
+            if f.label in COMMITMENT_LABELS:
                 old = (end - when.date()).days > 14
                 status = rng.choices(["done", "broken", "open"], [85, 5, 10])[0] if old \
                     else "open"

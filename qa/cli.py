@@ -17,10 +17,10 @@ from typing import Any
 import click
 import sqlite_utils
 
+from qa import exports as exports_lib
 from qa import queries, store
 from qa.auth import LEAD, Viewer
 from qa.batch import ManifestError, run_batch
-from qa.csvsafe import SafeDictWriter
 from qa.jobs import Compute, Outcome, Settings
 from qa.rubric import Rubric, RubricError, load_rubric
 from qa.text import clock as call_clock
@@ -350,52 +350,85 @@ def _clock(seconds: float) -> str:
 
 @main.command("export")
 @_db_option
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "labeled"]), default="csv",
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet", "json",
+                                                    "labeled"]),
+              default="csv", show_default=True,
+              help="csv (formula-safe cells), jsonl (one JSON object per line), parquet "
+                   "(row groups; needs -o FILE or --what all), json (one call per element "
+                   "with everything about it), labeled (the calls coaches marked, one labeled "
+                   "transcript each, into --folder)")
+@click.option("--what", type=click.Choice([*exports_lib.TABLES, "all"]), default="calls",
               show_default=True,
-              help="labeled: the calls coaches marked, one labeled transcript each (--folder)")
-@click.option("--what", type=click.Choice(["calls", "findings"]), default="calls",
-              show_default=True, help="for CSV: one row per call (with scores) or per finding")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+              help="which table: calls (machine and final scores side by side), scores (one "
+                   "row per call and criterion), findings, marks (coaches' corrections of "
+                   "findings), notes, reviews, acknowledgements, disputes, commitments, "
+                   "transcript, audit; all: every table into --folder")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              metavar="YYYY-MM-DD",
+              help="only calls on or after this day")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              metavar="YYYY-MM-DD",
+              help="only calls on or before this day")
+@click.option("--agent", "agents", multiple=True, help="only this agent's calls (repeatable)")
+@click.option("--queue", default=None, help="only calls of this queue (the manifest's queue)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="the file to write [default: standard output]")
 @click.option("--folder", default=None, type=click.Path(file_okay=False),
-              help="with --format labeled: the folder to write the transcripts into")
-def export(db_path: str, fmt: str, what: str, output: Any, folder: str | None) -> None:
-    """Export scored calls: CSV (calls with per-criterion scores, or findings), full JSON, or
-    the calls coaches marked as labeled transcripts for `qa eval`."""
+              help="with --what all or --format labeled: the folder to write into")
+def export(db_path: str, fmt: str, what: str, start: Any, end: Any, agents: tuple[str, ...],
+           queue: str | None, output: str, folder: str | None) -> None:
+    """Export the calls for reporting: one table (CSV, JSON Lines or Parquet) or every table
+    into a folder, for a period, agents and a queue; streamed in bounded memory. Final scores
+    are the dashboard's (coach overrides applied). Also full JSON, or the calls coaches
+    marked as labeled transcripts for `qa eval`."""
     if fmt == "labeled":
         _export_labeled(db_path, folder)
         return
-    db = _existing_db(db_path)
-    if fmt == "json":
-        calls = []
-        for row in store.iter_calls(db):
-            full = store.get_call(db, row["id"])
-            assert full is not None
-            full["extra"] = json.loads(full["extra"] or "{}")
-            # Redaction counts per type; null when the call was stored unredacted.
-            full["redacted"] = json.loads(full["redacted"]) if full.get("redacted") else None
-            for f in full["findings"]:
-                f["detail"] = json.loads(f["detail"] or "{}")
-            calls.append(full)
-        json.dump({"calls": calls}, output, indent=2, ensure_ascii=False)
-        output.write("\n")
-        return
-    if what == "findings":
-        columns = ["call_id", "agent", "criterion", "label", "polarity", "speaker", "start",
-                   "end", "quote", "message", "suggestion"]
-        writer = SafeDictWriter(output, columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(store.iter_findings(db))
-        return
-    criteria = [r[0] for r in db.execute("SELECT DISTINCT criterion FROM scores ORDER BY 1")]
-    scores: dict[str, dict[str, Any]] = {}
-    for call_id, criterion, value in db.execute("SELECT call_id, criterion, score FROM scores"):
-        scores.setdefault(call_id, {})[criterion] = value
-    columns = ["id", "agent", "call_time", "duration", "overall", "scorable",
-               "unscorable_reason", "source_path", "rubric_version", "redacted", *criteria]
-    writer = SafeDictWriter(output, columns, extrasaction="ignore")
-    writer.writeheader()
-    for row in store.iter_calls(db):
-        writer.writerow({**row, **scores.get(row["id"], {})})
+    _existing_db(db_path).close()  # the schema, as every command that reads sees it
+    flt = exports_lib.ExportFilter(start.date() if start else None,
+                                   end.date() if end else None, agents, queue)
+    conn = queries.connect(db_path)
+    try:
+        if fmt == "json":
+            with click.open_file(output, "w", encoding="utf-8") as out:
+                _export_json(conn, flt, out)
+            return
+        if what == "all":
+            if not folder:
+                raise click.UsageError("--what all writes one file per table: give --folder DIR")
+            counts = exports_lib.write_all(conn, CLI_VIEWER, fmt, Path(folder), flt)
+            click.echo(f"{sum(counts.values())} rows in {len(counts)} tables written to "
+                       f"{folder}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            return
+        table = exports_lib.table(conn, CLI_VIEWER, what, flt)
+        if fmt == "parquet":
+            if output == "-":
+                raise click.UsageError("Parquet is a binary file: give -o FILE")
+            exports_lib.write_parquet(table, output)
+            return
+        with click.open_file(output, "w", encoding="utf-8") as out:
+            exports_lib.write(table, fmt, out)
+    finally:
+        conn.close()
+
+
+def _export_json(conn: Any, flt: exports_lib.ExportFilter, out: Any) -> None:
+    """``{"calls": [...]}`` with everything about each chosen call, written call by call (never
+    the whole set in memory)."""
+    ids = exports_lib.table(conn, CLI_VIEWER, "calls", flt)
+    out.write('{"calls": [')
+    first = True
+    for row in ids.rows:
+        full = queries.get_call(conn, CLI_VIEWER, row[0])
+        if full is None:  # removed since the listing began
+            continue
+        # Redaction counts per type; null when the call was stored unredacted.
+        full["redacted"] = json.loads(full["redacted"]) if full.get("redacted") else None
+        full["overall_final"] = full.pop("effective_overall")
+        out.write(("\n" if first else ",\n")
+                  + json.dumps(full, ensure_ascii=False, default=str))
+        first = False
+    out.write("\n]}\n")
 
 
 def _export_labeled(db_path: str, folder: str | None) -> None:

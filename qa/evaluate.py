@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.detectors import EVAL_LABELS
+from qa.detectors import EVAL_LABELS, LABELS
 from qa.rubric import Rubric
 from qa.scoring import score_call
 from qa.text import tokens
@@ -178,7 +178,7 @@ def carry_labels(script: Transcript, machine: Transcript) -> Transcript:
 
 
 # Labels that mark the moment a turn starts rather than what it says.
-START_LABELS = frozenset({"interruption"})
+START_LABELS = frozenset(name for name, (_, spec) in LABELS.items() if spec.turn_start)
 
 
 def recording_for(script_path: Path) -> Path | None:

@@ -641,15 +641,23 @@ def progress(conn: sqlite3.Connection, viewer: Viewer, agent: str, before: str |
 
 
 def practice_results(conn: sqlite3.Connection, agent: str) -> list[dict[str, Any]]:
-    """Per criterion, the agent's practice answers and their mean score, when a ``practice``
-    table with agent, criterion and score columns exists (built elsewhere); else empty."""
-    columns = {r[1] for r in conn.execute("PRAGMA table_info(practice)")}
-    if not {"agent", "criterion", "score"} <= columns:
+    """Per criterion, the agent's practice answers and their mean score: from the practice
+    sets' answers (``practice_attempts`` with their items' criteria) when those tables exist,
+    else from a ``practice`` table with agent, criterion and score columns; else empty."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if {"practice_attempts", "practice_items"} <= tables:
+        sql = ("SELECT i.criterion, count(*), avg(a.score) FROM practice_attempts a "
+               "JOIN practice_items i ON i.id = a.item_id WHERE a.agent = ? "
+               "GROUP BY i.criterion ORDER BY i.criterion")
+    elif "practice" in tables and {"agent", "criterion", "score"} <= {
+            r[1] for r in conn.execute("PRAGMA table_info(practice)")}:
+        sql = ("SELECT criterion, count(*), avg(score) FROM practice WHERE agent = ? "
+               "GROUP BY criterion ORDER BY criterion")
+    else:
         return []
-    return [{"criterion": r[0], "answers": r[1], "mean": None if r[2] is None else
-             round(float(r[2]), 1)} for r in conn.execute(
-        "SELECT criterion, count(*), avg(score) FROM practice WHERE agent = ? "
-        "GROUP BY criterion ORDER BY criterion", [agent])]
+    return [{"criterion": r[0], "answers": r[1],
+             "mean": None if r[2] is None else round(float(r[2]), 1)}
+            for r in conn.execute(sql, [agent])]
 
 
 def session_html(session: dict[str, Any], names: dict[str, str] | None = None) -> str:

@@ -485,6 +485,25 @@ def list_calls(conn: sqlite3.Connection, viewer: Viewer, q: CallQuery) -> CallPa
 
 # --- one call ---------------------------------------------------------------------------------
 
+# Each criterion's machine score and its final score (a coach's override where there is one)
+# side by side: the one definition of "with coach overrides" that the review page, the
+# exports and (through the same coalesce in its triggers) ``score_facts`` use.
+FINAL_SCORES_SQL = (
+    "SELECT s.call_id, s.criterion, s.score AS machine_score, s.applicable, s.reason, "
+    "s.weight, o.score AS override_score, o.reason AS override_reason, "
+    "o.author AS override_by, o.created_at AS override_at, "
+    "coalesce(o.score, s.score) AS score "
+    "FROM scores s LEFT JOIN overrides o ON o.call_id = s.call_id "
+    "AND o.criterion = s.criterion")
+
+
+def final_overall(scores: Iterable[Any]) -> float | None:
+    """A call's overall with coach overrides: the weighted mean (``scoring.weighted_mean``,
+    the formula used at scoring time) of its rows of ``FINAL_SCORES_SQL`` (each with
+    ``score`` and ``weight``). The review page and every export use this one function."""
+    return weighted_mean((s["score"], s["weight"]) for s in scores)
+
+
 def get_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> dict[str, Any] | None:
     """Everything about one call the viewer may read, or None (missing or not theirs alike).
 
@@ -500,12 +519,8 @@ def get_call(conn: sqlite3.Connection, viewer: Viewer, call_id: str) -> dict[str
     call["summary"] = json.loads(call["summary"]) if call.get("summary") else None
     call["extra"] = json.loads(call["extra"]) if call.get("extra") else {}
     call["scores"] = _rows(conn.execute(
-        "SELECT s.criterion, s.score AS machine_score, s.applicable, s.reason, s.weight, "
-        "o.score AS override_score, o.reason AS override_reason, o.author AS override_by, "
-        "o.created_at AS override_at, coalesce(o.score, s.score) AS score "
-        "FROM scores s LEFT JOIN overrides o ON o.call_id = s.call_id "
-        "AND o.criterion = s.criterion WHERE s.call_id = ? ORDER BY s.rowid", [call_id]))
-    call["effective_overall"] = weighted_mean((s["score"], s["weight"]) for s in call["scores"])
+        f"{FINAL_SCORES_SQL} WHERE s.call_id = ? ORDER BY s.rowid", [call_id]))
+    call["effective_overall"] = final_overall(call["scores"])
     call["findings"] = _rows(conn.execute(
         "SELECT id, criterion, label, utterance_idx, speaker, start, end, quote, polarity, "
         "message, suggestion FROM findings WHERE call_id = ? ORDER BY start, id", [call_id]))

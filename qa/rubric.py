@@ -65,6 +65,29 @@ SHARED_RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+# Criterion keys added after rubrics were in use, with the value that reproduces how scoring
+# behaved before the key existed. A rubric written before a key was added (a team's own copy)
+# still loads and scores as it did, and a rubric that sets a key to exactly this value keeps
+# the digest it had, so calls stored under it are not re-scored for nothing. The value a lead
+# tunes is the one in the rubric file; this table only stands in for a key left out.
+ADDED_KEYS: dict[str, dict[str, Any]] = {
+    "affirmations": {"mechanical_penalty": 10, "variety_share": 0.25, "full_variety": 0.5,
+                     "cue_window_seconds": 2.0},
+    "apology": {"late_penalty": 10, "excessive_penalty": 10},
+    "interruptions": {"kept_talking_seconds": 0.3, "recovery_seconds": 5.0},
+    "speaking_rate": {"min_turn_seconds": 2.0},
+    "customer_name": {"name_intro_phrases": ["my name is", "my name's", "this is", "I'm",
+                                             "name is"],
+                      "name_titles": ["mr", "mrs", "ms", "miss", "dr"]},
+}
+# Criterion keys that must lie in a range (inclusive), as (criterion, key).
+CRITERION_RANGES: dict[tuple[str, str], tuple[float, float]] = {
+    ("affirmations", "variety_share"): (0.0, 1.0),
+    # The variety that earns full marks divides the call's variety: above 0.
+    ("affirmations", "full_variety"): (0.01, 1.0),
+}
+
+
 # The [limits] table: how large a file or call may be before it is refused with a failed line
 # naming the limit, so that one huge export cannot stall a batch. Optional in a rubric (an
 # older rubric file still loads); these are the defaults.
@@ -179,17 +202,35 @@ def parse_rubric(data: dict[str, Any], path: str = "<rubric>") -> Rubric:
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
             raise RubricError(f"{where}.enabled: expected true or false, got {enabled!r}")
-        params = {k: _check(table, k, kind, f"{where}.{k}") for k, kind in detector.PARAMS.items()}
+        added = ADDED_KEYS.get(name_, {})
+        params = {k: _check(table, k, kind, f"{where}.{k}") if k in table or k not in added
+                  else added[k] for k, kind in detector.PARAMS.items()}
+        for (ranged, param), (low, high) in CRITERION_RANGES.items():
+            if ranged == name_ and not low <= params[param] <= high:
+                raise RubricError(f"{where}.{param}: must be from {low:g} to {high:g}, "
+                                  f"got {params[param]}")
         if enabled:
             criteria[name_] = CriterionConfig(name_, weight, params, shared)
     if not criteria:
         raise RubricError("criteria: no criterion is enabled")
     limits = _limits(data.get("limits", {}))
     scoring = {**data, "shared": {k: v for k, v in shared_raw.items()
-                                  if k not in SHARED_SETTINGS}}
+                                  if k not in SHARED_SETTINGS},
+               "criteria": {name_: _as_before(name_, table)
+                            for name_, table in criteria_raw.items()}}
     digest = hashlib.sha256(json.dumps(scoring, sort_keys=True, default=str).encode()
                             ).hexdigest()
     return Rubric(name, version, digest, path, shared, criteria, limits)
+
+
+def _as_before(criterion: str, table: Any) -> Any:
+    """A criterion's table without the added keys that are set to the value they stand in
+    for (:data:`ADDED_KEYS`): such a rubric scores exactly as it did before the keys existed,
+    so it keeps the digest it had."""
+    added = ADDED_KEYS.get(criterion, {})
+    if not isinstance(table, dict) or not added:
+        return table
+    return {k: v for k, v in table.items() if k not in added or v != added[k]}
 
 
 def _limits(table: Any) -> dict[str, int]:

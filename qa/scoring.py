@@ -8,9 +8,10 @@ from typing import Any
 
 from qa.detectors import DETECTORS
 from qa.detectors.common import one_scoring_run
+from qa.detectors.contract import Criterion, NotApplicable
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
 from qa.rubric import Rubric
-from qa.transcript import AGENT, Transcript, has_timing
+from qa.transcript import AGENT, CUSTOMER, Transcript, has_timing
 
 # Why a criterion that measures time does not apply to a transcript whose file gave no times.
 NO_TIMING_REASON = "no timing in this transcript"
@@ -52,29 +53,43 @@ def score_call(call: Transcript, rubric: Rubric) -> ScoredCall:
 def _detect_all(call: Transcript, rubric: Rubric) -> tuple[list[Finding], list[CriterionScore]]:
     findings: list[Finding] = []
     scores: list[CriterionScore] = []
-    timed = has_timing(call)
     for name, cfg in rubric.criteria.items():
         detector = DETECTORS[name]
-        if not call.by(AGENT):
-            scores.append(not_applicable(name, _no_agent_reason(call), cfg.weight))
-            continue
-        if not timed and (detector.NEEDS_TIMING
-                          or getattr(detector, "NEEDS_SEPARATE_CHANNELS", False)):
-            # Placeholder times would invent dead air, pace and overlaps.
-            scores.append(not_applicable(name, NO_TIMING_REASON, cfg.weight))
-            continue
-        if detector.NEEDS_TIMING and not call.speaker_timing:
-            scores.append(not_applicable(name, _no_timing_reason(call), cfg.weight))
-            continue
-        if getattr(detector, "NEEDS_SEPARATE_CHANNELS", False) and not call.speaker_timing:
-            scores.append(not_applicable(
-                name, "mono recording: listening cues said over the other party are lost when "
-                "both share one channel, so they cannot be counted fairly", cfg.weight))
+        reason = does_not_apply(detector.CONTRACT, call)
+        if reason is not None:
+            scores.append(not_applicable(name, reason, cfg.weight))
             continue
         found = detector.detect(call, cfg)
         findings.extend(found)
-        scores.append(detector.score(found, call, cfg))
+        scored = detector.score(found, call, cfg)
+        if isinstance(scored, NotApplicable):
+            # The detector found nothing on this call to judge (no problem raised, no name
+            # given, too little speech): its reason, the criterion's weight.
+            scored = not_applicable(name, scored.reason, cfg.weight)
+        scores.append(scored)
     return findings, scores
+
+
+def does_not_apply(contract: Criterion, call: Transcript) -> str | None:
+    """Why the criterion cannot be judged on this call from what the call holds (no agent
+    speech, no times, one channel, one party), or None when its detector should run.
+
+    The one place these rules live: detectors assume them and never check them again.
+    """
+    if not call.by(AGENT):
+        return _no_agent_reason(call)
+    separate = contract.needs_separate_channels
+    if not has_timing(call) and (contract.needs_timing or separate):
+        # Placeholder times would invent dead air, pace and overlaps.
+        return NO_TIMING_REASON
+    if contract.needs_timing and not call.speaker_timing:
+        return _no_timing_reason(call)
+    if separate and not call.speaker_timing:
+        return ("mono recording: listening cues said over the other party are lost when "
+                "both share one channel, so they cannot be counted fairly")
+    if contract.needs_customer and not call.by(CUSTOMER):
+        return "only one party spoke"
+    return None
 
 
 def _no_agent_reason(call: Transcript) -> str:

@@ -23,6 +23,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from qa import followup
+from qa.detectors import COMMITMENT_LABELS
 from qa.scoring import ScoredCall
 from qa.transcript import NO_TIMING, Transcript, Utterance, Word, has_timing
 
@@ -364,6 +365,16 @@ MOMENTS_SCHEMA = """
     );
     CREATE INDEX IF NOT EXISTS idx_session_goals_session ON session_goals (session_id);
 """
+
+
+@_step("0011_practice")
+def _practice(db: sqlite_utils.Database) -> None:
+    """Practice on real moments (qa/practice.py): sets made for an agent from their coaching
+    points, their items (the customer's words, the call up to that moment, an audio clip) and
+    the agent's scored answers."""
+    from qa.practice import SCHEMA
+
+    db.executescript(SCHEMA)
 
 
 # --- audit trail and disputes (issue 15) --------------------------------------------------
@@ -904,7 +915,7 @@ def save_scored_call(db: sqlite_utils.Database, info: CallInfo, scored: ScoredCa
              for s in scored.scores), pk=("call_id", "criterion"))
         db.table("commitments").insert_all(
             (_commitment_row(info.call_id, f, kept, info.call_time) for f in scored.findings
-             if f.label in ("expectation:specific", "expectation:vague")), batch_size=500)
+             if f.label in COMMITMENT_LABELS), batch_size=500)
         _link_repeats(db, [*customers, info.customer], repeat_days)
 
 
@@ -1094,6 +1105,12 @@ def _delete_call(db: sqlite_utils.Database, call_id: str, redacting: bool = Fals
         if db.execute("SELECT 1 FROM calls WHERE id = ? AND redacted IS NULL",
                       [call_id]).fetchone():
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('purge_pending', '1')")
+            # Practice items keep a copy of the customer's words and the call up to the
+            # moment: copies of an unredacted version go with it (their answers too).
+            if db["practice_items"].exists():
+                db.execute("DELETE FROM practice_attempts WHERE item_id IN (SELECT id FROM "
+                           "practice_items WHERE call_id = ?)", [call_id])
+                db.execute("DELETE FROM practice_items WHERE call_id = ?", [call_id])
     for table in ("findings", "scores", "utterances", "commitments"):
         db.execute(f"DELETE FROM [{table}] WHERE call_id = ?", [call_id])
     db.execute("DELETE FROM calls WHERE id = ?", [call_id])

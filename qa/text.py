@@ -97,9 +97,30 @@ _SECOND_PERSON = {
 }
 
 
+# Contractions a speech recogniser or a hurried typist writes without the apostrophe ("cant",
+# "thats", "should of"). Only spellings that are not also ordinary words: "its", "ill", "id",
+# "lets", "hes", "shes" and "wont" stay as they are.
+_BARE_CONTRACTIONS = {
+    "cant": "can't", "dont": "don't", "didnt": "didn't", "doesnt": "doesn't", "isnt": "isn't",
+    "wasnt": "wasn't", "werent": "weren't", "arent": "aren't", "havent": "haven't",
+    "hasnt": "hasn't", "hadnt": "hadn't", "couldnt": "couldn't", "shouldnt": "shouldn't",
+    "wouldnt": "wouldn't", "mustnt": "mustn't", "thats": "that's", "theres": "there's",
+    "whats": "what's", "youre": "you're", "theyre": "they're", "youve": "you've",
+    "weve": "we've", "theyve": "they've", "ive": "i've", "im": "i'm", "youll": "you'll",
+    "theyll": "they'll", "itll": "it'll", "thatll": "that'll", "youd": "you'd",
+}
+_BARE_CONTRACTION_RE = re.compile(r"\b(?:" + "|".join(_BARE_CONTRACTIONS) + r")\b")
+_SHOULD_OF_RE = re.compile(r"\b(should|could|would|must|might)\s+of\b(?=\s+\w+(?:ed|en|ne|wn|t)\b"
+                           r"|\s+(?:had|been|got|gone|done|known|seen|told|read|put|let|set|paid|"
+                           r"sent|kept|left|made|given|taken|called|checked|asked)\b)")
+
+
 def normalize(text: str) -> str:
-    """Lower-case, unify apostrophes, collapse white space."""
-    return " ".join(text.lower().replace("’", "'").split())
+    """Lower-case, unify apostrophes, restore bare contractions ("cant" -> "can't", "should
+    of had" -> "should have had"), collapse white space."""
+    lowered = " ".join(text.lower().replace("’", "'").split())
+    lowered = _BARE_CONTRACTION_RE.sub(lambda m: _BARE_CONTRACTIONS[m.group(0)], lowered)
+    return _SHOULD_OF_RE.sub(r"\1 have", lowered)
 
 
 def tokens(text: str) -> list[str]:

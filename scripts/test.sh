@@ -18,7 +18,7 @@ fi
 python3 -m venv .venv
 # The CPU build of torch first (the diarize extra needs it; unpinned it would be the CUDA one).
 .venv/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,diarize,cluster]"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,diarize,cluster,voice]"
 
 .venv/bin/ruff check .
 .venv/bin/mypy  # qa/, configured in pyproject.toml

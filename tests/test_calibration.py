@@ -13,6 +13,7 @@ from qa import queries
 from qa.auth import Viewer
 from qa.calibration import CallFacts, Mark, calibrate
 from qa.cli import main
+from qa.detectors import EVAL_LABELS
 from qa.queries import AccessDenied
 from qa.ui.common import label_text
 
@@ -44,11 +45,10 @@ def test_agreement_figures_from_marks() -> None:
 
 
 def _finding(db: str, call_id: str) -> tuple[int, str]:
+    marks = ", ".join("?" for _ in EVAL_LABELS)
     row = db_rows({"db": db}, "SELECT utterance_idx, label FROM findings WHERE call_id = ? "
-                  "AND speaker = 'agent' AND label IN ('empathy', 'affirmation', "
-                  "'paraphrase', 'blame', 'expectation:specific', 'expectation:vague', "
-                  "'apology:sincere', 'apology:scripted', 'interruption') ORDER BY start",
-                  [call_id])
+                  f"AND speaker = 'agent' AND label IN ({marks}) ORDER BY start",
+                  [call_id, *EVAL_LABELS])
     return row[0]
 
 

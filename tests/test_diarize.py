@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.detectors import DETECTORS
+from qa.detectors import CONTRACTS
 from qa.diarize import MISSING_EXTRA, speaker_accuracy, unavailable_reason
 from qa.rubric import load_rubric
 from qa.scoring import overall_score, score_call
@@ -37,7 +37,7 @@ def test_mono_without_separation_scores_text_criteria_and_says_why_not_timing() 
                       speaker_timing=False,
                       metadata={"diarization": {"done": False, "reason": MISSING_EXTRA}})
     scores = {s.criterion: s for s in score_call(mono, load_rubric()).scores}
-    timing = [s for name, s in scores.items() if DETECTORS[name].NEEDS_TIMING]
+    timing = [s for name, s in scores.items() if CONTRACTS[name].needs_timing]
     assert timing and all(not s.applicable and "diarize" in s.reason for s in timing)
     assert all("diarize" in s.reason for s in scores.values() if not s.applicable)
 
@@ -48,13 +48,13 @@ def test_split_mono_call_scores_text_criteria_and_explains_timing() -> None:
     script.metadata["diarization"] = {"done": True}
     scores = score_call(script, load_rubric()).scores
     for s in scores:
-        if DETECTORS[s.criterion].NEEDS_TIMING:
+        if CONTRACTS[s.criterion].needs_timing:
             assert not s.applicable and "split into two voices" in s.reason
     assert any(s.applicable for s in scores)
 
 
 def _text_only(scores: list) -> dict[str, float | None]:
-    return {s.criterion: s.score for s in scores if not DETECTORS[s.criterion].NEEDS_TIMING}
+    return {s.criterion: s.score for s in scores if not CONTRACTS[s.criterion].needs_timing}
 
 
 @pytest.fixture(scope="module")
@@ -189,10 +189,10 @@ def test_spectral_fallback_splits_a_mixed_call_without_the_model(
     scores = {s.criterion: s for s in score_call(call, rubric).scores}
     in_script = {s.criterion for s in score_call(script, rubric).scores if s.applicable}
     for name, s in scores.items():
-        if DETECTORS[name].NEEDS_TIMING:
+        if CONTRACTS[name].needs_timing:
             assert not s.applicable and "spectral fallback" in s.reason, s.reason
             assert "install .[diarize]" in s.reason
-        elif getattr(DETECTORS[name], "NEEDS_SEPARATE_CHANNELS", False):
+        elif CONTRACTS[name].needs_separate_channels:
             assert not s.applicable and s.reason.startswith("mono recording"), s.reason
         elif name in in_script:
             assert s.applicable, (name, s.reason)

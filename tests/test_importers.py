@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.detectors import DETECTORS
+from qa.detectors import CONTRACTS
 from qa.importers import (
     EXTENSIONS,
     FORMATS,
@@ -44,8 +44,8 @@ def findings(call: Transcript, timing: bool = True) -> list[tuple[str, str, str]
     scored = score_call(call, RUBRIC)
     return sorted((f.criterion, f.label, call.utterances[f.utterance].text)
                   for f in scored.findings
-                  if timing or not (DETECTORS[f.criterion].NEEDS_TIMING or getattr(
-                      DETECTORS[f.criterion], "NEEDS_SEPARATE_CHANNELS", False)))
+                  if timing or not (CONTRACTS[f.criterion].needs_timing
+                                    or CONTRACTS[f.criterion].needs_separate_channels))
 
 
 NATIVE = load_any(DATA / "native.json")
@@ -82,8 +82,8 @@ def test_plain_text_without_times() -> None:
     assert all(a.end < b.start for a, b in zip(call.utterances, call.utterances[1:], strict=False))
     assert findings(call, timing=False) == findings(NATIVE, timing=False)
     scores = {s.criterion: s for s in score_call(call, RUBRIC).scores}
-    for name, detector in DETECTORS.items():
-        if detector.NEEDS_TIMING and name in scores:
+    for name, contract in CONTRACTS.items():
+        if contract.needs_timing and name in scores:
             assert scores[name].score is None, name
 
 

@@ -276,9 +276,40 @@ def test_a_cue_may_carry_a_polite_word(text: str) -> None:
     assert is_listening_cue(text)
 
 
-@pytest.mark.parametrize("text", ["Thank you.", "Lovely.", "Thanks, that's great."])
-def test_polite_words_alone_are_not_cues(text: str) -> None:
+@pytest.mark.parametrize("text", ["Thank you.", "Thanks.", "Cheers, thank you."])
+def test_thanks_alone_is_not_a_cue(text: str) -> None:
     assert not is_listening_cue(text)
+
+
+@pytest.mark.parametrize("text", ["Lovely.", "Perfect.", "Very good.", "Brilliant, thanks.",
+                                  "No problem.", "Oh my goodness.", "Ja, okay."])
+def test_approval_alone_acknowledges(text: str) -> None:
+    # Two writers outside the team (hand6, hand7) labeled these as listening cues unprompted,
+    # and on the real call auto_repairs_49 "No problem." and "Perfect." said over the customer
+    # were flagged as interruptions.
+    assert is_listening_cue(text)
+
+
+def test_approval_opening_a_longer_turn_is_not_a_cue(rubric: Rubric) -> None:
+    call = make_call(("c", 0.0, 4.0, "It's 14 Glenview Road."),
+                     ("a", 4.5, 9.0, "Lovely. I've booked the engineer for Friday at eight."))
+    assert "affirmation" not in labels_on(call, rubric, 1)
+
+
+def test_a_cue_echoing_the_customer_counts(rubric: Rubric) -> None:
+    call = make_call(("c", 0.0, 4.0, "I go to the lunch club on Tuesdays."),
+                     ("a", 4.5, 6.0, "Lunch club, okay, understood."))
+    assert "affirmation" in labels_on(call, rubric, 1)
+
+
+def test_a_confirmed_statement_ending_in_right_is_not_a_question(rubric: Rubric) -> None:
+    # "Yes, that's right." used to read as a tag question, so the agent's "Okay." after it was
+    # taken for an answer rather than a cue.
+    call = make_call(("a", 0.0, 3.0, "You were billed for thirty seats?"),
+                     ("c", 3.5, 5.0, "Yes, that's right."),
+                     ("a", 6.0, 6.4, "Okay."),
+                     ("a", 6.8, 9.0, "Let me pull up the renewal quote."))
+    assert "affirmation" in labels_on(call, rubric, 2)
 
 
 def test_a_cue_that_cannot_answer_still_counts_after_a_question(rubric: Rubric) -> None:
@@ -374,3 +405,24 @@ def test_restatements_in_other_words(rubric: Rubric, text: str) -> None:
 def test_more_look_alikes_are_not_restatements(rubric: Rubric, text: str) -> None:
     call = make_call(REFUND, ("a", 9.5, 14.0, text))
     assert "paraphrase" not in labels_on(call, rubric, 1)
+
+
+@pytest.mark.parametrize("text", [
+    "It's only natural to feel anxious about it.",
+    "I can totally understand your annoyance.",
+    "Nobody wants to spend their Saturday on hold.",
+    "That's not a nice way to start the week.",
+    "That's a lot to take in.",
+])
+def test_empathy_in_more_everyday_words(rubric: Rubric, text: str) -> None:
+    # Forms from two more outside hands (hand6, hand7), written here in other words.
+    call = make_call(("c", 0.0, 5.0, "The boiler's gone again and I've got two kids at home."),
+                     ("a", 5.5, 9.0, text))
+    assert "empathy" in labels_on(call, rubric, 1)
+
+
+@pytest.mark.parametrize("text", ["I understand your question.", "It's normal to pay by card.",
+                                  "Nobody wants the old model any more."])
+def test_empathy_look_alikes(rubric: Rubric, text: str) -> None:
+    call = make_call(("c", 0.0, 5.0, "Which one should I buy?"), ("a", 5.5, 9.0, text))
+    assert "empathy" not in labels_on(call, rubric, 1)

@@ -278,15 +278,23 @@ def test_the_session_page_download_escapes_every_text(db: Path) -> None:
     assert document.startswith("<!doctype html>") and "@media print" in document
 
 
-def test_practice_results_are_shown_when_a_practice_table_exists(db: Path) -> None:
+def test_practice_results_come_from_the_agents_practice_answers(db: Path) -> None:
     conn = connect(db)
     assert moments.practice_results(conn, ME) == []
-    conn.execute("CREATE TABLE practice (agent TEXT, criterion TEXT, score REAL)")
-    conn.executemany("INSERT INTO practice VALUES (?, ?, ?)",
-                     [(ME, "apology", 60), (ME, "apology", 80), (OTHER, "apology", 10)])
+    conn.execute("INSERT INTO practice_sets (id, agent, title, created_by, created_at) "
+                 "VALUES (1, ?, 'set', 'coach', '2026-01-01')", [ME])
+    conn.execute("INSERT INTO practice_items (id, set_id, position, agent, call_id, "
+                 "finding_label, criterion, moment_idx, prompt, context) VALUES "
+                 "(1, 1, 0, ?, ?, 'apology:scripted', 'apology', 3, 'p', 'c')", [ME, MINE])
+    conn.executemany("INSERT INTO practice_attempts (item_id, agent, user, mode, answer, score, "
+                     "result, created_at) VALUES (1, ?, 'agent', 'typed', 'a', ?, '{}', "
+                     "'2026-01-02')", [(ME, 60), (ME, 80), (OTHER, 10)])
     conn.commit()
     assert moments.practice_results(conn, ME) == [
         {"criterion": "apology", "answers": 2, "mean": 70.0}]
+    session = moments.get_session(conn, COACH, moments.create_session(conn, COACH, ME, PERIOD))
+    assert session["practice"] == [{"criterion": "apology", "answers": 2, "mean": 70.0}]
+    assert "<h2>Practice</h2>" in moments.session_html(session)
 
 
 # --- the pages (AppTest) ----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from qa import store
 from qa.cli import main
-from qa.detectors import DETECTORS
+from qa.detectors import CONTRACTS
 from qa.importers import FORMATS, detect_format, load_any
 from qa.rubric import load_rubric
 from qa.scoring import NO_TIMING_REASON, score_call
@@ -37,8 +37,8 @@ FILES = {"azure_conversation.json": AZURE, "azure_timed.json": AZURE,
          "ccai_conversation.json": CCAI, "genesys_transcript.json": GENESYS}
 TIMED = ("azure_timed.json", "ccai_conversation.json", "genesys_transcript.json")
 # Criteria that measure time (or need each party's own channel): n/a without times.
-TIME_CRITERIA = sorted(n for n, d in DETECTORS.items()
-                       if d.NEEDS_TIMING or getattr(d, "NEEDS_SEPARATE_CHANNELS", False))
+TIME_CRITERIA = sorted(n for n, c in CONTRACTS.items()
+                       if c.needs_timing or c.needs_separate_channels)
 
 # A four-turn chat with a real complaint, an apology and a next step: 47 words, which the old
 # estimate (2.5 words a second) made a "20 s" call, under the 30 s minimum.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.detectors import EVAL_LABELS
 from qa.evaluate import load_labeled
 from qa.findings import Finding
 from qa.rubric import Rubric, load_rubric
@@ -36,9 +37,7 @@ def _found(agent_text: str, rubric: Rubric, prefix: str) -> list[Finding]:
 
 def _label(agent_text: str, rubric: Rubric, prefix: str) -> str | None:
     """The one evaluated label starting with ``prefix`` on the agent's turn, or None."""
-    labels = {f.label for f in _found(agent_text, rubric, prefix)} & {
-        "expectation:specific", "expectation:vague", "apology:sincere", "apology:scripted",
-        "blame"}
+    labels = {f.label for f in _found(agent_text, rubric, prefix)} & set(EVAL_LABELS)
     assert len(labels) <= 1, labels
     return labels.pop() if labels else None
 
@@ -275,8 +274,9 @@ def test_no_suggestion_splices_a_quote_or_leaves_a_placeholder(rubric: Rubric) -
 
 REFUND = ("I was promised a refund two weeks ago and it still hasn't come through, I've called "
           "three times.")
-EVALUATED = {"expectation:specific", "expectation:vague", "apology:sincere", "apology:scripted",
-             "blame"}
+# The evaluated labels of the three criteria these calls exercise.
+EVALUATED = {label for label, criterion in EVAL_LABELS.items()
+             if criterion in ("expectations", "apology", "blame")}
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -495,6 +495,32 @@ def test_more_blame_in_other_words(rubric: Rubric, text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "That's not up to us, I'm afraid.",
+    "How was I supposed to know that?",
+    "There's not much we can do once it's gone.",
+    "The system only lets me offer a voucher.",
+    "I'm not in a position to waive it.",
+    "That falls to the landlord, not to this office.",
+    "Well, it's all in the terms.",
+    "Honestly it's not really our job to chase the council.",
+    "You probably paid with the other card.",
+    "It'll be the airline holding it up.",
+])
+def test_refusals_and_handoffs_are_blame(rubric: Rubric, text: str) -> None:
+    # Forms seen in two outside hands' calls (hand6, hand7), written here in other words.
+    assert _label(text, rubric, "blame") == "blame"
+
+
+@pytest.mark.parametrize("text", [
+    "So you're saying you're the one getting the bill for it.",
+    "You'll find the form on the website under claims.",
+    "I'm in a position to refund it today.",
+])
+def test_restating_or_neutral_is_not_blame(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") is None
+
+
+@pytest.mark.parametrize("text", [
     "The engineer is meant to arrive between eight and ten.",
     "That was the team that fixed it for you last year.",
     "There's a charge on the fifth that you never agreed to.",  # the customer's complaint
@@ -549,3 +575,50 @@ def test_an_idiom_that_introduces_the_specifics_is_not_a_vague_promise(rubric: R
     found = {f.label for f in _found("Leave it with me. I'm booking the courier for tomorrow "
                                      "between nine and twelve.", rubric, "expectation")}
     assert found == {"expectation:specific"}
+
+
+# Forms from two more outside hands (hand6, hand7), written here in other words.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("It won't be too long, I promise.", "expectation:vague"),
+    ("Appeals like this are dealt with in due course.", "expectation:vague"),
+    ("Honestly, they get round to it when they get round to it.", "expectation:vague"),
+    ("Here's what I'll do.", None),
+    ("We will never ask you for your PIN over the phone.", None),
+    ("Let me check the reference on that transfer.", None),
+    ("I would note that the contract allows weekend work.", None),
+    ("I'll note that on your file and call you back at four.", "expectation:specific"),
+])
+def test_more_promises_and_look_alikes(rubric: Rubric, text: str, expected: str | None) -> None:
+    assert _label(text, rubric, "expectation") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "i cant do anything about the courier",
+    "thats your router settings not us",
+    "you should of kept the receipt",
+    "You probably switched it off at the wall yourself.",
+    "Most of the time people just don't read the email properly.",
+    "That side is run by another team, so I can't change it from here.",
+])
+def test_blame_in_bare_spelling_and_general_forms(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") == "blame"
+
+
+@pytest.mark.parametrize("text", [
+    "That one's on us, you should have had a reply within two days.",
+    "Refunds are checked by a separate team in Leeds, and they look at the photos too.",
+])
+def test_owned_fault_and_who_does_what_are_not_blame(rubric: Rubric, text: str) -> None:
+    assert _label(text, rubric, "blame") is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I'm sorry about that. Our team didn't cancel the old plan when you moved.",
+     "apology:sincere"),
+    ("It was our job to send the funds on Monday, and it didn't happen. I'm so sorry.",
+     "apology:sincere"),
+    ("I'm sorry someone got hold of your details.", None),
+])
+def test_apology_owned_in_the_sentences_around_it(rubric: Rubric, text: str,
+                                                  expected: str | None) -> None:
+    assert _label(text, rubric, "apology") == expected

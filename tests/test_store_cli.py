@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from qa import store
 from qa.cli import main
+from qa.detectors import EVAL_LABELS
 from qa.rubric import load_rubric
 
 DEVSET = Path(__file__).parent / "devset"
@@ -154,8 +155,8 @@ def test_eval_json_meets_the_bar() -> None:
     assert code == 0
     result = json.loads(out)
     assert result["calls"] >= 12
-    for label in ("interruption", "affirmation", "paraphrase", "apology:sincere",
-                  "apology:scripted", "expectation:specific", "expectation:vague"):
+    assert list(result["labels"]) == list(EVAL_LABELS)
+    for label in EVAL_LABELS:
         stats = result["labels"][label]
         assert stats["support"] > 0 and stats["f1"] >= 0.8, (label, stats)
 

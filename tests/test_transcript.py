@@ -68,3 +68,11 @@ def test_group_words_splits_on_turns_and_pauses() -> None:
         ("agent", "Okay."),
     ]
     assert utts[0].start == 0.0 and utts[0].end == 1.5
+
+
+def test_bare_contractions_read_as_contractions() -> None:
+    from qa.text import normalize, tokens
+    assert normalize("i cant do that thats not right") == "i can't do that that's not right"
+    assert normalize("you should of had it") == "you should have had it"
+    # Ordinary words that look like bare contractions stay as they are.
+    assert tokens("its ill lets wont") == ["its", "ill", "lets", "wont"]

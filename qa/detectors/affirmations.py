@@ -13,22 +13,36 @@ from qa.detectors.common import (
     last_customer_before,
     opening_cue,
 )
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score
 from qa.params import INTEGER, NUMBER, CriterionConfig
 from qa.text import find_phrase, is_question, normalize, sentences, tokens
 from qa.transcript import AGENT, CUSTOMER, Transcript
 
-CRITERION = "affirmations"
-NEEDS_TIMING = False
 # Listening cues are mostly said while the customer talks. With both parties on one channel
 # Whisper drops many of them (4 sample calls mixed to mono: 3 of the agent's 5 cues said over
 # the customer were not transcribed), so on a mono call they cannot be counted fairly.
-NEEDS_SEPARATE_CHANNELS = True
+CONTRACT = Criterion(
+    "affirmations", "Listening cues",
+    labels=(
+        Label("affirmation", STRENGTH,
+              "Listening cues that keep the customer talking", evaluated=True),
+        Label("affirmation:mechanical", PROBLEM, "The same listening cue over and over"),
+        Label("affirmation:missing", PROBLEM,
+              "Long stretches of the customer talking with no \"mm-hmm\" or \"I see\""),
+    ),
+    needs_separate_channels=True,
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "target_per_minute": NUMBER,
     "min_customer_seconds": NUMBER,
     "long_turn_seconds": NUMBER,
     "mechanical_run": INTEGER,
+    "mechanical_penalty": NUMBER,
+    "variety_share": NUMBER,
+    "full_variety": NUMBER,
+    "cue_window_seconds": NUMBER,
 }
 
 
@@ -36,8 +50,9 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """One strength finding per listening cue; a coaching point for a long turn met in silence."""
     findings = []
     for i, utt in call.by(AGENT):
-        opener = None if is_listening_cue(utt.text, cfg) else opening_cue(utt.text, cfg)
-        if opener is None and not is_listening_cue(utt.text, cfg):
+        whole = is_listening_cue(utt.text, cfg) or _echo_cue(call, i, cfg)
+        opener = None if whole else opening_cue(utt.text, cfg)
+        if opener is None and not whole:
             continue
         previous = last_customer_before(call, i)
         if previous is None:
@@ -71,6 +86,8 @@ _THANKS = ("thank you", "thanks", "cheers", "that's helpful", "that's really hel
 # Questions asked without a question mark: "so can you send another one", "... is that right".
 _TAG_QUESTIONS = ("is that right", "is that correct", "right?", "correct?", "yeah?", "okay?",
                   "isn't it", "can you", "could you", "will you", "would you", "please")
+_STATED_RIGHT = ("that's right", "that is right", "all right", "exactly right", "quite right",
+                 "that's correct", "that is correct")
 _LEAD_WORDS = {"so", "and", "but", "okay", "ok", "well", "um", "uh", "oh", "right", "then"}
 
 
@@ -84,8 +101,12 @@ def _asks(text: str, whole: bool = False) -> bool:
             words = words[1:]
         bare = " ".join(words)
         closed = sentence.rstrip().endswith((".", "!"))
-        if is_question(sentence) or (bare and not closed and is_question(bare)) \
-                or any(bare.endswith(t.rstrip("?")) for t in _TAG_QUESTIONS[:5]) \
+        # A tag ("..., right", "..., yeah") asks only when the sentence is left open: "Yes,
+        # that's right." states, "so you can send it right" asks.
+        tagged = any(bare.endswith(t) for t in _TAG_QUESTIONS[:2]) or (
+            not closed and any(bare.endswith(" " + t.rstrip("?")) for t in _TAG_QUESTIONS[2:5])
+            and not bare.endswith(_STATED_RIGHT))
+        if is_question(sentence) or (bare and not closed and is_question(bare)) or tagged \
                 or any(bare.startswith(t) for t in _TAG_QUESTIONS[7:]):
             return True
     return False
@@ -103,6 +124,30 @@ _ANSWERS = frozenset({"yes", "no", "yep", "nope"})
 _ANSWERING = frozenset({"yes", "yeah", "yep", "yup", "yea", "no", "nope", "sure", "right",
                         "okay", "ok", "alright", "absolutely", "definitely", "certainly", "of",
                         "course", "correct", "exactly", "indeed", "totally", "kay", "'kay"})
+
+
+_PLAIN_CUES = frozenset({"okay", "ok", "right", "understood", "gotcha", "yeah", "yep", "mm-hmm",
+                         "uh-huh", "mhm", "alright", "noted", "see", "got"})
+_NOT_ECHO = frozenset({"sorry", "thanks", "that's", "this", "that", "with", "have", "just"})
+
+
+def _echo_cue(call: Transcript, index: int, cfg: CriterionConfig) -> bool:
+    """True for a short cue that echoes the customer's last words ("fifty, okay", "lunch club,
+    okay, understood"): every word is a cue word or was just said by the customer."""
+    words = tokens(call.utterances[index].text)
+    if not words or len(words) > cfg["max_cue_words"]:
+        return False
+    previous = last_customer_before(call, index)
+    if previous is None:
+        return False
+    heard = set(tokens(previous[1].text))
+    echoed = [w for w in words if w in heard and len(w) > 3 and not is_listening_cue(w, cfg)
+              and w not in _NOT_ECHO]
+    rest = [w for w in words if w not in heard]
+    # The echo rides on a plain cue word: "Glenview Road, grand." confirms an address rather
+    # than keeping the customer talking.
+    return bool(echoed) and bool(rest) and is_listening_cue(" ".join(rest), cfg) \
+        and any(w in _PLAIN_CUES for w in rest)
 
 
 def _could_answer(cue: str) -> bool:
@@ -145,9 +190,9 @@ def _answers_customer(call: Transcript, index: int) -> bool:
             continue
         if utt.speaker == CUSTOMER:
             return True
-        if not (is_listening_cue(utt.text) and back > 0
-                and call.utterances[back - 1].speaker == CUSTOMER
-                and call.utterances[back - 1].end >= utt.end):
+        # Two cues inside one customer turn ("Mm-hmm." ... "Okay.") both sit in its span.
+        host = last_customer_before(call, back) if back > 0 else None
+        if not (is_listening_cue(utt.text) and host is not None and host[1].end >= utt.end):
             return False
     return False
 
@@ -185,7 +230,7 @@ def _silent_long_turns(call: Transcript, cfg: CriterionConfig,
     for i, utt in call.by(CUSTOMER):
         if utt.duration < cfg["long_turn_seconds"]:
             continue
-        if any(utt.start <= t <= utt.end + 2.0 for t in cue_times):
+        if any(utt.start <= t <= utt.end + cfg["cue_window_seconds"] for t in cue_times):
             continue
         topic = customer_topic(utt.text, cfg)
         show = (f"then show you heard it: \"Right, so {topic}.\"" if topic
@@ -198,20 +243,21 @@ def _silent_long_turns(call: Transcript, cfg: CriterionConfig,
     return out
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """Rate of cues per minute of customer speech against the target, less for monotony."""
     customer_seconds = call.speech_seconds(CUSTOMER)
     if customer_seconds < cfg["min_customer_seconds"]:
-        return not_applicable(CRITERION, f"the customer spoke only {customer_seconds:.0f} s",
-                              cfg.weight)
+        return NotApplicable(f"the customer spoke only {customer_seconds:.0f} s")
     cues = [f for f in findings if f.label == "affirmation"]
     mechanical = sum(f.label == "affirmation:mechanical" for f in findings)
     rate = len(cues) / (customer_seconds / 60)
     variety = len({f.detail.get("cue") for f in cues}) / len(cues) if cues else 0.0
     base = min(1.0, rate / cfg["target_per_minute"]) * 100
-    # A single repeated cue loses up to a quarter of the score.
-    value = base * (0.75 + 0.25 * min(1.0, variety * 2)) if cues else 0.0
-    value -= 10 * mechanical
+    # A single repeated cue loses up to ``variety_share`` of the score.
+    share = cfg["variety_share"]
+    value = base * (1 - share + share * min(1.0, variety / cfg["full_variety"])) if cues else 0.0
+    value -= cfg["mechanical_penalty"] * mechanical
     return CriterionScore(
         CRITERION, clamp_score(value),
         f"{len(cues)} listening cue(s), {rate:.1f} per minute of customer speech "

@@ -13,14 +13,27 @@ from qa.detectors.common import (
     previous_customer,
     problem_phrase,
 )
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable, missing_score_or_na
 from qa.detectors.phrasing import sayable_problem, through_clause
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score
 from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, is_question, normalize, sentences, tokens
 from qa.transcript import AGENT, Transcript, has_timing
 
-CRITERION = "apology"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "apology", "Apology",
+    labels=(
+        Label("apology:sincere", STRENGTH,
+              "Sincere apologies that name the problem", evaluated=True),
+        Label("apology:scripted", PROBLEM,
+              "Apologies that sound scripted, conditional or followed by an excuse",
+              evaluated=True),
+        Label("apology:late", PROBLEM, "Apologising late in the call"),
+        Label("apology:missing", PROBLEM, "No apology for a real problem"),
+        Label("apology:excessive", PROBLEM, "Apologising so often it stops meaning anything"),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "apology_phrases": PHRASES,
     "not_apology_phrases": PHRASES,
@@ -33,6 +46,8 @@ PARAMS = {
     "late_after_seconds": NUMBER,
     "scripted_score": NUMBER,
     "missing_score": NUMBER,
+    "late_penalty": NUMBER,
+    "excessive_penalty": NUMBER,
 }
 
 
@@ -74,6 +89,10 @@ def classify(call: Transcript, index: int, sentence: str, following: list[str],
     if preceding and _BACK_REFERENCE_RE.search(normalize(sentence)):
         # "The codes came from our old gateway. I apologise for that.": "that" is named before.
         scope = " ".join([preceding[-1], scope])
+    elif preceding and set(tokens(sentence)) <= _BARE_APOLOGY:
+        # "It's our job to send the funds, and it hasn't happened. I'm very sorry.": a bare
+        # sorry closes the sentences before it.
+        scope = " ".join([*preceding[-2:], scope])
     owned = find_phrase(scope, cfg["ownership_phrases"]) or (
         match.group(0) if (match := _OWNERSHIP_RE.search(normalize(scope))) else None)
     # "Sorry about that, that's not good enough on our part" owns it despite the stock words.
@@ -101,6 +120,9 @@ _NOT_APOLOGY_RE = re.compile(
     r"i\s+was\s+on\s+mute|(?:i'm|i\s+am)\s+(?:just\s+|still\s+)?(?:bringing|pulling|loading|looking|"
     r"checking|typing|reading|getting|searching)|what\s+was|say\s+again|(?:the\s+)?line|you\s+broke\s+up)|"
     r"sorry\s+to\s+(?:interrupt|cut\s+in|jump\s+in|hear|keep\s+asking|ask|bother)|"
+    # Sorry for what a stranger did ("I'm sorry someone got hold of your card") sympathises;
+    # there is nothing of ours to own.
+    r"sorry\s+(?:that\s+)?(?:someone|somebody)\s+(?:has|had|got|stole|took|used|tried|was)\b|"
     r"(?:can|could|would)\s+you\s+(?:please\s+)?(?:repeat|say\s+(?:that|it)\s+again|spell|"
     r"speak\s+up))")
 _APOLOGY_WORDS_RE = re.compile(r"\b(?:i'm|i\s+am|we're|we\s+are)?\s*(?:so\s+|very\s+|really\s+|"
@@ -145,7 +167,17 @@ _OWNERSHIP_RE = re.compile(
     r"failed\s+to|should\s+have|should've|forgot\s+to|never|haven't|hadn't|messed|screwed|"
     r"got\s+(?:it|that|this)\s+wrong|made\s+(?:a|an)\s+(?:\w+\s+)?(?:mistake|error)|dropped|"
     r"let\s+you\s+down|missed|lost|sent\s+(?:you\s+)?the\s+wrong|charged\s+you)|that\s+was\s+"
-    r"(?:us|me|our\s+\w+|my\s+\w+))")
+    r"(?:us|me|our\s+\w+|my\s+\w+)"
+    # Our own people or systems at fault: "our team didn't remove it at checkout".
+    r"|\bour\s+(?:\w+\s+)?(?:team|staff|engineer|engineers|technician|driver|system|agent|"
+    r"colleague|colleagues|people|office|department|store|branch|advisor|adviser|rep|cashiers|"
+    r"courier|website|app)\s+(?:didn't|did\s+not|failed\s+to|forgot\s+to|never|hasn't|haven't|"
+    r"has\s+not|messed|got\s+(?:it|that|this)\s+wrong|made\s+(?:a|an)|sent|charged|lost|missed|"
+    r"dropped|should\s+have|should've)\b"
+    r"|\bnobody\s+(?:here|on\s+our\s+side|from\s+(?:us|our\s+\w+))\s+(?:has|had|did|ever)\b)")
+_BARE_APOLOGY = frozenset({"i'm", "i", "am", "we're", "we", "are", "so", "very", "really",
+                           "truly", "terribly", "deeply", "sincerely", "genuinely", "sorry",
+                           "apologise", "apologize", "apologies", "again", "my", "our", "oh"})
 _BACK_REFERENCE_RE = re.compile(r"\b(?:for|about)\s+(?:that|this|it|all\s+that)\b")
 
 
@@ -271,19 +303,19 @@ def _apology_finding(call: Transcript, i: int, sentence: str, kind: str, reason:
                          quote=sentence, reason=reason)
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """Share of sincere apologies; not applicable when no apology was owed."""
     sincere = sum(f.label == "apology:sincere" for f in findings)
     scripted = sum(f.label == "apology:scripted" for f in findings)
     if sincere + scripted == 0:
-        if any(f.label == "apology:missing" for f in findings):
-            return CriterionScore(CRITERION, float(cfg["missing_score"]),
-                                  "The customer raised a problem; no apology followed.",
-                                  cfg.weight)
-        return not_applicable(CRITERION, "no apology was owed: the customer raised no problem",
-                              cfg.weight)
+        return missing_score_or_na(
+            findings, "apology:missing", cfg,
+            "The customer raised a problem; no apology followed.",
+            "no apology was owed: the customer raised no problem")
     value = (sincere * 100 + scripted * cfg["scripted_score"]) / (sincere + scripted)
-    value -= 10 * sum(f.label in ("apology:excessive", "apology:late") for f in findings)
+    value -= (cfg["excessive_penalty"] * sum(f.label == "apology:excessive" for f in findings)
+              + cfg["late_penalty"] * sum(f.label == "apology:late" for f in findings))
     return CriterionScore(CRITERION, clamp_score(value),
                           f"{sincere} sincere and {scripted} scripted apolog"
                           f"{'y' if sincere + scripted == 1 else 'ies'}.", cfg.weight)

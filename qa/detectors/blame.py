@@ -16,14 +16,21 @@ from __future__ import annotations
 import re
 
 from qa.detectors.common import agent_finding, agent_sentences
+from qa.detectors.contract import PROBLEM, Criterion, Label
 from qa.detectors.phrasing import through_clause
-from qa.findings import COACHING, CriterionScore, Finding, clamp_score, not_applicable
+from qa.findings import COACHING, CriterionScore, Finding, clamp_score
 from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, normalize
-from qa.transcript import AGENT, Transcript
+from qa.transcript import Transcript
 
-CRITERION = "blame"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "blame", "No blame",
+    labels=(
+        Label("blame", PROBLEM,
+              "Putting the fault on the customer, a colleague or the system", evaluated=True),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "blame_phrases": PHRASES,
     "not_blame_phrases": PHRASES,
@@ -80,7 +87,7 @@ _FAULT = (
     r"always\s+(?:get|gets|mess|messes|lose|loses|mix|mixes|forget|forgets|do\s+this|"
     r"does\s+this|screw|screws)|glitched|crashed|(?:won't|wouldn't|doesn't|didn't)\s+let\s+me|"
     r"(?:won't|doesn't)\s+allow|(?:was|were)\s+(?:super\s+|really\s+|very\s+)?slow|"
-    r"used\s+the\s+wrong|(?:sent|gave|put|set)\s+(?:it|you|them)?\s*(?:to\s+)?the\s+wrong)"
+    r"used\s+the\s+wrong|(?:holding|slowing)\s+(?:it|things|them|this|that)\s+up|(?:sent|gave|put|set)\s+(?:it|you|them)?\s*(?:to\s+)?the\s+wrong)"
 )
 # Duties only a person or a team has: "the tech should've called you".
 _DUTY = (r"(?:should\s+have|should've|shouldn't\s+have|"
@@ -99,7 +106,8 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"\byou(?:'ve)?\s+(?:must|probably|obviously|clearly|might|may)\s+(?:have\s+|'ve\s+)?"
         r"(?:\w+\s+)?(?:typed|entered|put|clicked|selected|picked|chosen|chose|ordered|booked|"
         r"misread|missed|forgotten|got|given|deleted|ignored|skipped|used|set|done|made|"
-        r"misunderstood|mistyped)\b(?!\s+(?:a\s+)?(?:call|email|letter|text|message|"
+        r"misunderstood|mistyped|bought|paid|signed|logged|registered|installed|downloaded|"
+        r"subscribed|knocked|switched|turned|unplugged|pressed|changed|reset|left|dropped)\b(?!\s+(?:a\s+)?(?:call|email|letter|text|message|"
         r"notification)\b)"), None),
     ("the customer", re.compile(
         r"(?<!\bthat\s)(?<!\bwhich\s)"
@@ -141,6 +149,11 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"(?:were|was|is|are)\s+(?:clearly\s+|all\s+)?(?:displayed|shown|stated|listed|explained|"
         r"visible|disclosed|on\s+the\s+screen)\b"
         r"|\bcounts\s+as\s+(?:accepting|agreeing|consent|acceptance|confirming)\b"
+        # Customers in general as the cause: "most of the time people just haven't looked".
+        r"|\b(?:people|customers|most\s+people|a\s+lot\s+of\s+(?:people|customers)|folks)\s+"
+        r"(?:just\s+|always\s+|often\s+|usually\s+|normally\s+)?(?:don't|didn't|haven't|never|"
+        r"forget\s+to|fail\s+to|can't\s+be\s+bothered\s+to)\s+(?:\w+\s+)?(?:look|looked|read|check|"
+        r"checked|follow|followed|listen|bother)\b"
         # The record against the customer's word: "the meter doesn't lie".
         r"|\b(?:\w+)\s+(?:doesn't|don't|does\s+not|do\s+not|can't|cannot|never|won't)\s+lie\b"
         # What "we ask" customers to do, said as a reproach: "sorry, but we do ask patients to
@@ -148,6 +161,10 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"|\bbut\s+(?:we|they)\s+(?:do\s+|always\s+|clearly\s+|specifically\s+)?(?:ask|tell|"
         r"remind|advise|expect|require)\s+(?:all\s+)?(?:our\s+)?\w+\s+to\b"
         r"|\bif\s+you\s+had\s+(?:read|checked|called|told|looked)\b"
+        # Pointing a complaint back at what was published: "well it's on the website".
+        r"|^(?:(?:well|but|look|i\s+mean)\s+)+(?:it's|it\s+is|that's|that\s+is|it\s+was)\s+"
+        r"(?:all\s+|clearly\s+|right\s+|always\s+been\s+)?(?:on|in)\s+(?:the|your)\s+(?:website|"
+        r"site|letter|email|app|terms|contract|leaflet|booklet|bill|statement|paperwork|policy)\b"
         r"|\b(?:it's|it\s+is|that's|it\s+was)\s+(?:all\s+|clearly\s+)?in\s+the\s+(?:terms|contract|"
         r"small\s+print|fine\s+print|agreement|policy|booklet|leaflet|paperwork|documents|welcome\s+"
         r"pack|t's\s+and\s+c's|ts\s+and\s+cs)\b|\byou\s+agreed\s+to\b"
@@ -232,8 +249,14 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
         r"|\b(?:stuff|things|data|records|details|a\s+lot)\s+(?:\w+\s+){0,2}?(?:didn't|did\s+not|"
         r"never|wasn't|weren't)\s+(?:carry|carried|come|came|get|got|transfer|transferred|copy|"
         r"copied|move|moved)\s+(?:over|across|through)\b"
-        r"|\b(?:another|a\s+different|the\s+other|different|separate|a\s+separate)\s+"
-        r"(?:department|team)\b"
+        # Passing the matter to another team ("that's a different department"), not describing
+        # who does what ("claims are assessed by a separate team in Daventry").
+        r"|\b(?:that's|that\s+is|it's|it\s+is|that'd\s+be|that\s+would\s+be|that'll\s+be|"
+        r"that\s+will\s+be|you(?:'ll)?\s+(?:need|want|have\s+to\s+(?:call|ring|contact))|try|"
+        r"call|ring|contact)\s+(?:\w+\s+)?(?:another|a\s+different|the\s+other|different|"
+        r"separate|a\s+separate)\s+(?:department|team)\b|\b(?:another|a\s+different|the\s+other)\s+"
+        r"(?:department|team)'s\b|\b(?:another|a\s+different|the\s+other|different|separate|"
+        r"a\s+separate)\s+(?:department|team)\b[^.]*\b(?:i|we)\s+(?:can't|cannot|can\s+not)\b"
         r"|,?\s+not\s+(?:us|me|mine|ours|claims|reception|billing|sales)\s*[.!]?$"
         r"|\bnot\s+(?:by|from)\s+us\b|\b(?:it's|its|it\s+is)\s+them\b|\bwasn't\s+us\b"
         # "the system won't let me", not "the system sent you a text at nine"
@@ -242,8 +265,26 @@ _RULES: list[tuple[str, re.Pattern[str], str | None]] = [
      None),
     # Defensive refusals and passing the buck.
     ("defensive", re.compile(
-        r"\bnothing\s+(?:i|we)\s+can\s+do\b|\bnot\s+(?:my|our)\s+(?:department|problem|job|call|"
-        r"area|responsibility|fault|remit)\b|\b(?:out\s+of|not\s+in)\s+(?:my|our)\s+hands\b"
+        r"\b(?:nothing|not\s+much|not\s+a\s+lot|very\s+little|little)\s+(?:more\s+)?(?:that\s+)?"
+        r"(?:i|we)\s+can\s+(?:really\s+)?do\b|"
+        # A rule or a system as the reason for the no: "credit's all the system lets me
+        # offer", "that isn't something billing staff are permitted to do", "I'm not in a
+        # position to amend it", "that falls to the billing partner, not to this department".
+        r"\b(?:the|our|my)\s+(?:\w+\s+)?system\s+(?:only\s+|just\s+)?(?:lets|allows|permits)\s+(?:me|us)\b|"
+        r"\b(?:isn't|is\s+not|not)\s+something\s+(?:\w+\s+){0,3}?(?:are|is|am|i'm|we're)\s+"
+        r"(?:permitted|allowed|authorised|authorized)\s+to\b|"
+        r"\b(?:i'm|i\s+am|we're|we\s+are)\s+not\s+in\s+a\s+position\s+to\b|"
+        r"\b(?:that|it|this)\s+(?:falls|sits|lies)\s+(?:to|with)\s+(?:the|your|their|another|a)\b|"
+        r",\s*not\s+(?:by|to|for|with)\s+(?:me|us|this\s+(?:department|office|desk|team))\b|\bnot\s+(?:really\s+|exactly\s+|actually\s+)?(?:my|our)\s+"
+        r"(?:department|problem|job|call|area|responsibility|fault|remit|decision)\b|"
+        # Handing the decision away or pleading ignorance: "that's not up to me", "I couldn't
+        # have known", "how was I supposed to know", "nobody told us".
+        r"\b(?:not|isn't|wasn't)\s+(?:really\s+)?up\s+to\s+(?:me|us)\b|"
+        r"\b(?:i|we)\s+(?:couldn't|could\s+not|wouldn't|would\s+not)\s+(?:possibly\s+)?have\s+"
+        r"known\b|\bhow\s+(?:was|were|would|could)\s+(?:i|we)\s+(?:supposed\s+to\s+|meant\s+to\s+|"
+        r"have\s+|to\s+)?know(?:n)?\b|\b(?:nobody|no\s+one|no-one)\s+(?:ever\s+)?(?:told|informed)"
+        r"\s+(?:me|us)\b|\b(?:i|we)\s+(?:wasn't|weren't|was\s+never|were\s+never)\s+(?:told|"
+        r"informed|made\s+aware)\b|\b(?:out\s+of|not\s+in)\s+(?:my|our)\s+hands\b"
         r"|\bi\s+(?:don't|do\s+not)\s+(?:deal\s+with|handle|do)\s+(?:that|those|these|refunds|"
         r"complaints|billing|payments|claims|returns|bookings|any\s+of\s+that)\b"
         r"|\b(?:that's|it's|that\s+is|it\s+is)\s+(?:a|an)\s+(?:\w+\s+)?(?:thing|matter|question)\s+"
@@ -283,6 +324,18 @@ _NOT_BLAME = re.compile(
     r"been|have\s+felt|be)\b")
 
 
+# The agent saying back what the customer told them: the customer's words, not a reproach.
+_RESTATING = re.compile(
+    r"^(?:(?:so|and|okay|ok|right|yeah|um|uh|sorry)\s+)*(?:you're\s+saying|you\s+are\s+saying|"
+    r"what\s+you're\s+saying|you\s+said|you\s+mentioned|you're\s+telling\s+me|you\s+told\s+me|"
+    r"what\s+i'm\s+hearing|if\s+i\s+(?:understand|heard|have\s+this|got\s+this))\b")
+
+
+_OWNING = re.compile(r"\b(?:(?:that's|that\s+is|that\s+one's|that\s+was|it's|this\s+is)\s+"
+                     r"(?:all\s+)?on\s+(?:us|me)|our\s+(?:fault|mistake|error)|my\s+(?:fault|mistake|error)|"
+                     r"we\s+(?:got\s+it\s+wrong|messed\s+up|dropped\s+the\s+ball))\b")
+
+
 def blame_of(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
     """(who is blamed, the words) when ``sentence`` puts fault elsewhere or is defensive."""
     norm = normalize(sentence).replace("’", "'")
@@ -290,10 +343,15 @@ def blame_of(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
         return None
     predicates = {_FAULT: _FAULT_RE.search(norm) is not None,
                   _DUTY: _DUTY_RE.search(norm) is not None}
+    restating = _RESTATING.match(norm) is not None
+    # "That one's on us, you should have had a reply in two days" owns the fault.
+    owning = _OWNING.search(norm) is not None
     for target, pattern, needs in _RULES:
         # The fault-predicate rules are the slow ones: skip them when no predicate is said.
         if needs is not None and not predicates[needs]:
             continue
+        if (restating or owning) and target == "the customer":
+            continue  # "so you're saying you're the one getting billed" reports, not blames
         for match in pattern.finditer(norm):
             said = " ".join(match.group(0).split()).strip(" ,.")
             quoted = through_clause(norm, match.start(), match.end()).strip(" ,.")
@@ -309,7 +367,7 @@ def blame_of(sentence: str, cfg: CriterionConfig) -> tuple[str, str] | None:
                 continue
             return target, quoted
     phrase = find_phrase(sentence, cfg["blame_phrases"])
-    if phrase:
+    if phrase and not ((restating or owning) and phrase.startswith("you")):
         at = norm.find(phrase)
         # A team's phrase said of ourselves owns the fault: "we messed up there".
         if at >= 0 and re.search(r"\b(?:we|i|we've|i've|we\s+have|i\s+have)\s+(?:\w+\s+)?$",
@@ -352,8 +410,6 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
 
 def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
     """100 less a fixed number of points per blaming sentence."""
-    if not call.by(AGENT):
-        return not_applicable(CRITERION, "the agent said nothing", cfg.weight)
     count = sum(f.label == "blame" for f in findings)
     if not count:
         return CriterionScore(CRITERION, 100.0, "No blaming or defensive language.", cfg.weight)

@@ -5,13 +5,21 @@ happens when you...?") before solving, beyond verification questions.
 from __future__ import annotations
 
 from qa.detectors.common import agent_finding, agent_sentences, complaint_utterances, problem_phrase
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable, missing_score_or_na
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding
 from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, is_question
 from qa.transcript import Transcript
 
-CRITERION = "clarifying_questions"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "clarifying_questions", "Clarifying questions",
+    labels=(
+        Label("clarifying_question", STRENGTH, "Asking about the problem before solving it"),
+        Label("clarifying_question:missing", PROBLEM,
+              "Going to a fix without asking about the problem"),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "clarifying_phrases": PHRASES,
     "verification_phrases": PHRASES,
@@ -43,12 +51,12 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     return findings
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """100 with at least one clarifying question; ``missing_score`` when a problem got none."""
     asked = sum(f.label == "clarifying_question" for f in findings)
     if asked:
         return CriterionScore(CRITERION, 100.0, f"{asked} clarifying question(s).", cfg.weight)
-    if findings:
-        return CriterionScore(CRITERION, float(cfg["missing_score"]),
-                              "No question about the problem before solving it.", cfg.weight)
-    return not_applicable(CRITERION, "the customer raised no problem", cfg.weight)
+    return missing_score_or_na(
+        findings, "clarifying_question:missing", cfg,
+        "No question about the problem before solving it.", "the customer raised no problem")

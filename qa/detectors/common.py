@@ -37,11 +37,16 @@ _ACK_TOKENS = _word_set("""
 mm mmm mhm mm-hmm mm-hm mhmm hmm hm uh-huh uh-hum uh um huh ah aha oh ooh ohh yeah yea yah
 yeh ya yes yep yup okay ok 'kay kay alright right sure wow exactly indeed
 absolutely definitely certainly totally noted understood gotcha really dear sir ma'am
-madam yeah-yeah okey-dokey righto right-o roger
+madam yeah-yeah okey-dokey righto right-o roger ja
 """)
 # Polite words that ride along with a cue ("Got it, thank you.", "Okay, lovely.") but do not make
 # one alone: a bare "Thank you." closes an exchange rather than signalling listening.
-_COMPANIONS = _word_set("thank thanks you lovely perfect great brilliant cheers cool nice super")
+_COMPANIONS = _word_set("thank thanks you cheers")
+# Approval said on its own after the customer gave what was asked ("Perfect.", "Lovely.",
+# "Very good.", "Grand."): it acknowledges, as "okay" does. Writers outside the team label these
+# as listening cues (two of two new hands, unprompted).
+_APPROVALS = _word_set("lovely perfect great brilliant cool nice super grand sweet excellent "
+                       "wonderful fantastic good fine fab marvellous splendid terrific awesome")
 _ACK_SHAPE = re.compile(r"^(?:m+|h?m+h?m*|u+h+|u+h-?h?u+h+|a+h+|o+h+|hu+h+|h+m+|mm+-?h+m+)$")
 _CUE_PHRASES = (
     "i see", "got it", "go on", "go ahead", "i hear you", "i understand", "of course",
@@ -50,8 +55,15 @@ _CUE_PHRASES = (
     "please go on", "please continue", "uh oh", "i hear ya", "i'm with you", "sure sure",
     "oh okay", "all right then", "okay then", "right then", "that's understandable",
     "fair point", "good point", "that's fair", "point taken", "makes sense", "yeah no",
+    "very good", "very well", "quite so", "no problem", "no worries", "that's great",
+    "that's fine", "that's good", "that's lovely", "that's perfect", "totally fair",
+    "that's reasonable", "that's entirely reasonable", "that's totally fair", "fair dos",
+    "that's helpful", "that's very helpful", "oh my goodness", "oh my gosh", "oh my god",
+    "my goodness", "goodness me", "oh gosh",
 )
 # Hesitation sounds alone ("um,", "uh") hold the floor; they acknowledge nothing.
+# Exclamations and intensifiers that ride along with approval ("Oh gosh.", "Very good.").
+_EXCLAIMS = _word_set("oh my gosh goodness god me very quite that's so really")
 _HESITATIONS = frozenset({"um", "uh", "er", "erm", "uhm"})
 # Stage directions a transcriber writes inside a line ("<laughter>", "[noise]", "{F uh}").
 _NOISE_RE = re.compile(r"<[^>]*>|\[[^\]]*\]|\{[A-Z] |\}|/|--|#")
@@ -86,8 +98,8 @@ def is_listening_cue(text: str, cfg: CriterionConfig | None = None) -> bool:
     left = remaining.split()
     core = [w for w in left if w not in _COMPANIONS]
     if not core and len(left) == len(words):
-        return False  # only companions ("thank you", "lovely"): no cue word at all
-    return all(w in _ACK_TOKENS or _ACK_SHAPE.match(w) for w in core)
+        return False  # only thanks ("thank you", "cheers"): it closes an exchange
+    return all(w in _ACK_TOKENS or w in _APPROVALS or _ACK_SHAPE.match(w) for w in core)
 
 
 def opening_cue(text: str, cfg: CriterionConfig | None = None) -> str | None:
@@ -106,6 +118,12 @@ def opening_cue(text: str, cfg: CriterionConfig | None = None) -> str | None:
         return None
     first, rest = match.group(1), match.group(2)
     if not tokens(rest) or first.rstrip().endswith("?"):
+        return None
+    said = tokens(first)
+    if said == ["of", "course"] or all(w in _APPROVALS or w in _COMPANIONS or w in _EXCLAIMS
+                                       for w in said):
+        # "Of course. So ..." grants before the answer; "Lovely. I've booked ..." and "Oh gosh.
+        # Okay, ..." react before moving on: writers split on these, so only a cue word opens.
         return None
     return first.strip() if is_listening_cue(first, cfg) else None
 

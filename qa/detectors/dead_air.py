@@ -5,13 +5,22 @@ moment") is fine up to a limit; silence the customer was not told about is a coa
 from __future__ import annotations
 
 from qa.detectors.common import agent_finding
+from qa.detectors.contract import PROBLEM, Criterion, Label
 from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score
 from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase
 from qa.transcript import AGENT, Transcript
 
-CRITERION = "dead_air"
-NEEDS_TIMING = True
+CONTRACT = Criterion(
+    "dead_air", "Dead air",
+    labels=(
+        Label("dead_air", PROBLEM, "Silences that were not announced"),
+        Label("hold:too_long", PROBLEM, "Silences or holds that went on too long"),
+        Label("hold:announced", INFO, "Announcing holds and silences"),
+    ),
+    needs_timing=True,
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "min_silence_seconds": NUMBER,
     "max_announced_hold_seconds": NUMBER,

@@ -14,13 +14,20 @@ from qa.detectors.common import (
     is_listening_cue,
     problem_phrase,
 )
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable, missing_score_or_na
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding
 from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, normalize, tokens
 from qa.transcript import CUSTOMER, Transcript
 
-CRITERION = "empathy"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "empathy", "Empathy",
+    labels=(
+        Label("empathy", STRENGTH, "Acknowledging how the customer feels", evaluated=True),
+        Label("empathy:missing", PROBLEM, "Not acknowledging how the customer feels"),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "empathy_phrases": PHRASES,
     "feeling_openers": PHRASES,
@@ -103,6 +110,30 @@ _FRAMES: tuple[tuple[str, str], ...] = (
      r"\bi can (?:tell|see|hear|sense|feel)(?: that| how| why| just how)? (?:you|this|that)"
      r"(?:(?! to )[^.!?]){0,50}?\b(?:{G}|feel|feeling|means a lot|matters|important|weigh"
      r"|care)\b"),
+    # The feeling said to be natural: "it's entirely natural to feel shaken".
+    ("said the customer's feeling is natural",
+     r"\b(?:it's|it is|that's|that is)\s+(?:entirely |completely |perfectly |only |totally |quite "
+     r"|so |very )?(?:natural|normal|understandable|reasonable|fair) (?:to (?:feel|be|want|worry"
+     r"|get)|that you)\b"),
+    # "I can quite understand your exasperation", "I appreciate your concern".
+    ("named how the customer feels",
+     r"\bi (?:can |do |totally |completely |fully |really |certainly |quite )*(?:understand"
+     r"|appreciate|get|see|hear) your (?:{F}|exasperation|annoyance|concerns?|upset|anger"
+     r"|distress|fears?|worries|disappointment)\b"),
+    # Sympathy for what a stranger did: "I'm sorry someone got hold of your card details".
+    ("sympathised with what happened to the customer",
+     r"\bsorry (?:that )?(?:someone|somebody) (?:has|had|got|stole|took|used|tried|was)\b"),
+    # What nobody wants: "nobody wants a four-thousand-dollar surprise".
+    ("acknowledged how hard the situation is",
+     r"\b(?:nobody|no one|no-one) (?:wants|likes|needs|expects|deserves|enjoys) (?:to |a |an "
+     r"|that|this|news)"),
+    ("acknowledged how hard the situation is",
+     r"\b(?:that's|that is|it's|it is|that was|it was) (?:not|never) (?:a |an )?(?:very )?(?:nice"
+     r"|pleasant|good|fun|great) (?:thing|situation|position|feeling|experience|way|start"
+     r"|surprise|news)\b"),
+    ("acknowledged how hard the situation is",
+     r"\b(?:that's|it's|that is|it is) a lot (?:of money |of stress |of hassle )?to (?:deal with"
+     r"|take in|handle|cope with|be hit with|lose|find|manage|go through)\b"),
     # What weighs on the customer: "sounds like the cost is what's weighing on you".
     ("named what is weighing on the customer",
      r"\b(?:weighing on you|on your mind|bothering you|getting to you|eating at you"
@@ -282,13 +313,13 @@ def missing_suggestion(call: Transcript, complaint: int, cfg: CriterionConfig) -
     return f"\"I'm sorry to hear that; that sounds really {adjective}.\""
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """100 when the agent acknowledged the customer's feelings, low when a complaint got none."""
     shown = sum(f.label == "empathy" for f in findings)
     if shown:
         return CriterionScore(CRITERION, 100.0, f"{shown} empathy statement(s).", cfg.weight)
-    if any(f.label == "empathy:missing" for f in findings):
-        return CriterionScore(CRITERION, float(cfg["missing_score"]),
-                              "A complaint was met with no acknowledgement of feelings.",
-                              cfg.weight)
-    return not_applicable(CRITERION, "the customer raised no problem", cfg.weight)
+    return missing_score_or_na(
+        findings, "empathy:missing", cfg,
+        "A complaint was met with no acknowledgement of feelings.",
+        "the customer raised no problem")

@@ -12,15 +12,27 @@ from qa.detectors.common import (
     agent_sentences,
     complaint_utterances,
 )
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable, missing_score_or_na
 from qa.detectors.phrasing import through_clause
 from qa.detectors.time_expressions import find_time
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score
 from qa.params import NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, is_question, normalize, stem, tokens
 from qa.transcript import AGENT, Transcript
 
-CRITERION = "expectations"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "expectations", "Next steps",
+    labels=(
+        Label("expectation:specific", STRENGTH,
+              "Clear next steps with a time and an owner",
+              evaluated=True, commitment=True),
+        Label("expectation:vague", PROBLEM,
+              "Vague next steps, with no time or owner",
+              evaluated=True, commitment=True),
+        Label("expectation:missing", PROBLEM, "Ending a problem call with no next step"),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "commitment_phrases": PHRASES,
     "not_commitment_phrases": PHRASES,
@@ -112,12 +124,15 @@ _FUTURE = (r"(?:'ll|\s+will|\s+shall|\s+(?:am|is|are)\s+(?:going\s+to|gonna)"
 # "I'll get somebody to reach out", "we'll look into it", "someone will follow up".
 _HANDOFF_RE = re.compile(
     r"\b(?:i|we|someone|somebody|they|he|she|it|team)(?:" + _FUTURE + r"|'d|\s+would)"
-    r"\s+(?:\w+\s+){0,2}?"
+    # "we will never ask for your passcode" states a policy; it hands nothing on.
+    r"\s+(?!never\b|not\b|ever\b)(?:\w+\s+){0,2}?"
     r"(?:pass|flag|escalate|raise|mention|forward|refer|look\s+into|follow\s+up|chase|revisit|"
     r"look\s+at\s+(?:it|this|that|them)\s+again|"
     r"get\s+(?:someone|somebody|a\s+\w+|the\s+\w+|one\s+of|them)|have\s+(?:someone|somebody|a\s+\w+|"
     r"the\s+\w+)|let\s+(?:them|the\s+\w+|someone|somebody|my\s+\w+)\s+know|reach\s+out|"
-    r"get\s+back|come\s+back\s+to\s+you|be\s+in\s+touch|see\s+what|note|make\s+a\s+note|put\s+(?:a|in\s+a)\s+|"
+    r"get\s+back|come\s+back\s+to\s+you|be\s+in\s+touch|see\s+what|"
+    # "I would note that the letter permits it" remarks; "I'll note that on your file" acts.
+    r"note(?!\s+that\s+(?:the|this|your|you|it|we|our|there)\b)|make\s+a\s+note|put\s+(?:a|in\s+a)\s+|"
     r"send\s+(?:it|this|that)\s+(?:up|over|on)|take\s+(?:it|this|that)\s+(?:further|up)|"
     r"keep\s+(?:an\s+eye|you\s+posted)|do\s+(?:my|our|what)|try|investigate|check\s+(?:on|with|into)|"
     r"speak\s+to|talk\s+to|ask|send\s+(?:a\s+|an\s+)?(?:message|note|email|request|ticket|"
@@ -139,7 +154,15 @@ _WAIT_RE = re.compile(
 _IN_CALL_RE = re.compile(
     r"\b(?:i'll|i\s+will|let\s+me|i'm\s+going\s+to|i'm\s+gonna)\s+(?:just\s+)?(?:have|take)\s+a\s+"
     r"(?:quick\s+|little\s+)?(?:look|nose|peek|gander)\b"
-    r"|\b(?:put|pop|place)\s+you\s+on\s+(?:a\s+)?(?:quick\s+|short\s+|brief\s+)?hold\b")
+    r"|\b(?:put|pop|place)\s+you\s+on\s+(?:a\s+)?(?:quick\s+|short\s+|brief\s+)?hold\b"
+    # Looking something up or explaining, right now: "let me check the reference", "I'll
+    # explain as we go".
+    r"|\blet\s+me\s+(?:just\s+|quickly\s+)?(?:check|look|see|find|pull\s+up|bring\s+up|search|"
+    r"double-check|confirm)\b|\b(?:i'll|i\s+will)\s+(?:just\s+)?(?:explain|walk\s+you\s+through)\b"
+    # An announcement whose content follows in the next sentence: "Here's what I'm going to do."
+    r"|^\W*(?:(?:so|okay|ok|right|absolutely|now|alright)\W+)*(?:here's|here\s+is|this\s+is)\s+"
+    r"what\s+(?:i|we)(?:'ll|\s+will|'m\s+going\s+to|\s+am\s+going\s+to|'re\s+going\s+to|"
+    r"\s+are\s+going\s+to|\s+can)\s+do\W*$")
 # What someone is doing right now, with a time: "I'm adding a credit to your account now",
 # "she's refunding the delivery charge today".
 _DOING_NOW_RE = re.compile(
@@ -450,15 +473,16 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     return findings
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """Share of specific commitments; low when a problem ended with no next step."""
     specific = sum(f.label == "expectation:specific" for f in findings)
     vague = sum(f.label == "expectation:vague" for f in findings)
     if specific + vague == 0:
-        if any(f.label == "expectation:missing" for f in findings):
-            return CriterionScore(CRITERION, float(cfg["missing_score"]),
-                                  "No next step was set for the customer's problem.", cfg.weight)
-        return not_applicable(CRITERION, "no next step was needed on this call", cfg.weight)
+        return missing_score_or_na(
+            findings, "expectation:missing", cfg,
+            "No next step was set for the customer's problem.",
+            "no next step was needed on this call")
     value = (specific * 100 + vague * cfg["vague_score"]) / (specific + vague)
     return CriterionScore(CRITERION, clamp_score(value),
                           f"{specific} specific and {vague} vague commitment(s).", cfg.weight)

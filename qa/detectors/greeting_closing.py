@@ -7,13 +7,22 @@ from __future__ import annotations
 import re
 
 from qa.detectors.common import agent_finding
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score
 from qa.params import INTEGER, PHRASES, CriterionConfig
 from qa.text import find_phrase
 from qa.transcript import AGENT, Transcript
 
-CRITERION = "greeting_closing"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "greeting_closing", "Greeting & closing",
+    labels=(
+        Label("greeting", STRENGTH, "A complete opening"),
+        Label("greeting:incomplete", PROBLEM, "An incomplete opening"),
+        Label("closing", STRENGTH, "A complete close"),
+        Label("closing:incomplete", PROBLEM, "An incomplete close"),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "greeting_phrases": PHRASES,
     "own_name_patterns": PHRASES,
@@ -89,11 +98,11 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     return findings
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """Share of the five parts present: greeting, own name, offer; further help, farewell."""
     if len(call.by(AGENT)) < 2:
-        return not_applicable(CRITERION, "too few agent turns to judge an opening and closing",
-                              cfg.weight)
+        return NotApplicable("too few agent turns to judge an opening and closing")
     missing = sum(len(f.detail.get("missing", [])) for f in findings)
     present = 5 - missing
     return CriterionScore(CRITERION, clamp_score(present / 5 * 100),

@@ -9,13 +9,24 @@ from __future__ import annotations
 import bisect
 
 from qa.detectors.common import agent_finding, customer_topic, is_listening_cue
-from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label
+from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score
 from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase, tail, tokens
 from qa.transcript import AGENT, CUSTOMER, Transcript, Utterance
 
-CRITERION = "interruptions"
-NEEDS_TIMING = True
+CONTRACT = Criterion(
+    "interruptions", "Interruptions",
+    labels=(
+        Label("interruption", PROBLEM,
+              "Cutting in while the customer is still talking",
+              evaluated=True, turn_start=True),
+        Label("customer_interruption", INFO,
+              "The customer talking over the agent (not counted against the agent)"),
+    ),
+    needs_timing=True, needs_customer=True,
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "min_overlap_ms": INTEGER,
     "max_pause_ms": INTEGER,
@@ -23,6 +34,8 @@ PARAMS = {
     "recovery_phrases": PHRASES,
     "cooperative_factor": NUMBER,
     "recovered_factor": NUMBER,
+    "kept_talking_seconds": NUMBER,
+    "recovery_seconds": NUMBER,
 }
 
 
@@ -57,8 +70,9 @@ def overlap_at(spans: list[tuple[float, float]], moment: float) -> float:
     return 0.0
 
 
-# Turns looked at after an interruption for the agent's "sorry, go ahead" (within 5 s, in
-# practice one or two); a bound, so a pile of turns at one moment cannot make it quadratic.
+# Turns looked at after an interruption for the agent's "sorry, go ahead" (within
+# ``recovery_seconds``, in practice one or two); a bound, so a pile of turns at one moment
+# cannot make it quadratic.
 RECOVERY_LOOKAHEAD = 50
 
 
@@ -118,12 +132,13 @@ def _talked_over(call: Transcript, speaker: str, other: str,
         remaining = overlap_at(spans, start)
         overlap = min(remaining, utt.end - start)
         if timed and start == utt.start and \
-                utt.duration <= _LONE_WORD_S and remaining > utt.duration + 0.3 and \
+                utt.duration <= _LONE_WORD_S and \
+                remaining > utt.duration + cfg["kept_talking_seconds"] and \
                 not _goes_on(turns, n, start + remaining):
             continue
         if overlap * 1000 >= cfg["min_overlap_ms"]:
             # The other party talking on past the end of this turn did not yield the floor.
-            kept_going = remaining > utt.end - start + 0.3
+            kept_going = remaining > utt.end - start + cfg["kept_talking_seconds"]
             found.append((i, utt, overlap, kept_going, start))
     return found
 
@@ -170,11 +185,12 @@ def _only_recovery(text: str, cfg: CriterionConfig) -> bool:
 
 
 def _recovered(call: Transcript, index: int, cfg: CriterionConfig) -> str | None:
-    """A recovery phrase in the interrupting turn or the agent's next turn within 5 s."""
+    """A recovery phrase in the interrupting turn or the agent's next turn within
+    ``recovery_seconds``."""
     utt = call.utterances[index]
-    # Utterances are in time order: past the first one starting over 5 s later, none is near.
+    # Utterances are in time order: past the first one starting too late, none is near.
     for other in call.utterances[index:index + RECOVERY_LOOKAHEAD]:
-        if other.start - utt.end > 5.0:
+        if other.start - utt.end > cfg["recovery_seconds"]:
             break
         if other.speaker == utt.speaker:
             phrase = find_phrase(other.text, cfg["recovery_phrases"])
@@ -236,11 +252,6 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
 
 def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
     """100 minus a fixed number of points per agent interruption."""
-    if not call.speaker_timing:
-        return not_applicable(CRITERION, "mono recording: who spoke when is unknown, so "
-                              "overlaps cannot be measured", cfg.weight)
-    if not call.by(AGENT) or not call.by(CUSTOMER):
-        return not_applicable(CRITERION, "only one party spoke", cfg.weight)
     interruptions = [f for f in findings if f.label == "interruption"]
     count = len(interruptions)
     if count == 0:

@@ -17,13 +17,22 @@ from qa.detectors.common import (
     previous_customer,
     problem_phrase,
 )
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable, missing_score_or_na
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding
 from qa.params import INTEGER, NUMBER, PHRASES, CriterionConfig
 from qa.text import content_stems, find_phrase, numbers, sentences, stem, tokens
 from qa.transcript import AGENT, Transcript
 
-CRITERION = "paraphrasing"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "paraphrasing", "Paraphrasing",
+    labels=(
+        Label("paraphrase", STRENGTH,
+              "Playing the customer's problem back to them", evaluated=True),
+        Label("paraphrase:late", PROBLEM, "Restating the problem only late in the call"),
+        Label("paraphrase:missing", PROBLEM, "Not playing the customer's problem back to them"),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "marker_phrases": PHRASES,
     "not_paraphrase_phrases": PHRASES,
@@ -335,10 +344,9 @@ def _first_action(call: Transcript, after: int, cfg: CriterionConfig) -> int | N
     return None
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """100 if the agent restated the customer's problem; low if a problem went unrestated."""
-    if not call.by(AGENT):
-        return not_applicable(CRITERION, "the agent said nothing", cfg.weight)
     hits = [f for f in findings if f.label == "paraphrase"]
     if hits and any(f.label == "paraphrase:late" for f in findings):
         return CriterionScore(CRITERION, float(cfg["late_score"]),
@@ -347,7 +355,6 @@ def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> Cr
     if hits:
         return CriterionScore(CRITERION, 100.0,
                               f"{len(hits)} restatement(s) of what the customer said.", cfg.weight)
-    if any(f.label == "paraphrase:missing" for f in findings):
-        return CriterionScore(CRITERION, float(cfg["missing_score"]),
-                              "The customer's problem was never restated.", cfg.weight)
-    return not_applicable(CRITERION, "the customer raised no problem to restate", cfg.weight)
+    return missing_score_or_na(
+        findings, "paraphrase:missing", cfg, "The customer's problem was never restated.",
+        "the customer raised no problem to restate")

@@ -7,13 +7,20 @@ from __future__ import annotations
 import re
 
 from qa.detectors.common import agent_finding, agent_sentences
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score
 from qa.params import GROUPS, NUMBER, PHRASES, CriterionConfig
 from qa.text import find_phrase
-from qa.transcript import AGENT, Transcript
+from qa.transcript import Transcript
 
-CRITERION = "positive_language"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "positive_language", "Positive language",
+    labels=(
+        Label("positive_language", STRENGTH, "Positive phrasing"),
+        Label("negative_language", PROBLEM, "Saying what can't be done instead of what can"),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "negative_phrases": PHRASES,
     "positive_phrases": PHRASES,
@@ -84,8 +91,6 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
 
 def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
     """100 less a fixed number of points per negative phrasing."""
-    if not call.by(AGENT):
-        return not_applicable(CRITERION, "the agent said nothing", cfg.weight)
     negatives = sum(f.label == "negative_language" for f in findings)
     positives = sum(f.label == "positive_language" for f in findings)
     return CriterionScore(

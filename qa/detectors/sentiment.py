@@ -9,12 +9,21 @@ from functools import lru_cache
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from qa.detectors.common import agent_finding
-from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable
+from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score
 from qa.params import INTEGER, NUMBER, CriterionConfig
 from qa.transcript import CUSTOMER, Transcript
 
-CRITERION = "sentiment"
-NEEDS_TIMING = False
+CONTRACT = Criterion(
+    "sentiment", "Sentiment",
+    labels=(
+        Label("sentiment:improved", STRENGTH,
+              "The customer ended the call happier than they started"),
+        Label("sentiment:worsened", PROBLEM,
+              "The customer ended the call less happy than they started"),
+    )
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "min_customer_utterances": INTEGER,
     "segments": INTEGER,
@@ -63,10 +72,11 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
                           trajectory=path, change=round(change, 3))]
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """50 for no change, up to 100 (or down to 0) as sentiment rises (or falls)."""
     if not findings:
-        return not_applicable(CRITERION, "too few customer turns to see a trend", cfg.weight)
+        return NotApplicable("too few customer turns to see a trend")
     change = float(findings[0].detail["change"])
     value = 50 + 50 * change / cfg["change_for_full_marks"]
     path = " -> ".join(f"{v:+.2f}" for v in findings[0].detail["trajectory"])

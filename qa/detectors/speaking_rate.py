@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from qa.detectors.common import agent_finding
-from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable
+from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score
 from qa.params import NUMBER, CriterionConfig
 from qa.text import tokens
 from qa.transcript import AGENT, Transcript, Utterance
 
-CRITERION = "speaking_rate"
-NEEDS_TIMING = True
+CONTRACT = Criterion(
+    "speaking_rate", "Speaking rate",
+    labels=(
+        Label("speaking_rate", INFO, "A comfortable speaking pace"),
+        Label("speaking_rate:fast", PROBLEM, "Speaking too fast"),
+        Label("speaking_rate:slow", PROBLEM, "Speaking too slowly"),
+    ),
+    needs_timing=True,
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "min_wpm": NUMBER,
     "max_wpm": NUMBER,
     "min_agent_seconds": NUMBER,
     "points_per_10_wpm": NUMBER,
+    "min_turn_seconds": NUMBER,
 }
 
 
@@ -27,7 +37,7 @@ def words_per_minute(utterances: list[Utterance]) -> float | None:
 
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """One finding with the agent's rate, anchored on its fastest sizeable turn."""
-    turns = [(i, u) for i, u in call.by(AGENT) if u.duration >= 2.0]
+    turns = [(i, u) for i, u in call.by(AGENT) if u.duration >= cfg["min_turn_seconds"]]
     if sum(u.duration for _, u in turns) < cfg["min_agent_seconds"]:
         return []
     wpm = words_per_minute([u for _, u in turns])
@@ -50,10 +60,11 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
                           f"Comfortable pace: {wpm:.0f} words a minute.", wpm=round(wpm))]
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """100 inside the target band, less per 10 words a minute outside it."""
     if not findings:
-        return not_applicable(CRITERION, "too little agent speech to measure a pace", cfg.weight)
+        return NotApplicable("too little agent speech to measure a pace")
     wpm = float(findings[0].detail["wpm"])
     outside = max(0.0, wpm - cfg["max_wpm"], cfg["min_wpm"] - wpm)
     return CriterionScore(CRITERION, clamp_score(100 - outside / 10 * cfg["points_per_10_wpm"]),

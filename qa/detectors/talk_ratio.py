@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from qa.detectors.common import agent_finding
-from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score, not_applicable
+from qa.detectors.contract import PROBLEM, Criterion, Label, NotApplicable
+from qa.findings import COACHING, INFO, CriterionScore, Finding, clamp_score
 from qa.params import NUMBER, CriterionConfig
 from qa.transcript import AGENT, CUSTOMER, Transcript
 
-CRITERION = "talk_ratio"
-NEEDS_TIMING = True
+CONTRACT = Criterion(
+    "talk_ratio", "Talk ratio",
+    labels=(
+        Label("talk_ratio", INFO, "A balanced share of the talking"),
+        Label("talk_ratio:high", PROBLEM, "Talking much more than the customer"),
+        Label("talk_ratio:low", PROBLEM, "Saying very little while the customer carries the call"),
+    ),
+    needs_timing=True, needs_customer=True,
+)
+CRITERION = CONTRACT.name
 PARAMS = {
     "min_agent_share": NUMBER,
     "max_agent_share": NUMBER,
@@ -48,11 +57,13 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
                           agent_share=round(share, 3))]
 
 
-def score(findings: list[Finding], call: Transcript, cfg: CriterionConfig) -> CriterionScore:
+def score(findings: list[Finding], call: Transcript,
+          cfg: CriterionConfig) -> CriterionScore | NotApplicable:
     """100 inside the target band, less per 10 points of share outside it."""
     share = agent_share(call)
     if share is None or not findings:
-        return not_applicable(CRITERION, "only one party spoke", cfg.weight)
+        # Both parties spoke (scoring checks that first) but for no time at all.
+        return NotApplicable("nobody spoke for any time")
     low, high = cfg["min_agent_share"], cfg["max_agent_share"]
     outside = max(0.0, share - high, low - share)
     return CriterionScore(CRITERION, clamp_score(100 - outside * 10 * cfg["points_per_10_percent"]),

@@ -53,14 +53,18 @@ def main() -> None:
                           icon=":material/star:")
         sessions = st.Page(PAGES / "sessions.py", title="Coaching sessions",
                            url_path="sessions", icon=":material/co_present:")
+        exports = st.Page(PAGES / "exports.py", title="Exports", url_path="exports",
+                          icon=":material/download:")
+        practice = st.Page(PAGES / "practice.py", title="Practice", url_path="practice",
+                           icon=":material/record_voice_over:")
         accounts = st.Page(PAGES / "accounts.py", title="Accounts", url_path="accounts",
                            icon=":material/manage_accounts:")
         disputes = st.Page(PAGES / "disputes.py", url_path="disputes", icon=":material/gavel:",
                            title=f"Disputes ({open_disputes})" if open_disputes else "Disputes")
-        pages = {LEAD: [overview, calls, review, disputes, coaching, library, sessions, themes,
-                        calibration, batch, accounts],
-                 COACH: [calls, review, disputes, coaching, library, sessions],
-                 AGENT: [feedback, library, sessions]}[who.role]
+        pages = {LEAD: [overview, calls, review, disputes, coaching, practice, library,
+                        sessions, themes, calibration, batch, exports, accounts],
+                 COACH: [calls, review, disputes, coaching, practice, library, sessions],
+                 AGENT: [feedback, practice, library, sessions]}[who.role]
         page = st.navigation(pages)
         signin.sidebar(who)
 

@@ -17,6 +17,7 @@ import streamlit as st
 
 from qa import auth, queries, store
 from qa.auth import Viewer
+from qa.detectors import CONTRACTS, LABELS
 from qa.text import clock as call_clock
 
 VIEWER_KEY = "viewer"
@@ -240,55 +241,9 @@ def label_text(label: str) -> str:
     return PLAIN.get(label) or label.replace("_", " ").replace(":", ": ").capitalize()
 
 
-CRITERIA = {
-    "interruptions": "Interruptions", "paraphrasing": "Paraphrasing",
-    "affirmations": "Listening cues", "apology": "Apology", "expectations": "Next steps",
-    "empathy": "Empathy", "blame": "No blame", "positive_language": "Positive language",
-    "greeting_closing": "Greeting & closing", "customer_name": "Customer's name",
-    "clarifying_questions": "Clarifying questions", "dead_air": "Dead air",
-    "talk_ratio": "Talk ratio", "speaking_rate": "Speaking rate", "sentiment": "Sentiment",
-}
-
-PLAIN = {
-    "interruption": "Cutting in while the customer is still talking",
-    "paraphrase:missing": "Not playing the customer's problem back to them",
-    "paraphrase:late": "Restating the problem only late in the call",
-    "affirmation:missing": "Long stretches of the customer talking with no \"mm-hmm\" or "
-                           "\"I see\"",
-    "affirmation:mechanical": "The same listening cue over and over",
-    "apology:scripted": "Apologies that sound scripted, conditional or followed by an excuse",
-    "apology:late": "Apologising late in the call",
-    "apology:missing": "No apology for a real problem",
-    "apology:excessive": "Apologising so often it stops meaning anything",
-    "expectation:vague": "Vague next steps, with no time or owner",
-    "expectation:missing": "Ending a problem call with no next step",
-    "empathy:missing": "Not acknowledging how the customer feels",
-    "blame": "Putting the fault on the customer, a colleague or the system",
-    "negative_language": "Saying what can't be done instead of what can",
-    "greeting:incomplete": "An incomplete opening",
-    "closing:incomplete": "An incomplete close",
-    "customer_name:unused": "Not using the customer's name",
-    "clarifying_question:missing": "Going to a fix without asking about the problem",
-    "sentiment:worsened": "The customer ended the call less happy than they started",
-    "talk_ratio:high": "Talking much more than the customer",
-    "talk_ratio:low": "Saying very little while the customer carries the call",
-    "speaking_rate:fast": "Speaking too fast",
-    "speaking_rate:slow": "Speaking too slowly",
-    "hold:too_long": "Silences or holds that went on too long",
-    "dead_air": "Silences that were not announced",
-    "affirmation": "Listening cues that keep the customer talking",
-    "paraphrase": "Playing the customer's problem back to them",
-    "apology:sincere": "Sincere apologies that name the problem",
-    "expectation:specific": "Clear next steps with a time and an owner",
-    "empathy": "Acknowledging how the customer feels",
-    "positive_language": "Positive phrasing",
-    "greeting": "A complete opening",
-    "closing": "A complete close",
-    "customer_name": "Using the customer's name",
-    "clarifying_question": "Asking about the problem before solving it",
-    "sentiment:improved": "The customer ended the call happier than they started",
-    "hold:announced": "Announcing holds and silences",
-}
+# Criteria and finding labels as people say them, as each detector declares them.
+CRITERIA = {name: contract.title for name, contract in CONTRACTS.items()}
+PLAIN = {label: spec.plain for label, (_, spec) in LABELS.items()}
 
 
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$&")
