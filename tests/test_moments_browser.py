@@ -223,6 +223,8 @@ def test_coach_prepares_a_session_and_the_agent_reads_it(page: object, browser_d
     tab.get_by_text("Prepare a new session").click()
     box = tab.get_by_test_id("stMultiSelect")
     box.locator("input").click()
+    # Typed, so the option is in the list's view (it only draws what is in view).
+    box.locator("input").fill("Sincere apology · maria.lopez")
     tab.get_by_role("option", name="Sincere apology · maria.lopez (shareable)").first.click()
     tab.keyboard.press("Escape")
     notes = "Listen to how <b>she</b> names the problem before the fix."
