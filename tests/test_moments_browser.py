@@ -225,7 +225,8 @@ def test_coach_prepares_a_session_and_the_agent_reads_it(page: object, browser_d
     box.locator("input").click()
     # Typed, so the option is in the list's view (it only draws what is in view).
     box.locator("input").fill("Sincere apology · maria.lopez")
-    tab.get_by_role("option", name="Sincere apology · maria.lopez (shareable)").first.click()
+    tab.get_by_role("option", name="Sincere apology · maria.lopez (shareable)").first.wait_for()
+    tab.keyboard.press("Enter")  # the one option left, focused (a click races its redraw)
     tab.keyboard.press("Escape")
     notes = "Listen to how <b>she</b> names the problem before the fix."
     tab.get_by_role("textbox", name="Notes for the session").fill(notes)
