@@ -216,7 +216,7 @@ def test_coach_prepares_a_session_and_the_agent_reads_it(page: object, browser_d
     conn = queries.connect(browser_db)
     moments.curate(conn, Viewer("coach", "coach"), key, "shareable", True)
     moments.create_session(conn, Viewer("coach", "coach"), AGENT,
-                           queries.Period(date(2000, 1, 1), date(2100, 1, 1)), [key], notes)
+                           queries.Period(date(2025, 3, 1), date(2025, 3, 31)), [key], notes)
     conn.close()
     tab = page
     sign_in(tab, "coach", "Calls")
