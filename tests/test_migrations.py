@@ -70,7 +70,11 @@ def test_a_release_0_1_0_database_is_upgraded_with_its_data(tmp_path: Path) -> N
                                       "2026-01-05", "dana", 70.0, 90.0)]
 
     db = store.open_db(path)
-    assert store.schema_version(db) == len(store.STEPS) == int(store.STEPS[-1][:4])
+    # Steps are numbered in order; a number may be missing while the branches that add
+    # steps are merged one at a time (0010_moments before 0008/0009).
+    numbers = [int(name[:4]) for name in store.STEPS]
+    assert numbers == sorted(set(numbers))
+    assert store.schema_version(db) == numbers[-1]
     assert [m.name for m in store.MIGRATIONS.applied(db)] == store.STEPS
     assert "diarization" in db["calls"].columns_dict
     db.conn.close()
@@ -108,7 +112,7 @@ def test_each_step_is_applied_once(tmp_path: Path) -> None:
     store.open_db(path).conn.close()
     db = store.open_db(path)
     assert not store.MIGRATIONS.pending(db)
-    assert store.migrate(db) == len(store.STEPS)  # nothing left: applies nothing, no error
+    assert store.migrate(db) == int(store.STEPS[-1][:4])  # nothing left: applies nothing, no error
     count = db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
     assert count == len(store.STEPS)
 

@@ -426,6 +426,74 @@ def _practice(db: sqlite_utils.Database) -> None:
     db.executescript(PRACTICE_SCHEMA)
 
 
+@_step("0010_moments")
+def _moments(db: sqlite_utils.Database) -> None:
+    """The library of good moments (coaches' pins, hides and shares), team settings, and
+    coaching sessions with the moments chosen for them and the goals agreed."""
+    db.executescript(MOMENTS_SCHEMA)
+
+
+# --- good moments and coaching sessions (qa/moments.py) -----------------------------------
+# ``moment_curation``: a coach's decisions on one good moment, keyed like ``finding_marks`` by
+# (call, agent utterance, label) because finding ids change when a call is re-scored; a call's
+# id changing on redaction moves these rows with it (``_move_call_records``). ``shareable`` 1
+# lets other agents see it. ``team_settings``: switches a lead sets for the whole team (key ->
+# value). ``coaching_sessions``: one prepared session for an agent (``points``: the coaching
+# points as they stood, JSON); ``session_moments``: the good moments chosen for it;
+# ``session_goals``: the goals agreed, each with the criterion's mean score then (baseline).
+MOMENTS_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS moment_curation (
+        call_id TEXT NOT NULL,
+        utterance_idx INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        pinned INTEGER NOT NULL DEFAULT 0,
+        hidden INTEGER NOT NULL DEFAULT 0,
+        shareable INTEGER NOT NULL DEFAULT 0,
+        updated_by TEXT,
+        updated_at TEXT,
+        PRIMARY KEY (call_id, utterance_idx, label)
+    );
+    CREATE INDEX IF NOT EXISTS idx_moment_curation_shareable
+        ON moment_curation (shareable, hidden);
+    CREATE TABLE IF NOT EXISTS team_settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_by TEXT,
+        updated_at TEXT
+    );
+    CREATE TABLE IF NOT EXISTS coaching_sessions (
+        id INTEGER PRIMARY KEY,
+        agent TEXT NOT NULL,
+        coach TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        period_start TEXT,
+        period_end TEXT,
+        notes TEXT,
+        points TEXT
+    );
+    CREATE INDEX IF NOT EXISTS idx_coaching_sessions_agent
+        ON coaching_sessions (agent, created_at);
+    CREATE TABLE IF NOT EXISTS session_moments (
+        session_id INTEGER NOT NULL,
+        call_id TEXT NOT NULL,
+        utterance_idx INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        PRIMARY KEY (session_id, call_id, utterance_idx, label)
+    );
+    CREATE TABLE IF NOT EXISTS session_goals (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL,
+        criterion TEXT NOT NULL,
+        goal TEXT NOT NULL CHECK (length(trim(goal)) > 0),
+        baseline REAL,
+        baseline_calls INTEGER NOT NULL DEFAULT 0,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS idx_session_goals_session ON session_goals (session_id);
+"""
+
+
 # --- audit trail and disputes (issue 15) --------------------------------------------------
 # One self-contained block (no foreign keys), so it can move as is into a numbered migration.
 # ``audit_log``: one row per change a person made (who, when, what, which call or other

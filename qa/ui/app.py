@@ -49,6 +49,10 @@ def main() -> None:
                               url_path="calibration", icon=":material/balance:")
         themes = st.Page(PAGES / "themes.py", title="Themes", url_path="themes",
                          icon=":material/category:")
+        library = st.Page(PAGES / "library.py", title="Good moments", url_path="moments",
+                          icon=":material/star:")
+        sessions = st.Page(PAGES / "sessions.py", title="Coaching sessions",
+                           url_path="sessions", icon=":material/co_present:")
         exports = st.Page(PAGES / "exports.py", title="Exports", url_path="exports",
                           icon=":material/download:")
         practice = st.Page(PAGES / "practice.py", title="Practice", url_path="practice",
@@ -57,10 +61,10 @@ def main() -> None:
                            icon=":material/manage_accounts:")
         disputes = st.Page(PAGES / "disputes.py", url_path="disputes", icon=":material/gavel:",
                            title=f"Disputes ({open_disputes})" if open_disputes else "Disputes")
-        pages = {LEAD: [overview, calls, review, disputes, coaching, practice, themes,
-                        calibration, batch, exports, accounts],
-                 COACH: [calls, review, disputes, coaching, practice],
-                 AGENT: [feedback, practice]}[who.role]
+        pages = {LEAD: [overview, calls, review, disputes, coaching, practice, library,
+                        sessions, themes, calibration, batch, exports, accounts],
+                 COACH: [calls, review, disputes, coaching, practice, library, sessions],
+                 AGENT: [feedback, practice, library, sessions]}[who.role]
         page = st.navigation(pages)
         signin.sidebar(who)
 

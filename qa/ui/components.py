@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from qa import queries, store
+from qa import moments, queries, store
 from qa.auth import LEAD, Viewer
 from qa.ui import charts, common
 
@@ -183,10 +183,14 @@ def overall_banner(call: dict[str, Any]) -> None:
                 "stands without them until then.", icon="⏳")
 
 
-def summary(call: dict[str, Any]) -> None:
-    """The call's top coaching points and best moments, as the scorer summarised them."""
+def summary(call: dict[str, Any],
+            colleague_for: Callable[[int, str], None] | None = None) -> None:
+    """The call's top coaching points and best moments, as the scorer summarised them;
+    ``colleague_for(finding_id, key)`` adds "how a colleague handled this" under each point."""
     data = call.get("summary") or {}
-    for item in data.get("coaching", []):
+    ids = {(f["label"], f["start"]): f["id"] for f in call.get("findings", [])
+           if f["polarity"] == "coaching"}
+    for n, item in enumerate(data.get("coaching", [])):
         with st.container(border=True):
             st.markdown(f"**{common.clock(item['start'])} · "
                         f"{common.md(common.label_text(item['label']))}**")
@@ -195,6 +199,9 @@ def summary(call: dict[str, Any]) -> None:
             if item.get("suggestion"):
                 st.markdown("**Try:**")
                 text(item["suggestion"])
+            finding_id = ids.get((item["label"], item["start"]))
+            if colleague_for is not None and finding_id is not None:
+                colleague_for(finding_id, f"summary-{n}")
     for item in data.get("strengths", []):
         st.markdown(f":green[**Strength · {common.clock(item['start'])}**] "
                     f"{common.md(common.label_text(item['label']))}")
@@ -218,8 +225,10 @@ def notes(call: dict[str, Any]) -> None:
 
 def coaching_points(result: dict[str, Any], *, agent_view: bool,
                     open_call: Callable[[str, float], None] | None, key: str,
-                    limit: int = 8) -> None:
-    """Recurring coaching points, costliest first, each with example quotes from calls."""
+                    limit: int = 8,
+                    colleague_for: Callable[[int, str], None] | None = None) -> None:
+    """Recurring coaching points, costliest first, each with example quotes from calls;
+    ``colleague_for(finding_id, key)`` adds "how a colleague handled this" under each."""
     points = result["points"][:limit]
     if not points:
         st.info("No coaching points in this period." if result["calls"] else
@@ -249,6 +258,8 @@ def coaching_points(result: dict[str, Any], *, agent_view: bool,
                 if open_call is not None:
                     cols[1].button("Open call", key=f"{key}-{p['label']}-{ex['id']}",
                                    on_click=open_call, args=(ex["call_id"], ex["start"]))
+            if colleague_for is not None and examples:
+                colleague_for(int(examples[0]["id"]), f"{key}-{p['label']}")
 
 
 def strengths(result: dict[str, Any], *, key: str, limit: int = 5) -> None:
@@ -366,3 +377,33 @@ def queue_list(joined: str) -> str:
     """"billing, general, (none)" from the query's comma-joined queues ("" for none)."""
     found = sorted(set(joined.split(",")), key=lambda q: (q == "", q))
     return ", ".join(q or "(none)" for q in found)
+
+
+def moment_slug(key: moments.MomentKey) -> str:
+    """A moment's key as a widget key (letters, digits and dashes)."""
+    raw = f"{key.call_id}-{key.utterance_idx}-{key.label}"
+    return "".join(ch if ch.isalnum() else "-" for ch in raw)
+
+
+def open_moment(key: moments.MomentKey) -> None:
+    """Go to the good moments page showing one moment."""
+    st.switch_page(common.PAGE_DIR / "library.py", query_params={"moment": key.text()})
+
+
+def colleague(conn: sqlite3.Connection, who: Viewer, finding_id: int, key: str) -> None:
+    """Under a coaching point: the most similar shareable good moment of another agent, the
+    colleague named only when the team allows it; nothing when there is none."""
+    found = moments.colleague_moment(conn, who, finding_id)
+    if found is None:
+        return
+    with st.container(border=True, key=f"colleague-{key}"):
+        st.markdown(f":blue[**How a colleague handled this**] · {common.md(found['kind'])}")
+        if found["context"]:
+            text(f"Customer: {found['context']}", muted=True)
+        text(found["quote"] or "", quote=True)
+        who_said = found["agent"] or "A colleague"
+        st.caption(f"{common.md(who_said)} · call {common.md(found['call_id'])} · "
+                   f"{common.clock(found['start'])}")
+        if st.button("See it in Good moments", key=f"colleague-open-{key}",
+                     icon=":material/star:", type="tertiary"):
+            open_moment(found["key"])

@@ -34,7 +34,9 @@ def render() -> None:
     st.caption(f"From the {result['calls']} call(s) your coach shared with you in this period, "
                "the habits that cost you the most points first.")
     components.coaching_points(result, agent_view=True, open_call=_open_call,
-                               key="feedback", limit=5)
+                               key="feedback", limit=5,
+                               colleague_for=lambda finding, key: components.colleague(
+                                   conn, who, finding, key))
     st.subheader("What you do well")
     components.strengths(result, key="feedback-strengths")
     st.subheader("You and the team")
@@ -124,7 +126,8 @@ def _one_call(conn: sqlite3.Connection, who: Viewer, call_id: str) -> None:
         components.transcript(call, playable=call.get("origin") != "transcript")
     with right:
         st.subheader("What to work on")
-        components.summary(call)
+        components.summary(call, colleague_for=lambda finding, key: components.colleague(
+            conn, who, finding, key))
         st.subheader("Scores")
         components.scores_table(call)
         if call["notes"]:

@@ -98,7 +98,8 @@ def render() -> None:
         components.transcript(call, playable=call.get("origin") != "transcript")
     with right:
         st.subheader("Coaching summary")
-        components.summary(call)
+        components.summary(call, colleague_for=lambda finding, key: components.colleague(
+            conn, who, finding, key))
         st.subheader("Scores")
         components.scores_table(call)
         _questions(conn, who, call)
