@@ -37,17 +37,27 @@ from typing import Any
 
 import numpy as np
 
-from qa import store
 from qa.audio import AUDIO_MIME_TYPES, AudioError, load_call
 from qa.auth import AGENT, COACH, LEAD, Viewer
 from qa.queries import AccessDenied, Period, _require, agent_points
+from qa.store import moments as moment_store
+from qa.store import now as store_now
+from qa.store.moments import (
+    CONTEXT_TURNS,
+    CURATED,
+    OPENING_TURNS,
+    RECOVERY,
+    SCAN,
+    SHARED_WITH_AGENT,
+    moment_ids,
+    moment_rows,
+)
 
 STAFF = (LEAD, COACH)
 
-# An interruption the agent handed back is a coaching finding with ``recovered`` set in its
-# detail: in the library it is a good moment of its own, under this label.
-RECOVERY = "interruption:recovered"
-# The good moments the library collects: label -> (criterion, what people call it).
+# The good moments the library collects: label -> (criterion, what people call it). An
+# interruption the agent handed back (RECOVERY, a coaching finding with ``recovered`` set in
+# its detail) is one of its own; the others are the strength labels the store reads.
 KINDS: dict[str, tuple[str, str]] = {
     "apology:sincere": ("apology", "Sincere apology"),
     "paraphrase": ("paraphrasing", "Restating the problem"),
@@ -57,11 +67,10 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 CRITERIA = tuple(dict.fromkeys(c for c, _ in KINDS.values()))
 
-SHOW_NAMES = "moments.show_names"
-# The customer turns before a moment that make up its situation; a situation search ranks
-# (TF-IDF) at most SEARCH_POOL moments of the SEARCH_CALLS calls the full-text index finds
-# closest to its words.
-CONTEXT_TURNS = 2
+SHOW_NAMES = moment_store.SHOW_NAMES
+# The customer turns before a moment (CONTEXT_TURNS) make up its situation; a situation
+# search ranks (TF-IDF) at most SEARCH_POOL moments of the SEARCH_CALLS calls the full-text
+# index finds closest to its words.
 SEARCH_POOL = 1000
 SEARCH_CALLS = 300
 MAX_GOAL_LENGTH = 500
@@ -94,43 +103,15 @@ class MomentKey:
 
 # --- reading moments ----------------------------------------------------------------------
 
-_LABEL_SQL = ("CASE WHEN fi.label = 'interruption' THEN '" + RECOVERY + "' ELSE fi.label END")
-_MOMENT_FINDINGS = (
-    "((fi.polarity = 'strength' AND fi.label IN ("
-    + ", ".join(f"'{label}'" for label in KINDS if label != RECOVERY) + ")) OR "
-    "(fi.label = 'interruption' AND json_extract(fi.detail, '$.recovered') IS NOT NULL))"
-    " AND fi.speaker = 'agent'")
-# The customer's first turns, where the problem is usually stated: with the context, the
-# situation a moment is searched and matched by.
-OPENING_TURNS = 3
-_OPENING_SQL = (
-    "(SELECT group_concat(text, ' ') FROM (SELECT u.text FROM utterances u "
-    "WHERE u.call_id = fi.call_id AND u.speaker = 'customer' AND u.idx < fi.utterance_idx "
-    f"ORDER BY u.idx LIMIT {OPENING_TURNS}))")
-_CONTEXT_SQL = (
-    "(SELECT group_concat(text, ' ') FROM (SELECT text FROM (SELECT u.idx, u.text "
-    "FROM utterances u WHERE u.call_id = fi.call_id AND u.speaker = 'customer' "
-    f"AND u.idx < fi.utterance_idx ORDER BY u.idx DESC LIMIT {CONTEXT_TURNS}) ORDER BY idx))")
-
-
 def show_names(conn: sqlite3.Connection) -> bool:
     """Whether agents may see which colleague a shared moment is from (team setting)."""
-    row = conn.execute("SELECT value FROM team_settings WHERE key = ?", [SHOW_NAMES]).fetchone()
-    return bool(row) and row[0] == "1"
+    return moment_store.show_names(conn)
 
 
 def set_show_names(conn: sqlite3.Connection, viewer: Viewer, allowed: bool) -> None:
     """A lead allows (or stops) showing colleagues' names on shared moments; audit-logged."""
     _require(viewer, LEAD)
-    with conn:
-        before = show_names(conn)
-        conn.execute(
-            "INSERT INTO team_settings (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
-            "updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            [SHOW_NAMES, "1" if allowed else "0", viewer.user, store.now()])
-        store.audit(conn, viewer.user, "setting.change", None, SHOW_NAMES, before=before,
-                    after=bool(allowed))
+    moment_store.set_show_names(conn, viewer.user, allowed)
 
 
 def _visible_moments(viewer: Viewer) -> tuple[str, list[Any]]:
@@ -139,58 +120,7 @@ def _visible_moments(viewer: Viewer) -> tuple[str, list[Any]]:
     _require(viewer, LEAD, COACH, AGENT)
     if viewer.role in STAFF:
         return "1 = 1", []
-    return ("(coalesce(mc.hidden, 0) = 0 AND ((f.agent = ? AND EXISTS (SELECT 1 FROM reviews "
-            "vis WHERE vis.call_id = f.call_id AND vis.shared_at IS NOT NULL)) "
-            "OR coalesce(mc.shareable, 0) = 1))", [viewer.agent])
-
-
-_CURATION_JOIN = ("LEFT JOIN moment_curation mc ON mc.call_id = fi.call_id "
-                  f"AND mc.utterance_idx = fi.utterance_idx AND mc.label = {_LABEL_SQL}")
-# Where a list of moments is read from: every call, newest first (the call-time index gives
-# the order, so a page stops after its rows), or only the moments coaches curated (few).
-_SCAN = "call_facts f CROSS JOIN findings fi ON fi.call_id = f.call_id " + _CURATION_JOIN
-_CURATED = ("moment_curation mc CROSS JOIN findings fi ON fi.call_id = mc.call_id AND "
-            f"fi.utterance_idx = mc.utterance_idx AND {_LABEL_SQL} = mc.label "
-            "JOIN call_facts f ON f.call_id = fi.call_id")
-_SHARED_WITH_AGENT = ("f.agent = ? AND EXISTS (SELECT 1 FROM reviews vis WHERE "
-                      "vis.call_id = f.call_id AND vis.shared_at IS NOT NULL)")
-
-
-def _ids(conn: sqlite3.Connection, source: str, where: Sequence[str], args: Sequence[Any],
-         limit: int) -> list[int]:
-    """Finding ids of good moments from ``source`` matching ``where``, newest calls first."""
-    conditions = " AND ".join([_MOMENT_FINDINGS, *where])
-    return [int(r[0]) for r in conn.execute(
-        f"SELECT fi.id FROM {source} WHERE {conditions} ORDER BY f.ts DESC, fi.id LIMIT ?",
-        [*args, int(limit)])]
-
-
-def _select(where: str, order: str, limit: int) -> str:
-    """The full rows of good moments (quote, context, curation) matching ``where``."""
-    return (f"SELECT fi.call_id, fi.utterance_idx, {_LABEL_SQL} AS label, fi.criterion, "
-            "fi.start, fi.end, fi.quote, fi.message, "
-            "json_extract(fi.detail, '$.recovered') AS recovered, f.agent, f.ts, "
-            f"{_CONTEXT_SQL} AS context, {_OPENING_SQL} AS opening, "
-            "coalesce(mc.pinned, 0) AS pinned, "
-            "coalesce(mc.hidden, 0) AS hidden, coalesce(mc.shareable, 0) AS shareable "
-            "FROM findings fi JOIN call_facts f ON f.call_id = fi.call_id "
-            f"{_CURATION_JOIN} WHERE {_MOMENT_FINDINGS} AND {where} ORDER BY {order} "
-            f"LIMIT {int(limit)}")
-
-
-def _rows(conn: sqlite3.Connection, ids: Sequence[int]) -> list[sqlite3.Row]:
-    """The full rows of the moments with these finding ids, pinned first, then newest."""
-    rows: list[sqlite3.Row] = []
-    unique = list(dict.fromkeys(ids))
-    for at in range(0, len(unique), 500):  # within SQLite's parameter limit
-        chunk = unique[at:at + 500]
-        rows += conn.execute(_select(f"fi.id IN ({', '.join('?' * len(chunk))})", "fi.id",
-                                     len(chunk)), chunk).fetchall()
-    # Stable sorts, last key first: pinned, then the newest call, then time in the call.
-    rows.sort(key=lambda r: r["start"] or 0)
-    rows.sort(key=lambda r: r["ts"] or "", reverse=True)
-    rows.sort(key=lambda r: r["pinned"], reverse=True)
-    return rows
+    return moment_store.VISIBLE_TO_AGENT, [viewer.agent]
 
 
 def _dress(rows: Sequence[sqlite3.Row], viewer: Viewer, names: bool,
@@ -233,13 +163,13 @@ def library(conn: sqlite3.Connection, viewer: Viewer, criterion: str | None = No
         labels = [label for label, (c, _) in KINDS.items() if c == criterion]
         if not labels:
             raise ValueError(f"no good moments for criterion {criterion!r}")
-        where.append(f"{_LABEL_SQL} IN ({', '.join('?' * len(labels))})")
+        where.append(moment_store.label_in(labels))
         args += labels
     if agent:
         where.append("f.agent = ?")
         args.append(agent)
     if not (include_hidden and viewer.role in STAFF):
-        where.append("coalesce(mc.hidden, 0) = 0")
+        where.append(moment_store.NOT_HIDDEN)
     words = situation.strip()
     pool = SEARCH_POOL if words else limit
     if words and viewer.role in STAFF and not shareable_only:
@@ -248,18 +178,18 @@ def library(conn: sqlite3.Connection, viewer: Viewer, criterion: str | None = No
         calls = _matching_calls(conn, words)
         if not calls:
             return []
-        where.append(f"f.call_id IN ({', '.join('?' * len(calls))})")
+        where.append(moment_store.calls_in(calls))
         args += calls
     if viewer.role == AGENT:
         # Their own shared calls, and colleagues' moments a coach shared: nothing else.
-        ids = _ids(conn, _CURATED, [*where, "mc.shareable = 1"], args, pool)
-        ids += _ids(conn, _SCAN, [*where, _SHARED_WITH_AGENT], [*args, viewer.agent], pool)
+        ids = moment_ids(conn, CURATED, [*where, "mc.shareable = 1"], args, pool)
+        ids += moment_ids(conn, SCAN, [*where, SHARED_WITH_AGENT], [*args, viewer.agent], pool)
     elif shareable_only:
-        ids = _ids(conn, _CURATED, [*where, "mc.shareable = 1"], args, pool)
+        ids = moment_ids(conn, CURATED, [*where, "mc.shareable = 1"], args, pool)
     else:
-        ids = _ids(conn, _CURATED, [*where, "mc.pinned = 1"], args, pool)
-        ids += _ids(conn, _SCAN, where, args, pool)
-    rows = _rows(conn, ids)
+        ids = moment_ids(conn, CURATED, [*where, "mc.pinned = 1"], args, pool)
+        ids += moment_ids(conn, SCAN, where, args, pool)
+    rows = moment_rows(conn, ids)
     moments = _dress(rows, viewer, show_names(conn))
     if words:
         ranked = rank(words, [f"{m['situation']} {m['quote'] or ''}" for m in moments])
@@ -282,11 +212,8 @@ def _matching_calls(conn: sqlite3.Connection, words: str) -> list[str]:
     # Turns with every word first (few, so quick to rank), then with any of them when
     # those are not enough.
     for query in dict.fromkeys([" ".join(quoted), " OR ".join(quoted)]):
-        for call_id, text in conn.execute(
-                "SELECT u.call_id, u.text FROM utterances_fts JOIN utterances u "
-                "ON u.id = utterances_fts.rowid WHERE utterances_fts MATCH ? "
-                "AND u.speaker = 'customer' ORDER BY rank LIMIT ?",
-                [query, SEARCH_CALLS * 20]):
+        for call_id, text in moment_store.customer_turns_matching(conn, query,
+                                                                 SEARCH_CALLS * 20):
             # The same words in many calls (a scripted line, a common complaint): a few
             # are enough, so that the other calls searched can be about other things.
             seen = per_text.get(text, 0)
@@ -320,9 +247,7 @@ def get_moment(conn: sqlite3.Connection, viewer: Viewer, key: MomentKey
     """One moment the viewer may see (hidden ones for staff only), or None: missing and not
     theirs alike."""
     cond, params = _visible_moments(viewer)
-    rows = conn.execute(_select(
-        f"{cond} AND fi.call_id = ? AND fi.utterance_idx = ? AND {_LABEL_SQL} = ?",
-        "fi.start", 1), [*params, key.call_id, key.utterance_idx, key.label]).fetchall()
+    rows = moment_store.moment_at(conn, cond, params, key.call_id, key.utterance_idx, key.label)
     found = _dress(rows, viewer, show_names(conn))
     return found[0] if found else None
 
@@ -331,13 +256,6 @@ def get_moment(conn: sqlite3.Connection, viewer: Viewer, key: MomentKey
 
 _FLAGS = {"pinned": ("moment.pin", "moment.unpin"), "hidden": ("moment.hide", "moment.unhide"),
           "shareable": ("moment.share", "moment.unshare")}
-
-
-def _curation(conn: sqlite3.Connection, key: MomentKey) -> dict[str, Any] | None:
-    row = conn.execute("SELECT pinned, hidden, shareable, updated_by, updated_at "
-                       "FROM moment_curation WHERE call_id = ? AND utterance_idx = ? "
-                       "AND label = ?", [key.call_id, key.utterance_idx, key.label]).fetchone()
-    return dict(row) if row else None
 
 
 def curate(conn: sqlite3.Connection, viewer: Viewer, key: MomentKey, flag: str,
@@ -350,22 +268,8 @@ def curate(conn: sqlite3.Connection, viewer: Viewer, key: MomentKey, flag: str,
         raise ValueError(f"unknown flag {flag!r}")
     if get_moment(conn, viewer, key) is None:
         raise LookupError("no such good moment")
-    with conn:
-        before = _curation(conn, key)
-        if before is not None and bool(before[flag]) == bool(value):
-            return  # nothing changes, nothing to record
-        conn.execute(
-            "INSERT INTO moment_curation (call_id, utterance_idx, label, updated_by, "
-            "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (call_id, utterance_idx, label) "
-            "DO UPDATE SET updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            [key.call_id, key.utterance_idx, key.label, viewer.user, store.now()])
-        conn.execute(f"UPDATE moment_curation SET [{flag}] = ? WHERE call_id = ? AND "
-                     "utterance_idx = ? AND label = ?",
-                     [int(bool(value)), key.call_id, key.utterance_idx, key.label])
-        after = _curation(conn, key)
-        store.audit(conn, viewer.user, _FLAGS[flag][0 if value else 1], key.call_id,
-                    f"{key.label} at utterance {key.utterance_idx}", before=before,
-                    after=after)
+    moment_store.set_curation(conn, viewer.user, key.call_id, key.utterance_idx, key.label,
+                              flag, value, _FLAGS[flag][0 if value else 1])
 
 
 # --- how a colleague handled this ---------------------------------------------------------
@@ -375,13 +279,9 @@ def situation_of(conn: sqlite3.Connection, call_id: str, utterance_idx: int | No
     turns (where the problem is stated) and the last :data:`CONTEXT_TURNS` before it."""
     if utterance_idx is None:
         return ""
-    first = conn.execute("SELECT idx, text FROM utterances WHERE call_id = ? AND speaker = "
-                         "'customer' AND idx <= ? ORDER BY idx LIMIT ?",
-                         [call_id, utterance_idx, OPENING_TURNS]).fetchall()
-    last = conn.execute("SELECT idx, text FROM utterances WHERE call_id = ? AND speaker = "
-                        "'customer' AND idx <= ? ORDER BY idx DESC LIMIT ?",
-                        [call_id, utterance_idx, CONTEXT_TURNS]).fetchall()
-    turns = dict(sorted((int(r[0]), str(r[1])) for r in [*first, *last]))
+    found = moment_store.customer_turns(conn, call_id, utterance_idx, OPENING_TURNS,
+                                        CONTEXT_TURNS)
+    turns = dict(sorted((int(r[0]), str(r[1])) for r in found))
     return " ".join(turns.values())
 
 
@@ -395,20 +295,14 @@ def colleague_moment(conn: sqlite3.Connection, viewer: Viewer, finding_id: int
     may be showing the screen to the agent.
     """
     _require(viewer, LEAD, COACH, AGENT)
-    vis = ("1 = 1", []) if viewer.role in STAFF else (
-        "c.agent = ? AND EXISTS (SELECT 1 FROM reviews vis WHERE vis.call_id = c.id "
-        "AND vis.shared_at IS NOT NULL)", [viewer.agent])
-    row = conn.execute(
-        f"SELECT fi.call_id, fi.criterion, fi.utterance_idx, c.agent FROM findings fi "
-        f"JOIN calls c ON c.id = fi.call_id WHERE fi.id = ? AND fi.polarity = 'coaching' "
-        f"AND {vis[0]}", [finding_id, *vis[1]]).fetchone()
+    row = moment_store.coaching_finding(conn, finding_id,
+                                        None if viewer.role in STAFF else viewer.agent)
     if row is None or row["criterion"] not in CRITERIA:
         return None
     labels = [label for label, (c, _) in KINDS.items() if c == row["criterion"]]
-    rows = _rows(conn, _ids(conn, _CURATED, [
+    rows = moment_rows(conn, moment_ids(conn, CURATED, [
         "mc.shareable = 1", "mc.hidden = 0", "f.agent IS NOT NULL", "f.agent != ?",
-        f"{_LABEL_SQL} IN ({', '.join('?' * len(labels))})"],
-        [row["agent"] or "", *labels], SEARCH_POOL))
+        moment_store.label_in(labels)], [row["agent"] or "", *labels], SEARCH_POOL))
     # Names follow the team setting for every viewer here (a coach's screen may be shared).
     moments = _dress(rows, viewer, show_names(conn), as_colleague=True)
     if not moments:
@@ -435,15 +329,11 @@ def moment_audio(conn: sqlite3.Connection, viewer: Viewer, key: MomentKey
     moment = get_moment(conn, viewer, key)
     if moment is None:
         return None
-    row = conn.execute("SELECT source_path, redacted, redacted_audio FROM calls WHERE id = ?",
-                       [key.call_id]).fetchone()
+    row = moment_store.call_audio(conn, key.call_id)
     path_text = row["redacted_audio"] if row["redacted"] is not None else row["source_path"]
     if not path_text or Path(path_text).suffix.lower() not in AUDIO_MIME_TYPES:
         return None
-    start = conn.execute(
-        "SELECT min(start) FROM (SELECT start FROM utterances WHERE call_id = ? AND speaker = "
-        "'customer' AND idx < ? ORDER BY idx DESC LIMIT ?)",
-        [key.call_id, key.utterance_idx, CONTEXT_TURNS]).fetchone()[0]
+    start = moment_store.context_start(conn, key.call_id, key.utterance_idx, CONTEXT_TURNS)
     said = float(moment["start"] or 0)
     begin = max(0.0, said - CLIP_LEAD,
                 float(start if start is not None else said) - CLIP_BEFORE)
@@ -476,8 +366,7 @@ def wav_bytes(channels: list[np.ndarray], rate: int) -> bytes:
 
 def _staff_agent(conn: sqlite3.Connection, viewer: Viewer, agent: str) -> None:
     _require(viewer, LEAD, COACH)
-    if not conn.execute("SELECT 1 FROM call_facts WHERE agent = ? LIMIT 1",
-                        [agent]).fetchone():
+    if not moment_store.agent_has_calls(conn, agent):
         raise LookupError(f"no calls of agent {agent!r}")
 
 
@@ -491,19 +380,8 @@ def criterion_mean(conn: sqlite3.Connection, viewer: Viewer, agent: str, since: 
     _require(viewer, LEAD, COACH, AGENT)
     if viewer.role == AGENT and agent != viewer.agent:
         raise AccessDenied("you can only see your own sessions")
-    sql = ("SELECT avg(s.score), count(s.score) FROM score_facts s WHERE s.agent = ? "
-           "AND s.criterion = ? AND s.score IS NOT NULL")
-    args: list[Any] = [agent, criterion]
-    if since:
-        sql += " AND s.ts >= ?"
-        args.append(since)
-    if until:
-        sql += " AND s.ts < ?"
-        args.append(until)
-    if viewer.role == AGENT and not all_calls:
-        sql += (" AND EXISTS (SELECT 1 FROM reviews vis WHERE vis.call_id = s.call_id "
-                "AND vis.shared_at IS NOT NULL)")
-    mean, n = conn.execute(sql, args).fetchone()
+    mean, n = moment_store.criterion_mean(conn, agent, criterion, since, until,
+                                          viewer.role == AGENT and not all_calls)
     return (None if mean is None else round(float(mean), 1)), int(n or 0)
 
 
@@ -532,18 +410,9 @@ def create_session(conn: sqlite3.Connection, viewer: Viewer, agent: str, period:
                "suggestion": (p["examples"] or [{}])[0].get("suggestion")}
               for p in found["points"][:5]]
     start, end = period.start.isoformat(), period.end.isoformat()  # both days included
-    with conn:
-        cur = conn.execute(
-            "INSERT INTO coaching_sessions (agent, coach, created_at, period_start, "
-            "period_end, notes, points) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [agent, viewer.user, store.now(), start, end, notes or None, json.dumps(points)])
-        session_id = int(cur.lastrowid or 0)
-        conn.executemany("INSERT OR IGNORE INTO session_moments (session_id, call_id, "
-                         "utterance_idx, label) VALUES (?, ?, ?, ?)",
-                         [[session_id, k.call_id, k.utterance_idx, k.label] for k in chosen])
-        store.audit(conn, viewer.user, "session.create", None, f"session {session_id}",
-                    after={"agent": agent, "period": [start, end], "notes": notes or None,
-                           "moments": [k.text() for k in chosen]})
+    session_id = moment_store.add_session(
+        conn, viewer.user, agent, start, end, notes or None, points,
+        [(k.call_id, k.utterance_idx, k.label) for k in chosen])
     return session_id
 
 
@@ -552,8 +421,7 @@ def add_goal(conn: sqlite3.Connection, viewer: Viewer, session_id: int, criterio
     """Record a goal agreed in a session, on one criterion, with the criterion's mean score
     for the agent up to now (the baseline the next session compares against)."""
     _require(viewer, LEAD, COACH)
-    session = conn.execute("SELECT agent FROM coaching_sessions WHERE id = ?",
-                           [session_id]).fetchone()
+    session = moment_store.session_row(conn, session_id)
     if session is None:
         raise LookupError("no such session")
     goal = goal.strip()
@@ -561,16 +429,10 @@ def add_goal(conn: sqlite3.Connection, viewer: Viewer, session_id: int, criterio
         raise ValueError("a goal needs words")
     if len(goal) > MAX_GOAL_LENGTH:
         raise ValueError(f"a goal is at most {MAX_GOAL_LENGTH} characters")
-    now = store.now()
+    now = store_now()
     baseline, calls = criterion_mean(conn, viewer, session["agent"], None, now, criterion)
-    with conn:
-        cur = conn.execute(
-            "INSERT INTO session_goals (session_id, criterion, goal, baseline, baseline_calls, "
-            "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [session_id, criterion, goal, baseline, calls, viewer.user, now])
-        goal_id = int(cur.lastrowid or 0)
-        store.audit(conn, viewer.user, "session.goal", None, f"session {session_id}",
-                    after={"criterion": criterion, "goal": goal, "baseline": baseline})
+    goal_id = moment_store.add_goal(conn, viewer.user, session_id, criterion, goal, baseline,
+                                    calls, now)
     return goal_id
 
 
@@ -579,9 +441,7 @@ def sessions(conn: sqlite3.Connection, viewer: Viewer, agent: str) -> list[dict[
     _require(viewer, LEAD, COACH, AGENT)
     if viewer.role == AGENT and agent != viewer.agent:
         raise AccessDenied("you can only see your own sessions")
-    return [dict(r) for r in conn.execute(
-        "SELECT id, agent, coach, created_at, period_start, period_end FROM coaching_sessions "
-        "WHERE agent = ? ORDER BY created_at DESC, id DESC", [agent])]
+    return moment_store.agent_sessions(conn, agent)
 
 
 def get_session(conn: sqlite3.Connection, viewer: Viewer, session_id: int
@@ -590,21 +450,18 @@ def get_session(conn: sqlite3.Connection, viewer: Viewer, session_id: int
     the chosen moments the viewer may see (a colleague's moment whose sharing was withdrawn
     is left out for an agent), practice results, goals, and progress on earlier goals."""
     _require(viewer, LEAD, COACH, AGENT)
-    row = conn.execute("SELECT * FROM coaching_sessions WHERE id = ?", [session_id]).fetchone()
+    row = moment_store.session_row(conn, session_id)
     if row is None or (viewer.role == AGENT and row["agent"] != viewer.agent):
         return None
     session = dict(row)
     session["points"] = json.loads(session["points"] or "[]")
     shown = []
-    for r in conn.execute("SELECT call_id, utterance_idx, label FROM session_moments WHERE "
-                          "session_id = ? ORDER BY rowid", [session_id]):
-        m = get_moment(conn, viewer, MomentKey(r[0], int(r[1]), r[2]))
+    for call_id, idx, label in moment_store.session_moments(conn, session_id):
+        m = get_moment(conn, viewer, MomentKey(call_id, idx, label))
         if m is not None and not (viewer.role == AGENT and m["hidden"]):
             shown.append(m)
     session["moments"] = shown
-    session["goals"] = [dict(g) for g in conn.execute(
-        "SELECT id, criterion, goal, baseline, baseline_calls, created_by, created_at "
-        "FROM session_goals WHERE session_id = ? ORDER BY id", [session_id])]
+    session["goals"] = moment_store.session_goals(conn, session_id)
     session["progress"] = progress(conn, viewer, session["agent"], before=session["created_at"],
                                    session_id=session_id)
     session["practice"] = practice_results(conn, session["agent"])
@@ -619,18 +476,8 @@ def progress(conn: sqlite3.Connection, viewer: Viewer, agent: str, before: str |
     _require(viewer, LEAD, COACH, AGENT)
     if viewer.role == AGENT and agent != viewer.agent:
         raise AccessDenied("you can only see your own sessions")
-    sql = ("SELECT g.id, g.session_id, g.criterion, g.goal, g.baseline, g.baseline_calls, "
-           "g.created_at FROM session_goals g JOIN coaching_sessions s ON s.id = g.session_id "
-           "WHERE s.agent = ?")
-    args: list[Any] = [agent]
-    if session_id is not None:
-        sql += " AND g.session_id != ?"
-        args.append(session_id)
-    if before is not None:
-        sql += " AND s.created_at <= ?"
-        args.append(before)
     out = []
-    for g in conn.execute(sql + " ORDER BY g.id", args):
+    for g in moment_store.earlier_goals(conn, agent, session_id, before):
         goal = dict(g)
         goal["now"], goal["now_calls"] = criterion_mean(conn, viewer, agent, g["created_at"],
                                                         None, g["criterion"], all_calls=True)
@@ -644,20 +491,7 @@ def practice_results(conn: sqlite3.Connection, agent: str) -> list[dict[str, Any
     """Per criterion, the agent's practice answers and their mean score: from the practice
     sets' answers (``practice_attempts`` with their items' criteria) when those tables exist,
     else from a ``practice`` table with agent, criterion and score columns; else empty."""
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if {"practice_attempts", "practice_items"} <= tables:
-        sql = ("SELECT i.criterion, count(*), avg(a.score) FROM practice_attempts a "
-               "JOIN practice_items i ON i.id = a.item_id WHERE a.agent = ? "
-               "GROUP BY i.criterion ORDER BY i.criterion")
-    elif "practice" in tables and {"agent", "criterion", "score"} <= {
-            r[1] for r in conn.execute("PRAGMA table_info(practice)")}:
-        sql = ("SELECT criterion, count(*), avg(score) FROM practice WHERE agent = ? "
-               "GROUP BY criterion ORDER BY criterion")
-    else:
-        return []
-    return [{"criterion": r[0], "answers": r[1],
-             "mean": None if r[2] is None else round(float(r[2]), 1)}
-            for r in conn.execute(sql, [agent])]
+    return moment_store.practice_results(conn, agent)
 
 
 def session_html(session: dict[str, Any], names: dict[str, str] | None = None) -> str:

@@ -474,3 +474,11 @@ def test_a_clip_is_cut_around_the_moment_and_a_redacted_call_plays_only_its_copy
     data, _ = moments.moment_audio(conn, COACH, key)
     with wave.open(io.BytesIO(data)) as clip:
         assert not np.frombuffer(clip.readframes(clip.getnframes()), "<i2").any()
+
+
+def test_the_store_reads_every_kind_of_good_moment_the_library_names() -> None:
+    # The store layer builds its SQL from its own label list (it may not import qa.moments):
+    # a kind added to the library but not to the store would never be found.
+    from qa.store import moments as moment_store
+
+    assert set(moments.KINDS) == {*moment_store.STRENGTH_LABELS, moment_store.RECOVERY}
