@@ -39,6 +39,7 @@ import numpy as np
 
 from qa.audio import AUDIO_MIME_TYPES, AudioError, load_call
 from qa.auth import AGENT, COACH, LEAD, Viewer
+from qa.detectors import CONTRACTS
 from qa.queries import AccessDenied, Period, _require, agent_points
 from qa.store import moments as moment_store
 from qa.store import now as store_now
@@ -59,10 +60,8 @@ STAFF = (LEAD, COACH)
 # interruption the agent handed back (RECOVERY, a coaching finding with ``recovered`` set in
 # its detail) is one of its own; the others are the strength labels the store reads.
 KINDS: dict[str, tuple[str, str]] = {
-    "apology:sincere": ("apology", "Sincere apology"),
-    "paraphrase": ("paraphrasing", "Restating the problem"),
-    "expectation:specific": ("expectations", "Specific commitment"),
-    "empathy": ("empathy", "Empathy"),
+    **{spec.name: (criterion, spec.moment) for criterion, contract in CONTRACTS.items()
+       for spec in contract.labels if spec.moment},
     RECOVERY: ("interruptions", "Recovery after an interruption"),
 }
 CRITERIA = tuple(dict.fromkeys(c for c, _ in KINDS.values()))

@@ -24,7 +24,8 @@ CONTRACT = Criterion(
     "apology", "Apology",
     labels=(
         Label("apology:sincere", STRENGTH,
-              "Sincere apologies that name the problem", evaluated=True),
+              "Sincere apologies that name the problem", evaluated=True,
+              moment="Sincere apology"),
         Label("apology:scripted", PROBLEM,
               "Apologies that sound scripted, conditional or followed by an excuse",
               evaluated=True, practicable=True),

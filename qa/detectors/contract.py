@@ -27,7 +27,8 @@ class Label:
     moment a turn starts rather than what the turn says (an interruption: carried to the
     piece of a split turn that starts nearest, when labels move to a machine transcript), and
     whether an agent can practise it by answering one moment differently (``qa/practice.py``:
-    not timing or whole-call points)."""
+    not timing or whole-call points), and, for a strength worth showing colleagues, what a
+    good moment of it is called in the library (``qa/moments.py``; empty: not one)."""
 
     name: str
     polarity: str
@@ -36,6 +37,7 @@ class Label:
     commitment: bool = False
     turn_start: bool = False
     practicable: bool = False
+    moment: str = ""
 
     def __post_init__(self) -> None:
         if self.polarity not in POLARITIES:

@@ -23,7 +23,8 @@ from qa.transcript import CUSTOMER, Transcript
 CONTRACT = Criterion(
     "empathy", "Empathy",
     labels=(
-        Label("empathy", STRENGTH, "Acknowledging how the customer feels", evaluated=True),
+        Label("empathy", STRENGTH, "Acknowledging how the customer feels", evaluated=True,
+              moment="Empathy"),
         Label("empathy:missing", PROBLEM,
               "Not acknowledging how the customer feels", practicable=True),
     )

@@ -25,7 +25,8 @@ CONTRACT = Criterion(
     labels=(
         Label("expectation:specific", STRENGTH,
               "Clear next steps with a time and an owner",
-              evaluated=True, commitment=True),
+              evaluated=True, commitment=True,
+              moment="Specific commitment"),
         Label("expectation:vague", PROBLEM,
               "Vague next steps, with no time or owner",
               evaluated=True, commitment=True, practicable=True),

@@ -28,7 +28,8 @@ CONTRACT = Criterion(
     "paraphrasing", "Paraphrasing",
     labels=(
         Label("paraphrase", STRENGTH,
-              "Playing the customer's problem back to them", evaluated=True),
+              "Playing the customer's problem back to them", evaluated=True,
+              moment="Restating the problem"),
         Label("paraphrase:late", PROBLEM,
               "Restating the problem only late in the call", practicable=True),
         Label("paraphrase:missing", PROBLEM,

@@ -14,13 +14,16 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from qa.detectors import CONTRACTS
 from qa.store import audit, now
 
 # An interruption the agent handed back is a coaching finding with ``recovered`` set in its
 # detail: in the library it is a good moment of its own, under this label.
 RECOVERY = "interruption:recovered"
-# The strength labels that are good moments (with RECOVERY, the kinds qa.moments names).
-STRENGTH_LABELS = ("apology:sincere", "paraphrase", "expectation:specific", "empathy")
+# The strength labels that are good moments (with RECOVERY, the kinds qa.moments names), as
+# the detectors' contracts declare them.
+STRENGTH_LABELS = tuple(spec.name for contract in CONTRACTS.values() for spec in contract.labels
+                        if spec.moment)
 SHOW_NAMES = "moments.show_names"
 # The customer's first turns (where the problem is usually stated) and the turns just before
 # a moment: with them, the situation a moment is searched and matched by.
