@@ -65,7 +65,9 @@ def main() -> None:
                         sessions, themes, calibration, batch, exports, accounts],
                  COACH: [calls, review, disputes, coaching, practice, library, sessions],
                  AGENT: [feedback, practice, library, sessions]}[who.role]
-        page = st.navigation(pages)
+        # Every page listed: a lead has thirteen, and a collapsed list hid the last three
+        # (Exports and Accounts among them) behind "View more".
+        page = st.navigation(pages, expanded=True)
         signin.sidebar(who)
 
     common.write_session_cookie()  # a sign-in or sign-out's cookie change, if one is pending
