@@ -73,7 +73,7 @@ def _transcriber_options(func: Any) -> Any:
         click.option("--compute-type", default="int8", show_default=True,
                      help="CTranslate2 compute type (int8, float32, ...)"),
         click.option("--beam-size", default=2, show_default=True, type=click.IntRange(1, 20)),
-        click.option("--batch-size", default=4, show_default=True, type=click.IntRange(0, 64),
+        click.option("--batch-size", default=2, show_default=True, type=click.IntRange(0, 64),
                      help="decode this many clips of up to 30 s at once with faster-whisper's "
                           "BatchedInferencePipeline (0: sequential decoding; docs/cluster.md "
                           "has the measured choice)"),

@@ -112,7 +112,7 @@ class TranscriberConfig:
     language: str = "en"
     vad: str = "voiced"
     clip_to_speech: bool = True
-    batch_size: int = 4
+    batch_size: int = 2
 
     def __post_init__(self) -> None:
         if self.vad not in VAD_MODES:
