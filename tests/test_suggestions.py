@@ -351,3 +351,26 @@ def test_negative_language_names_the_option_without_a_placeholder(rubric: Rubric
              if f.label == "negative_language"]
     assert got == ("Lead with what you can do: say \"Here's what I can do\" and name the option "
                    "you can offer, rather than \"I can't change the date.\"")
+
+
+def test_no_greeting_suggestion_puts_an_initial_in_the_agents_mouth(rubric) -> None:
+    # hand8's calls have agent ids like "k.patel": "this is K." is not a name to say.
+    from qa.scoring import score_call
+    from qa.transcript import Transcript, Utterance
+    call = Transcript("c1", [Utterance("agent", 0.0, 2.0, "yeah what's the problem"),
+                             Utterance("customer", 2.5, 6.0, "My broadband is down again.")],
+                      agent="k.patel")
+    lines = [f.suggestion or "" for f in score_call(call, rubric).findings
+             if f.label == "greeting:incomplete"]
+    assert lines and not any("this is K." in line for line in lines)
+
+
+def test_a_counterfactual_is_not_rewritten_as_positive_advice(rubric) -> None:
+    # "you should have got a text" once became "It may help to have got a text".
+    from qa.scoring import score_call
+    from qa.transcript import Transcript, Utterance
+    call = Transcript("c2", [Utterance("customer", 0.0, 3.0, "Nobody told me the engineer "
+                                                             "wasn't coming."),
+                             Utterance("agent", 3.5, 7.0, "you should have got a text it goes "
+                                                          "to the mobile on the account")])
+    assert not any(f.label == "negative_language" for f in score_call(call, rubric).findings)

@@ -67,7 +67,9 @@ def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     }
     missing = [k for k, v in parts.items() if not v]
     first = opening[0][0]
-    name = agent_name(call, cfg) or (call.agent or "").split(".")[0].title() or None
+    # "k.patel" gives only an initial: no name to put in the agent's mouth.
+    from_id = (call.agent or "").split(".")[0].title()
+    name = agent_name(call, cfg) or (from_id if len(from_id) > 1 else None)
     if missing:
         findings.append(agent_finding(
             call, first, CRITERION, "greeting:incomplete", COACHING,

@@ -10,7 +10,7 @@ from qa.detectors.common import agent_finding, agent_sentences
 from qa.detectors.contract import PROBLEM, Criterion, Label
 from qa.findings import COACHING, STRENGTH, CriterionScore, Finding, clamp_score
 from qa.params import GROUPS, NUMBER, PHRASES, CriterionConfig
-from qa.text import find_phrase
+from qa.text import find_phrase, normalize
 from qa.transcript import Transcript
 
 CONTRACT = Criterion(
@@ -68,12 +68,19 @@ def _suggestion(sentence: str, phrase: str, cfg: CriterionConfig) -> str:
     return f"Lead with what you can do: \"{better}\" rather than \"{sentence.strip()}\""
 
 
+_COUNTERFACTUAL = re.compile(r"\byou\s+(?:should|could|ought\s+to)(?:\s+have|'ve)\b")
+
+
 def detect(call: Transcript, cfg: CriterionConfig) -> list[Finding]:
     """A coaching point per negative phrasing (with the positive rewrite), a strength per
     positive one."""
     findings = []
     for i, _utt, sentence in agent_sentences(call):
         negative = find_phrase(sentence, cfg["negative_phrases"])
+        if negative and _COUNTERFACTUAL.search(normalize(sentence)):
+            # "you should have got a text" reproaches the past (the blame criterion's
+            # business); rewritten as "It may help to have got a text" it is nonsense.
+            negative = None
         if negative:
             findings.append(agent_finding(
                 call, i, CRITERION, "negative_language", COACHING,
